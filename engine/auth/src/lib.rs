@@ -1,0 +1,1 @@
+//! Client authentication (token, user/password, bcrypt, NKeys) and publish/subscribe permissions.

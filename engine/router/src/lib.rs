@@ -1,0 +1,26 @@
+//! natrium-router: the in-memory heart of core NATS.
+//!
+//! It owns subject validation ([`subject`]), the subscription index ([`sublist`]), the
+//! [`broker::Broker`] that routes one publish to every matching subscriber's [`plugin::Sink`],
+//! server-wide counters ([`stats`]), the registry of live clients that monitoring reads
+//! ([`client`]), and the plugin API ([`plugin`]) that protocol front-ends and transports
+//! implement. It never opens a socket and never touches a file.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
+
+pub mod broker;
+pub mod client;
+pub mod error;
+pub mod plugin;
+pub mod stats;
+pub mod subject;
+pub mod sublist;
+
+pub use broker::Broker;
+pub use client::{ClientId, ClientRegistry, ClientSnapshot, ClientView};
+pub use error::{Error, Result};
+pub use plugin::{
+    ByteStream, DeliveryOutcome, Frontend, Message, PeerInfo, PhaseWatch, ServerPhase, Sink,
+    Transport,
+};
+pub use stats::ServerStats;
+pub use sublist::{MatchResult, QueueGroup, Sublist, Subscription};

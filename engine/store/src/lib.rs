@@ -1,0 +1,1 @@
+//! The StreamStore trait, FileStore and MemStore, and the consumer-state store.

@@ -1,0 +1,1 @@
+//! Scans, verifies and repairs block files: the one parser used at open and offline.

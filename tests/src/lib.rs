@@ -1,0 +1,1 @@
+//! Integration tests: real clients against a real natrium process.

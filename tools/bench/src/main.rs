@@ -1,0 +1,3 @@
+//! natrium-bench: a NATS load generator like nats bench.
+
+fn main() {}

@@ -1,0 +1,1 @@
+//! The nats-server configuration file format: parser and typed server options.

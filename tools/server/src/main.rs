@@ -1,0 +1,3 @@
+//! natrium: the server binary.
+
+fn main() {}
