@@ -1,0 +1,1 @@
+//! FileStore: the durable stream store on block files (owned by the FileStore work).
