@@ -24,6 +24,9 @@ pub struct NatsOptions {
     pub max_control_line: u32,
     /// Outbound bytes buffered for one client before it is a slow consumer.
     pub max_pending: u64,
+    /// Client connections the server accepts at once; 0 means unlimited. Over it, a new
+    /// connection gets `-ERR 'maximum connections exceeded'` and is closed.
+    pub max_connections: u32,
     /// Subscriptions per connection; 0 means unlimited.
     pub max_subscriptions: u32,
     /// Interval of server PINGs.
@@ -55,6 +58,7 @@ impl Default for NatsOptions {
             max_payload: 1024 * 1024,
             max_control_line: 4096,
             max_pending: 64 * 1024 * 1024,
+            max_connections: 64 * 1024,
             max_subscriptions: 0,
             ping_interval: Duration::from_secs(120),
             ping_max: 2,
