@@ -1,0 +1,268 @@
+//! The in-memory implementation of the storage I/O trait, with crash simulation.
+//!
+//! Each file (an inode) keeps its current bytes and the bytes as of its last fsync. The
+//! namespace keeps the live directory entries and the durable ones (as of the last directory
+//! fsync of each parent). [`MemStorage::crash`] throws away everything a power cut would:
+//! un-fsynced bytes and un-fsynced directory changes. Directories themselves are durable as soon
+//! as they are created (the store creates them once, before any data). Meant for tests; there is
+//! no capacity limit beyond the process's memory.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+
+use super::{FileHandle, OpenMode, Storage, StorageFile};
+
+/// What survives of the bytes written since a file's last fsync when [`MemStorage::crash`]
+/// simulates a power cut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CrashMode {
+    /// Nothing: every file reverts to its last fsynced content.
+    DropUnsynced,
+    /// If the file only grew since its last fsync, the first `bytes` of the growth survive (a
+    /// torn tail, as when the disk wrote back part of the page cache); otherwise nothing.
+    KeepUnsyncedPrefix {
+        /// How many bytes of the un-fsynced growth survive.
+        bytes: u64,
+    },
+}
+
+#[derive(Debug, Default)]
+struct Content {
+    data: Vec<u8>,
+    synced: Vec<u8>,
+}
+
+impl Content {
+    fn surviving(&self, mode: CrashMode) -> Vec<u8> {
+        let mut kept = self.synced.clone();
+        if let CrashMode::KeepUnsyncedPrefix { bytes } = mode {
+            let only_grew = self.data.starts_with(&self.synced);
+            if let (true, Some(growth)) = (only_grew, self.data.get(self.synced.len()..)) {
+                let take = usize::try_from(bytes)
+                    .unwrap_or(usize::MAX)
+                    .min(growth.len());
+                kept.extend_from_slice(growth.get(..take).unwrap_or_default());
+            }
+        }
+        kept
+    }
+}
+
+#[derive(Debug, Default)]
+struct Inode {
+    content: Mutex<Content>,
+}
+
+#[derive(Debug, Default)]
+struct Namespace {
+    dirs: BTreeSet<PathBuf>,
+    live: BTreeMap<PathBuf, Arc<Inode>>,
+    durable: BTreeMap<PathBuf, Arc<Inode>>,
+}
+
+/// An in-memory file system that can simulate a crash. Cloning gives another handle to the
+/// same file system (a test keeps one while the store owns another).
+#[derive(Debug, Default, Clone)]
+pub struct MemStorage {
+    namespace: Arc<Mutex<Namespace>>,
+}
+
+#[derive(Debug)]
+struct MemFile {
+    inode: Arc<Inode>,
+}
+
+fn not_found(path: &Path) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::NotFound,
+        format!("{}: no such file", path.display()),
+    )
+}
+
+fn parent_of(path: &Path) -> &Path {
+    path.parent().unwrap_or(Path::new(""))
+}
+
+impl MemStorage {
+    /// An empty file system.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Simulates a power cut: every file reverts to what `mode` says survives, every directory
+    /// to its last fsynced entries. Handles opened before the crash keep working on orphaned
+    /// copies, so a store that is still running cannot touch the post-crash state.
+    pub fn crash(&self, mode: CrashMode) {
+        let mut namespace = self.namespace.lock();
+        let mut survivors = BTreeMap::new();
+        for (path, inode) in &namespace.durable {
+            let kept = inode.content.lock().surviving(mode);
+            let fresh = Inode {
+                content: Mutex::new(Content {
+                    data: kept.clone(),
+                    synced: kept,
+                }),
+            };
+            survivors.insert(path.clone(), Arc::new(fresh));
+        }
+        namespace.live = survivors.clone();
+        namespace.durable = survivors;
+    }
+
+    /// The current content of the file at `path`, if it exists (for tests that inspect bytes).
+    pub fn file_content(&self, path: &Path) -> Option<Vec<u8>> {
+        let namespace = self.namespace.lock();
+        let inode = namespace.live.get(path)?;
+        let data = inode.content.lock().data.clone();
+        Some(data)
+    }
+
+    /// Replaces the content of an existing file, durably (for tests that corrupt files).
+    pub fn set_file_content(&self, path: &Path, data: Vec<u8>) -> io::Result<()> {
+        let namespace = self.namespace.lock();
+        let inode = namespace.live.get(path).ok_or_else(|| not_found(path))?;
+        let mut content = inode.content.lock();
+        content.synced.clone_from(&data);
+        content.data = data;
+        Ok(())
+    }
+
+    /// Every live file path, sorted.
+    pub fn file_paths(&self) -> Vec<PathBuf> {
+        self.namespace.lock().live.keys().cloned().collect()
+    }
+}
+
+impl StorageFile for MemFile {
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        let content = self.inode.content.lock();
+        let start = usize::try_from(offset).unwrap_or(usize::MAX);
+        let available = content.data.get(start..).unwrap_or_default();
+        let count = available.len().min(buf.len());
+        if let (Some(target), Some(source)) = (buf.get_mut(..count), available.get(..count)) {
+            target.copy_from_slice(source);
+        }
+        Ok(count)
+    }
+
+    fn write_at(&self, data: &[u8], offset: u64) -> io::Result<()> {
+        let start = usize::try_from(offset).map_err(io::Error::other)?;
+        let end = start
+            .checked_add(data.len())
+            .ok_or_else(|| io::Error::other("write past the addressable end"))?;
+        let mut content = self.inode.content.lock();
+        if content.data.len() < end {
+            content.data.resize(end, 0);
+        }
+        if let Some(target) = content.data.get_mut(start..end) {
+            target.copy_from_slice(data);
+        }
+        Ok(())
+    }
+
+    fn len(&self) -> io::Result<u64> {
+        Ok(self.inode.content.lock().data.len() as u64)
+    }
+
+    fn sync(&self) -> io::Result<()> {
+        let mut content = self.inode.content.lock();
+        let Content { data, synced } = &mut *content;
+        synced.clone_from(data);
+        Ok(())
+    }
+
+    fn truncate(&self, len: u64) -> io::Result<()> {
+        let len = usize::try_from(len).map_err(io::Error::other)?;
+        self.inode.content.lock().data.resize(len, 0);
+        Ok(())
+    }
+}
+
+impl Storage for MemStorage {
+    fn open(&self, path: &Path, mode: OpenMode) -> io::Result<FileHandle> {
+        let mut namespace = self.namespace.lock();
+        if let Some(inode) = namespace.live.get(path) {
+            return Ok(Arc::new(MemFile {
+                inode: Arc::clone(inode),
+            }));
+        }
+        if mode == OpenMode::Existing {
+            return Err(not_found(path));
+        }
+        if !namespace.dirs.contains(parent_of(path)) {
+            return Err(not_found(parent_of(path)));
+        }
+        let inode = Arc::new(Inode::default());
+        namespace
+            .live
+            .insert(path.to_path_buf(), Arc::clone(&inode));
+        Ok(Arc::new(MemFile { inode }))
+    }
+
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+        let mut namespace = self.namespace.lock();
+        let inode = namespace.live.remove(from).ok_or_else(|| not_found(from))?;
+        namespace.live.insert(to.to_path_buf(), inode);
+        Ok(())
+    }
+
+    fn remove(&self, path: &Path) -> io::Result<()> {
+        let mut namespace = self.namespace.lock();
+        namespace
+            .live
+            .remove(path)
+            .map(drop)
+            .ok_or_else(|| not_found(path))
+    }
+
+    fn list_dir(&self, dir: &Path) -> io::Result<Vec<String>> {
+        let namespace = self.namespace.lock();
+        if !namespace.dirs.contains(dir) {
+            return Err(not_found(dir));
+        }
+        let files = namespace.live.keys();
+        let dirs = namespace.dirs.iter();
+        let mut names: Vec<String> = files
+            .chain(dirs)
+            .filter(|path| parent_of(path) == dir && path.as_path() != dir)
+            .filter_map(|path| path.file_name())
+            .map(|name| name.to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names.dedup();
+        Ok(names)
+    }
+
+    fn create_dir_all(&self, dir: &Path) -> io::Result<()> {
+        let mut namespace = self.namespace.lock();
+        for ancestor in dir.ancestors() {
+            namespace.dirs.insert(ancestor.to_path_buf());
+        }
+        Ok(())
+    }
+
+    fn sync_dir(&self, dir: &Path) -> io::Result<()> {
+        let mut namespace = self.namespace.lock();
+        if !namespace.dirs.contains(dir) {
+            return Err(not_found(dir));
+        }
+        namespace.durable.retain(|path, _| parent_of(path) != dir);
+        let entries: Vec<(PathBuf, Arc<Inode>)> = namespace
+            .live
+            .iter()
+            .filter(|(path, _)| parent_of(path) == dir)
+            .map(|(path, inode)| (path.clone(), Arc::clone(inode)))
+            .collect();
+        namespace.durable.extend(entries);
+        Ok(())
+    }
+
+    fn exists(&self, path: &Path) -> io::Result<bool> {
+        let namespace = self.namespace.lock();
+        Ok(namespace.live.contains_key(path) || namespace.dirs.contains(path))
+    }
+}
