@@ -1,6 +1,21 @@
 //! natrium-store: the stream store. A `StreamStore` trait with two implementations,
 //! `FileStore` (durable block files) and `MemStore`, plus the consumer-state store.
+//!
+//! The core is sans-IO with time injected (see [`store`]): sequence assignment, tombstones,
+//! the TTL wheel, the per-subject index and retention are state machines taking `now_ns`.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
 
+pub mod error;
 pub mod filestore;
 pub mod io;
+pub mod seqset;
+pub mod store;
+pub mod subject;
+pub mod types;
+
+pub use error::{Error, Result};
+pub use store::StreamStore;
+pub use types::{
+    DiscardPolicy, LostData, MsgTtl, NewMsg, SimpleState, StoreConfig, StoredMsg, StreamState,
+    stored_msg_bytes,
+};
