@@ -11,6 +11,7 @@ pub mod io;
 pub mod seqset;
 pub mod store;
 pub mod subject;
+pub mod ttl;
 pub mod types;
 
 pub use error::{Error, Result};
