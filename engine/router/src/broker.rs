@@ -68,7 +68,12 @@ impl Broker {
 
     /// Routes `message` from `publisher`. With `echo` false, the publisher's own
     /// subscriptions are skipped.
-    pub fn publish(&self, publisher: ClientId, echo: bool, message: &Message<'_>) -> PublishOutcome {
+    pub fn publish(
+        &self,
+        publisher: ClientId,
+        echo: bool,
+        message: &Message<'_>,
+    ) -> PublishOutcome {
         let matched = self.sublist.matches(message.subject);
         self.deliver(&matched, publisher, echo, message)
     }
@@ -97,7 +102,9 @@ impl Broker {
             let candidates = group.members.len();
             for offset in 0..candidates {
                 let index = (turn + offset) % candidates;
-                let Some(member) = group.members.get(index) else { continue };
+                let Some(member) = group.members.get(index) else {
+                    continue;
+                };
                 if !echo && member.client == publisher {
                     continue;
                 }

@@ -78,6 +78,9 @@ impl ClientRegistry {
     /// are asked for their snapshots.
     pub fn snapshots(&self, with_subscriptions: bool) -> Vec<ClientSnapshot> {
         let views: Vec<Arc<dyn ClientView>> = self.clients.lock().values().cloned().collect();
-        views.iter().map(|view| view.snapshot(with_subscriptions)).collect()
+        views
+            .iter()
+            .map(|view| view.snapshot(with_subscriptions))
+            .collect()
     }
 }

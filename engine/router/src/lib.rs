@@ -23,4 +23,4 @@ pub use plugin::{
     Transport,
 };
 pub use stats::ServerStats;
-pub use sublist::{MatchResult, QueueGroup, Sublist, Subscription};
+pub use sublist::{LastMatch, MatchResult, QueueGroup, Sublist, SublistStats, Subscription};
