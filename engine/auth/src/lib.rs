@@ -1,1 +1,27 @@
 //! Client authentication (token, user/password, bcrypt, NKeys) and publish/subscribe permissions.
+//!
+//! The semantics follow the Go nats-server (server/auth.go, client.go): a server is open, or
+//! requires a token, or a list of users (password, possibly bcrypt-hashed) and NKey users
+//! (an ed25519 signature of the connection nonce). `no_auth_user` names the identity a client
+//! that sends no credentials receives. Accounts, JWTs and TLS-mapped users are out of scope.
+//!
+//! [`Authenticator`] is immutable after [`Authenticator::new`] validated its [`AuthConfig`]; it
+//! is cheap to clone (an `Arc` inside) and shared by every connection task without locks.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
+
+mod authenticator;
+mod config;
+mod error;
+mod nonce;
+mod password;
+mod permissions;
+
+pub use authenticator::{Authenticator, Credentials, Identity};
+pub use config::{
+    AuthConfig, DEFAULT_RESPONSE_EXPIRES, DEFAULT_RESPONSE_MAX_MSGS, NkeyUserConfig,
+    PERMISSION_SUBJECTS_MAX, PermissionsConfig, ResponsePermission, SubjectPermission, USERS_MAX,
+    UserConfig,
+};
+pub use error::{DenyReason, Error, Result};
+pub use nonce::{NONCE_RAW_BYTES, new_nonce};
+pub use permissions::Permissions;
