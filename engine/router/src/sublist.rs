@@ -174,6 +174,9 @@ pub struct Sublist {
     generation: AtomicU64,
     matches_total: AtomicU64,
     cache_hits: AtomicU64,
+    /// Seeds the queue rotation of each freshly computed result, so that results rebuilt after
+    /// every change (or with no cache) do not all start at their first member.
+    rotation_seed: AtomicUsize,
     /// Fixed at construction: lets the matcher skip the cache lock when there is no cache.
     cache_enabled: bool,
     /// Shared by every subject that matches nothing, so misses on empty subjects allocate once.
@@ -213,6 +216,7 @@ impl Sublist {
             generation: AtomicU64::new(0),
             matches_total: AtomicU64::new(0),
             cache_hits: AtomicU64::new(0),
+            rotation_seed: AtomicUsize::new(0),
             cache_enabled: cache_entries_max > 0,
             empty: Arc::new(MatchResult::default()),
         }
@@ -310,6 +314,10 @@ impl Sublist {
         // Read under the trie lock: writers bump it while holding that lock exclusively.
         let generation = self.generation.load(Ordering::Acquire);
         drop(trie);
+        if !result.queues.is_empty() {
+            result.next_member =
+                AtomicUsize::new(self.rotation_seed.fetch_add(1, Ordering::Relaxed));
+        }
         let result = if result.is_empty() {
             self.empty.clone()
         } else {
