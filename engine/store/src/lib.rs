@@ -8,9 +8,11 @@
 pub mod error;
 pub mod filestore;
 pub mod io;
+pub mod limits;
 pub mod seqset;
 pub mod store;
 pub mod subject;
+pub mod subjects;
 pub mod ttl;
 pub mod types;
 
