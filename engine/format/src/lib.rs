@@ -7,17 +7,20 @@
 
 pub mod block;
 pub mod cipher;
+pub mod consumer;
 pub mod layout;
 pub mod meta;
 pub mod names;
 pub mod record;
+pub mod state;
 mod wire;
 
 pub use block::BlockHeader;
 pub use cipher::{CipherKind, RecordCipher, StreamKey};
-
+pub use consumer::{ConsumerLimits, ConsumerState, Pending};
 pub use meta::{Compression, StreamMeta};
 pub use record::{Limits, RecordEncoder, RecordFlags, RecordInput, RecordView};
+pub use state::{BlockSummary, StateLimits, StreamState, SubjectSummary};
 
 /// Everything a decoder or codec can report. Offsets are absolute positions in the file being
 /// decoded (the caller passes the offset of the slice's first byte).

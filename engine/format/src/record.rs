@@ -17,6 +17,13 @@ pub const HEADERS_LEN_MAX_DEFAULT: u32 = 64 * 1024 * 1024;
 /// Default largest record: a 64 MiB payload plus subject, header and AEAD overhead.
 pub const RECORD_LEN_MAX_DEFAULT: u32 = 72 * 1024 * 1024;
 
+/// Bytes a message accounts for in stream and block totals: the size of its record with a
+/// plain body (header + subject + headers + payload + crc), whatever compression or encryption
+/// does to the stored size, so every store reports the same `bytes` for the same messages.
+pub fn message_bytes(subject_len: usize, headers_len: u64, payload_len: u64) -> u64 {
+    (L::MIN_SIZE + subject_len) as u64 + headers_len + payload_len
+}
+
 /// Size limits checked on encode and, before allocating anything, on decode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -407,6 +414,15 @@ impl<'a> RecordView<'a> {
 
     pub fn is_empty(&self) -> bool {
         self.bytes.is_empty()
+    }
+
+    /// [`message_bytes`] of this record.
+    pub fn message_bytes(&self) -> u64 {
+        message_bytes(
+            self.subject.len(),
+            u64::from(self.headers_len),
+            u64::from(self.payload_len),
+        )
     }
 
     pub fn is_tombstone(&self) -> bool {

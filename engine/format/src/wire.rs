@@ -91,3 +91,11 @@ pub(crate) fn push_crc(out: &mut Vec<u8>, start: usize) {
     let crc = crc32fast::hash(out.get(start..).unwrap_or_default());
     out.extend_from_slice(&crc.to_le_bytes());
 }
+
+/// Converts a count to `u32`, reporting `Limit` when it does not fit.
+pub(crate) fn to_u32(value: usize, what: &'static str) -> Result<u32> {
+    u32::try_from(value).map_err(|_| Error::Limit {
+        what,
+        max: u64::from(u32::MAX),
+    })
+}
