@@ -1,10 +1,21 @@
 //! natrium-nats: the NATS client protocol front-end.
 //!
-//! It parses the client protocol, runs one task per connection, speaks INFO/CONNECT, checks
-//! credentials and permissions through `natrium-auth`, and delivers routed messages through a
-//! per-connection sink. It implements [`natrium_router::Frontend`].
+//! It parses the client protocol ([`parser`]), runs one task per connection (`connection`),
+//! speaks INFO/CONNECT ([`info`], [`connect`]), checks credentials and permissions through
+//! `natrium-auth`, and delivers routed messages through a per-connection sink ([`outbound`]).
+//! [`NatsFrontend`] implements [`natrium_router::Frontend`].
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
 
+pub mod connect;
+mod connection;
+pub mod error;
+pub mod frontend;
+pub mod info;
 pub mod options;
+pub mod outbound;
+pub mod parser;
 
+pub use error::{Error, Result};
+pub use frontend::NatsFrontend;
 pub use options::NatsOptions;
+pub use parser::{Frame, Parsed, ParserLimits};

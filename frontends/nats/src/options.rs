@@ -14,6 +14,8 @@ pub struct NatsOptions {
     pub server_name: String,
     /// INFO `version`: the nats-server version we are compatible with.
     pub version: String,
+    /// INFO `go`: the Go server reports its Go version; natrium reports what it is built with.
+    pub go: String,
     /// INFO `host`: the listen host.
     pub host: String,
     /// INFO `port`: the port actually bound.
@@ -53,6 +55,7 @@ impl Default for NatsOptions {
             server_id: String::new(),
             server_name: String::new(),
             version: "2.10.0".to_owned(),
+            go: "rust".to_owned(),
             host: "0.0.0.0".to_owned(),
             port: 4222,
             max_payload: 1024 * 1024,

@@ -1,0 +1,326 @@
+//! One task per NATS connection: INFO first, then read, parse and act on frames until the
+//! client leaves, breaks the protocol, goes stale, or the server stops.
+//!
+//! The task owns the read half and a reusable read buffer; a spawned writer task owns the
+//! write half and drains the connection's [`Outbound`] buffer. Frames borrow from the read
+//! buffer and are handled synchronously (publishing never awaits), so nothing is copied
+//! between the socket and the subscribers' outbound buffers.
+
+mod read_buffer;
+mod verbs;
+pub mod view;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use natrium_auth::{Authenticator, Permissions};
+use natrium_router::{
+    Broker, ByteStream, ClientId, PeerInfo, PhaseWatch, ServerPhase, ServerStats,
+};
+use tokio::io::{AsyncReadExt, ReadHalf};
+
+use crate::connect::ClientFlags;
+use crate::frontend::NatsFrontend;
+use crate::info::{Info, write_err};
+use crate::outbound::{Closing, Outbound, run_writer};
+use crate::parser::{self, Parsed, ParserLimits};
+use read_buffer::ReadBuffer;
+use view::ClientShared;
+
+/// How long closing waits for the writer to flush before giving up on it.
+const CLOSE_FLUSH_WAIT: Duration = Duration::from_secs(2);
+
+/// Why the connection loop ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Close {
+    /// Flush what is buffered (usually a final `-ERR`), then close.
+    Flush,
+    /// Drop what is buffered and close.
+    Abort,
+}
+
+/// One connection's protocol state, owned by its task.
+pub(crate) struct Connection {
+    frontend: Arc<NatsFrontend>,
+    id: ClientId,
+    shared: Arc<ClientShared>,
+    outbound: Arc<Outbound>,
+    auth: Authenticator,
+    nonce: Option<String>,
+    limits: ParserLimits,
+    flags: ClientFlags,
+    connect_received: bool,
+    permissions: Option<Arc<Permissions>>,
+    pings_outstanding: u32,
+    ping_sent_at: Option<Instant>,
+    /// Messages and bytes received in the current read batch, added to the server-wide
+    /// counters once per batch.
+    batch_in_msgs: u64,
+    batch_in_bytes: u64,
+}
+
+/// Serves one accepted connection until it closes.
+pub(crate) async fn serve(
+    frontend: Arc<NatsFrontend>,
+    stream: ByteStream,
+    peer: PeerInfo,
+    phase: PhaseWatch,
+) {
+    let broker = frontend.broker().clone();
+    let options = frontend.options();
+    let stats = broker.stats();
+    let open_before = stats
+        .connections
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    ServerStats::add(&stats.total_connections, 1);
+    let _open = OpenConnection(broker.clone());
+
+    let id = broker.next_client_id();
+    let auth = frontend.authenticator();
+    let nonce = auth.nonce_required().then(natrium_auth::new_nonce);
+    let client_ip = peer.remote.ip().to_string();
+    let mut info = Info::new(options, id.0, &client_ip);
+    info.auth_required = auth.info_auth_required();
+    info.nonce = nonce.as_deref();
+
+    let (read_half, write_half) = tokio::io::split(stream);
+    let pending_bytes_max = usize::try_from(options.max_pending).unwrap_or(usize::MAX);
+    let outbound = Arc::new(Outbound::new(pending_bytes_max));
+    outbound.push(|out| info.write_line(out));
+    let writer = tokio::spawn(run_writer(
+        outbound.clone(),
+        write_half,
+        options.write_deadline,
+        broker.clone(),
+    ));
+
+    let max_connections = u64::from(options.max_connections);
+    if max_connections > 0 && open_before >= max_connections {
+        outbound.push(|out| write_err(out, "maximum connections exceeded"));
+        outbound.close(Closing::Flush);
+        let _ = tokio::time::timeout(CLOSE_FLUSH_WAIT, writer).await;
+        return;
+    }
+
+    let shared = Arc::new(ClientShared::new(id.0, peer.remote, outbound.clone()));
+    broker.clients().insert(id, shared.clone());
+    let connection = Connection {
+        limits: ParserLimits {
+            control_line_max: usize::try_from(options.max_control_line).unwrap_or(usize::MAX),
+            payload_max: usize::try_from(options.max_payload).unwrap_or(usize::MAX),
+        },
+        frontend: frontend.clone(),
+        id,
+        shared: shared.clone(),
+        outbound: outbound.clone(),
+        auth,
+        nonce,
+        flags: ClientFlags::default(),
+        connect_received: false,
+        permissions: None,
+        pings_outstanding: 0,
+        ping_sent_at: None,
+        batch_in_msgs: 0,
+        batch_in_bytes: 0,
+    };
+    let close = connection.run(read_half, phase).await;
+
+    let subscriptions: Vec<_> = shared
+        .subscriptions
+        .lock()
+        .drain()
+        .map(|(_, s)| s)
+        .collect();
+    for subscription in &subscriptions {
+        broker.unsubscribe(subscription);
+    }
+    broker.clients().remove(id);
+    outbound.close(match close {
+        Close::Flush => Closing::Flush,
+        Close::Abort => Closing::Abort,
+    });
+    let _ = tokio::time::timeout(CLOSE_FLUSH_WAIT.max(options.write_deadline), writer).await;
+    if outbound.was_slow_consumer() {
+        ServerStats::add(&stats.slow_consumers, 1);
+    }
+}
+
+/// Counts an open connection in `connections` until dropped.
+struct OpenConnection(Arc<Broker>);
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.0
+            .stats()
+            .connections
+            .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+impl Connection {
+    /// The read loop; returns how to close.
+    async fn run(mut self, mut reader: ReadHalf<ByteStream>, mut phase: PhaseWatch) -> Close {
+        let options = self.frontend.options().clone();
+        let mut buffer = ReadBuffer::new(self.limits.frame_bytes_max());
+        let ping_interval = options.ping_interval.max(Duration::from_millis(1));
+        let mut ping =
+            tokio::time::interval_at(tokio::time::Instant::now() + ping_interval, ping_interval);
+        let auth_timeout = self.auth.timeout().unwrap_or(options.auth_timeout);
+        let auth_deadline = tokio::time::sleep(auth_timeout);
+        tokio::pin!(auth_deadline);
+        let needs_auth = self.auth.info_auth_required();
+        let far_future = Duration::from_secs(365 * 24 * 3600);
+        let lame_duck_close = tokio::time::sleep(far_future);
+        tokio::pin!(lame_duck_close);
+        let mut phase_open = true;
+        if *phase.borrow_and_update() == ServerPhase::Stopping {
+            return Close::Flush;
+        }
+        loop {
+            tokio::select! {
+                read = reader.read_buf(buffer.prepare()) => {
+                    match read {
+                        Ok(0) | Err(_) => return Close::Abort,
+                        Ok(_) => {}
+                    }
+                    if let Err(close) = self.process(&mut buffer) {
+                        return close;
+                    }
+                }
+                _ = ping.tick() => {
+                    if let Err(close) = self.server_ping(options.ping_max) {
+                        return close;
+                    }
+                }
+                () = self.outbound.connection_attention() => {
+                    if self.outbound.is_closing() {
+                        return Close::Abort;
+                    }
+                    self.remove_expired();
+                }
+                changed = phase.changed(), if phase_open => {
+                    let current = match changed {
+                        Ok(()) => *phase.borrow_and_update(),
+                        Err(_) => { phase_open = false; continue; }
+                    };
+                    match current {
+                        ServerPhase::Running => {}
+                        ServerPhase::Stopping => return Close::Flush,
+                        ServerPhase::LameDuck => {
+                            self.send_lame_duck_info();
+                            let delay = lame_duck_delay(&options);
+                            lame_duck_close.as_mut().reset(tokio::time::Instant::now() + delay);
+                        }
+                    }
+                }
+                () = &mut auth_deadline, if needs_auth && !self.connect_received => {
+                    self.send_err("Authentication Timeout");
+                    return Close::Flush;
+                }
+                () = &mut lame_duck_close => return Close::Flush,
+            }
+        }
+    }
+
+    /// Parses and handles every complete frame in `buffer`.
+    fn process(&mut self, buffer: &mut ReadBuffer) -> Result<(), Close> {
+        let result = loop {
+            let parsed = parser::parse(buffer.unparsed(), &self.limits);
+            match parsed {
+                Ok(Parsed::Frame { frame, consumed }) => {
+                    if let Err(close) = self.handle(frame) {
+                        break Err(close);
+                    }
+                    buffer.consume(consumed);
+                }
+                Ok(Parsed::Incomplete { needed }) => {
+                    buffer.expect(needed);
+                    break Ok(());
+                }
+                Err(error) => {
+                    tracing::debug!(cid = self.id.0, %error, "protocol error");
+                    if let Some(text) = error.client_text() {
+                        self.send_err(text);
+                    }
+                    break Err(Close::Flush);
+                }
+            }
+        };
+        self.flush_in_counters();
+        result
+    }
+
+    /// Adds this batch's inbound counters to the connection's and the server's.
+    fn flush_in_counters(&mut self) {
+        self.shared.touch();
+        if self.batch_in_msgs == 0 {
+            return;
+        }
+        let stats = self.frontend.broker().stats();
+        ServerStats::add(&stats.in_msgs, self.batch_in_msgs);
+        ServerStats::add(&stats.in_bytes, self.batch_in_bytes);
+        ServerStats::add(&self.shared.in_msgs, self.batch_in_msgs);
+        ServerStats::add(&self.shared.in_bytes, self.batch_in_bytes);
+        self.batch_in_msgs = 0;
+        self.batch_in_bytes = 0;
+    }
+
+    /// Sends a server PING, or closes a client that left `ping_max` PINGs unanswered.
+    fn server_ping(&mut self, ping_max: u32) -> Result<(), Close> {
+        if self.pings_outstanding + 1 > ping_max {
+            self.send_err("Stale Connection");
+            return Err(Close::Flush);
+        }
+        self.pings_outstanding += 1;
+        self.ping_sent_at = Some(Instant::now());
+        self.outbound.push(|out| out.extend_from_slice(b"PING\r\n"));
+        Ok(())
+    }
+
+    /// Sends INFO again with `ldm: true`.
+    fn send_lame_duck_info(&self) {
+        let options = self.frontend.options();
+        let client_ip = self.shared.remote.ip().to_string();
+        let mut info = Info::new(options, self.id.0, &client_ip);
+        info.auth_required = self.auth.info_auth_required();
+        info.nonce = self.nonce.as_deref();
+        info.ldm = true;
+        self.outbound.push(|out| info.write_line(out));
+    }
+
+    /// Removes subscriptions that reached their auto-unsubscribe limit.
+    fn remove_expired(&mut self) {
+        for sid in self.outbound.take_expired() {
+            let removed = self.shared.subscriptions.lock().remove(&sid);
+            if let Some(subscription) = removed {
+                self.frontend.broker().unsubscribe(&subscription);
+            }
+        }
+    }
+
+    /// Queues `-ERR '<text>'`.
+    fn send_err(&self, text: &str) {
+        self.outbound.push(|out| write_err(out, text));
+    }
+
+    /// Queues `+OK` when the client asked for verbose mode.
+    fn send_ok(&self) {
+        if self.flags.verbose {
+            self.outbound.push(|out| out.extend_from_slice(b"+OK\r\n"));
+        }
+    }
+}
+
+/// When a lame-duck client is closed: after the grace period, at a random point of the rest
+/// of the lame-duck duration, so clients do not all reconnect at once (as the Go server does).
+fn lame_duck_delay(options: &crate::options::NatsOptions) -> Duration {
+    let grace = options.lame_duck_grace_period;
+    let spread = options.lame_duck_duration.saturating_sub(grace);
+    let spread_ms = u64::try_from(spread.as_millis()).unwrap_or(u64::MAX);
+    let jitter_ms = if spread_ms == 0 {
+        0
+    } else {
+        rand::random_range(0..spread_ms)
+    };
+    grace + Duration::from_millis(jitter_ms)
+}

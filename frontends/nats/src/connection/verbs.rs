@@ -1,0 +1,264 @@
+//! What each client verb does: CONNECT (options, authentication), PUB/HPUB (permissions,
+//! routing, no-responders), SUB (limits, permissions), UNSUB (auto-unsubscribe), PING/PONG.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use bytes::Bytes;
+use natrium_router::{Message, Sink, Subscription, subject};
+
+use super::{Close, Connection};
+use crate::connect::{CLIENT_PROTOCOL_MAX, ConnectOptions};
+use crate::parser::Frame;
+
+/// The header block of a no-responders status, as the Go server sends it.
+const NO_RESPONDERS_HEADERS: &[u8] = b"NATS/1.0 503\r\n\r\n";
+
+impl Connection {
+    /// Acts on one frame. `Err` ends the connection.
+    pub(super) fn handle(&mut self, frame: Frame<'_>) -> Result<(), Close> {
+        if !self.connect_received
+            && self.auth.info_auth_required()
+            && !matches!(frame, Frame::Connect(_))
+        {
+            self.send_err("Authorization Violation");
+            return Err(Close::Flush);
+        }
+        match frame {
+            Frame::Connect(json) => self.connect(json),
+            Frame::Pub {
+                subject,
+                reply,
+                payload,
+            } => {
+                self.publish(&Message {
+                    subject,
+                    reply,
+                    headers: None,
+                    payload,
+                });
+                Ok(())
+            }
+            Frame::HPub {
+                subject,
+                reply,
+                headers,
+                payload,
+            } => {
+                if !self.flags.headers {
+                    // The Go server closes without a word when headers were not negotiated.
+                    return Err(Close::Flush);
+                }
+                self.publish(&Message {
+                    subject,
+                    reply,
+                    headers: Some(headers),
+                    payload,
+                });
+                Ok(())
+            }
+            Frame::Sub {
+                subject,
+                queue,
+                sid,
+            } => {
+                self.subscribe(subject, queue, sid);
+                Ok(())
+            }
+            Frame::Unsub { sid, max } => {
+                self.unsubscribe(sid, max);
+                Ok(())
+            }
+            Frame::Ping => {
+                self.outbound.push(|out| out.extend_from_slice(b"PONG\r\n"));
+                Ok(())
+            }
+            Frame::Pong => {
+                self.pings_outstanding = 0;
+                if let Some(sent) = self.ping_sent_at.take() {
+                    let rtt = u64::try_from(sent.elapsed().as_nanos()).unwrap_or(u64::MAX);
+                    self.shared.rtt_nanos.store(rtt, Ordering::Relaxed);
+                }
+                Ok(())
+            }
+            Frame::Ok | Frame::Info => Ok(()),
+            Frame::Err(_) => Err(Close::Flush),
+        }
+    }
+
+    /// CONNECT: reads options, checks the protocol version and credentials.
+    fn connect(&mut self, json: &[u8]) -> Result<(), Close> {
+        let connect = match ConnectOptions::parse(json) {
+            Ok(connect) => connect,
+            Err(error) => {
+                tracing::debug!(cid = self.id.0, %error, "bad CONNECT");
+                return Err(Close::Flush);
+            }
+        };
+        if connect
+            .protocol
+            .is_some_and(|p| !(0..=CLIENT_PROTOCOL_MAX).contains(&p))
+        {
+            self.send_err("invalid client protocol");
+            return Err(Close::Flush);
+        }
+        let flags = connect.flags(self.flags);
+        if flags.no_responders && !flags.headers {
+            self.send_err("no responders requires headers support");
+            return Err(Close::Flush);
+        }
+        let nonce = self.nonce.as_deref().unwrap_or_default().as_bytes();
+        let identity = match self.auth.authenticate(&connect.credentials(), nonce) {
+            Ok(identity) => identity,
+            Err(error) => {
+                tracing::info!(cid = self.id.0, %error, "authorization violation");
+                self.send_err("Authorization Violation");
+                return Err(Close::Flush);
+            }
+        };
+        self.flags = flags;
+        self.connect_received = true;
+        self.outbound.set_permissions(identity.permissions.clone());
+        self.permissions = identity.permissions;
+        {
+            let mut metadata = self.shared.metadata.lock();
+            metadata.name = connect.name.unwrap_or_default();
+            metadata.lang = connect.lang.unwrap_or_default();
+            metadata.version = connect.version.unwrap_or_default();
+            metadata.authorized_user = identity.name;
+        }
+        self.send_ok();
+        Ok(())
+    }
+
+    /// PUB/HPUB: checks the subject and permissions, routes, answers no-responders.
+    fn publish(&mut self, message: &Message<'_>) {
+        if !subject::is_valid_literal(message.subject) {
+            // Without pedantic mode the Go server does not check; natrium drops such a
+            // message (the router only routes literal subjects) but reports it only when asked.
+            if self.flags.pedantic {
+                self.send_err("Invalid Publish Subject");
+            }
+            return;
+        }
+        if let Some(permissions) = &self.permissions
+            && !permissions.can_publish(message.subject)
+            && !self
+                .outbound
+                .take_reply_permit(message.subject, Instant::now())
+        {
+            let subject = String::from_utf8_lossy(message.subject);
+            self.send_err(&format!(
+                "Permissions Violation for Publish to \"{subject}\""
+            ));
+            return;
+        }
+        self.batch_in_msgs += 1;
+        self.batch_in_bytes += message.size() as u64;
+        let broker = self.frontend.broker();
+        let outcome = broker.publish(self.id, self.flags.echo, message);
+        if outcome.matched == 0 && self.flags.no_responders && !message.reply.is_empty() {
+            self.no_responders(message.reply);
+        }
+        self.send_ok();
+    }
+
+    /// Sends `HMSG <reply> <sid> 16 16` with a 503 status on the client's own subscription
+    /// matching `reply`, as the Go server does for a request nobody listens to.
+    fn no_responders(&self, reply: &[u8]) {
+        let subscription = self
+            .shared
+            .subscriptions
+            .lock()
+            .values()
+            .find(|sub| sub.queue.is_none() && subject::filter_matches(&sub.subject, reply))
+            .cloned();
+        if let Some(subscription) = subscription {
+            let status = Message {
+                subject: reply,
+                reply: b"",
+                headers: Some(NO_RESPONDERS_HEADERS),
+                payload: b"",
+            };
+            self.outbound.deliver(&subscription, &status);
+        }
+    }
+
+    /// SUB: checks limits, the subject and permissions, then subscribes.
+    fn subscribe(&mut self, subject: &[u8], queue: Option<&[u8]>, sid: &[u8]) {
+        let max_subscriptions = self.frontend.options().max_subscriptions as usize;
+        let count = self.shared.subscriptions.lock().len();
+        if max_subscriptions > 0 && count >= max_subscriptions {
+            self.send_err("maximum subscriptions exceeded");
+            return;
+        }
+        let valid_queue = queue.is_none_or(subject::is_valid_queue);
+        if !subject::is_valid_filter(subject) || !valid_queue {
+            self.send_err("Invalid Subject");
+            return;
+        }
+        if let Some(permissions) = &self.permissions
+            && !permissions.can_subscribe(subject, queue)
+        {
+            let subject = String::from_utf8_lossy(subject);
+            let text = match queue {
+                None => format!("Permissions Violation for Subscription to \"{subject}\""),
+                Some(queue) => format!(
+                    "Permissions Violation for Subscription to \"{subject}\" using queue \"{}\"",
+                    String::from_utf8_lossy(queue)
+                ),
+            };
+            self.send_err(&text);
+            return;
+        }
+        // A second SUB with a sid already in use is ignored, as the Go server does.
+        if !self.shared.subscriptions.lock().contains_key(sid) {
+            let sink: Arc<dyn Sink> = self.outbound.clone();
+            let created = Subscription::new(
+                self.id,
+                Bytes::copy_from_slice(sid),
+                Bytes::copy_from_slice(subject),
+                queue.map(Bytes::copy_from_slice),
+                sink,
+            );
+            let Ok(subscription) = created else {
+                self.send_err("Invalid Subject");
+                return;
+            };
+            let subscription = Arc::new(subscription);
+            if self
+                .frontend
+                .broker()
+                .subscribe(subscription.clone())
+                .is_err()
+            {
+                self.send_err("Invalid Subject");
+                return;
+            }
+            self.shared
+                .subscriptions
+                .lock()
+                .insert(subscription.sid.clone(), subscription);
+        }
+        self.send_ok();
+    }
+
+    /// UNSUB: removes now, or after `max` deliveries in total (counting those already made).
+    fn unsubscribe(&mut self, sid: &[u8], max: Option<u64>) {
+        let subscription = self.shared.subscriptions.lock().get(sid).cloned();
+        if let Some(subscription) = subscription {
+            let delivered = subscription.delivered.load(Ordering::Relaxed);
+            match max {
+                Some(max) if max > delivered => {
+                    subscription.max_deliveries.store(max, Ordering::Relaxed);
+                }
+                _ => {
+                    self.shared.subscriptions.lock().remove(sid);
+                    self.frontend.broker().unsubscribe(&subscription);
+                }
+            }
+        }
+        self.send_ok();
+    }
+}

@@ -1,0 +1,112 @@
+//! What monitoring (`/connz`) sees of a NATS connection: a [`ClientView`] over state the
+//! connection task updates once per read batch, never per message.
+//!
+//! Concurrency: counters are relaxed atomics written by the connection task; the subscription
+//! map and CONNECT metadata sit behind mutexes taken on SUB/UNSUB/CONNECT and by monitoring.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use natrium_router::{ClientSnapshot, ClientView, Subscription};
+use parking_lot::Mutex;
+
+use crate::outbound::Outbound;
+
+/// CONNECT metadata shown in monitoring.
+#[derive(Debug, Clone, Default)]
+pub struct ClientMetadata {
+    pub name: String,
+    pub lang: String,
+    pub version: String,
+    pub authorized_user: String,
+}
+
+/// The state of one connection shared with monitoring.
+#[derive(Debug)]
+pub struct ClientShared {
+    pub cid: u64,
+    pub remote: SocketAddr,
+    pub start: SystemTime,
+    pub outbound: Arc<Outbound>,
+    pub in_msgs: AtomicU64,
+    pub in_bytes: AtomicU64,
+    pub rtt_nanos: AtomicU64,
+    /// Seconds since the Unix epoch of the last read batch.
+    pub last_activity_secs: AtomicU64,
+    pub metadata: Mutex<ClientMetadata>,
+    /// The client's subscriptions by sid.
+    pub subscriptions: Mutex<HashMap<Bytes, Arc<Subscription>>>,
+}
+
+impl ClientShared {
+    /// Fresh shared state for client `cid`.
+    pub fn new(cid: u64, remote: SocketAddr, outbound: Arc<Outbound>) -> Self {
+        Self {
+            cid,
+            remote,
+            start: SystemTime::now(),
+            outbound,
+            in_msgs: AtomicU64::new(0),
+            in_bytes: AtomicU64::new(0),
+            rtt_nanos: AtomicU64::new(0),
+            last_activity_secs: AtomicU64::new(0),
+            metadata: Mutex::new(ClientMetadata::default()),
+            subscriptions: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Records the time of the latest activity.
+    pub fn touch(&self) {
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default();
+        self.last_activity_secs
+            .store(now.as_secs(), Ordering::Relaxed);
+    }
+}
+
+impl ClientView for ClientShared {
+    fn snapshot(&self, with_subscriptions: bool) -> ClientSnapshot {
+        let (pending_bytes, out_msgs, out_bytes) = self.outbound.counters();
+        let metadata = self.metadata.lock().clone();
+        let subscriptions = self.subscriptions.lock();
+        let subscriptions_list = if with_subscriptions {
+            subscriptions
+                .values()
+                .map(|sub| String::from_utf8_lossy(&sub.subject).into_owned())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let subscription_count = u32::try_from(subscriptions.len()).unwrap_or(u32::MAX);
+        drop(subscriptions);
+        let last_secs = self.last_activity_secs.load(Ordering::Relaxed);
+        let last_activity = (last_secs != 0)
+            .then(|| SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(last_secs));
+        ClientSnapshot {
+            cid: self.cid,
+            kind: "Client",
+            client_type: "nats",
+            remote: Some(self.remote),
+            start: Some(self.start),
+            last_activity: last_activity.or(Some(self.start)),
+            rtt_nanos: self.rtt_nanos.load(Ordering::Relaxed),
+            pending_bytes,
+            in_msgs: self.in_msgs.load(Ordering::Relaxed),
+            out_msgs,
+            in_bytes: self.in_bytes.load(Ordering::Relaxed),
+            out_bytes,
+            subscriptions: subscription_count,
+            subscriptions_list,
+            name: metadata.name,
+            lang: metadata.lang,
+            version: metadata.version,
+            authorized_user: metadata.authorized_user,
+            tls_version: String::new(),
+        }
+    }
+}

@@ -1,0 +1,355 @@
+//! A connection's outbound side: the bounded buffer that deliveries and protocol replies are
+//! appended to, the [`Sink`] the broker delivers through, and the writer task that drains it.
+//!
+//! Concurrency: one `parking_lot::Mutex` around [`OutboundState`], taken briefly by the
+//! publishers' tasks (one append per delivery), by the connection task (replies), by the
+//! writer (one buffer swap per batch) and by monitoring. Never held across an `.await`. The
+//! writer is woken through a `Notify` only when the buffer goes from empty to non-empty, so a
+//! burst of deliveries costs one wake-up; it swaps the buffer for its spare and issues one
+//! write per batch. A publisher never waits for a subscriber: over `pending_bytes_max` the
+//! subscriber is closed as a slow consumer and the message is dropped for it alone.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use natrium_auth::Permissions;
+use natrium_router::{Broker, DeliveryOutcome, Message, ServerStats, Sink, Subscription};
+use parking_lot::Mutex;
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::sync::Notify;
+
+/// Capacity a drained buffer may keep for reuse; a larger one is shrunk so an idle
+/// connection does not hold a burst's worth of memory.
+const RETAINED_BUFFER_BYTES_MAX: usize = 256 * 1024;
+
+/// Reply subjects a client with `allow_responses` may answer at once (expired ones are
+/// pruned first; beyond this a request's reply is not granted).
+pub const REPLY_PERMITS_MAX: usize = 4096;
+
+/// Why the outbound side is closing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closing {
+    /// Write what is buffered, then close (a `-ERR` before closing, server stop).
+    Flush,
+    /// Close now and drop what is buffered (slow consumer, socket error).
+    Abort,
+}
+
+/// A grant to publish to a reply subject (`allow_responses`).
+#[derive(Debug, Clone, Copy)]
+struct ReplyPermit {
+    remaining: u32,
+    expires_at: Instant,
+}
+
+/// Everything behind the outbound mutex.
+#[derive(Debug, Default)]
+pub struct OutboundState {
+    buffer: Vec<u8>,
+    in_flight_bytes: usize,
+    batch_msgs: u64,
+    batch_bytes: u64,
+    /// Messages and bytes delivered to this client (monitoring `out_msgs`/`out_bytes`).
+    pub out_msgs: u64,
+    pub out_bytes: u64,
+    closing: Option<Closing>,
+    slow_consumer: bool,
+    /// Subscriptions that reached their auto-unsubscribe limit, for the connection task.
+    expired: Vec<Bytes>,
+    /// Set at CONNECT: delivery filtering (subscribe deny) and response permits.
+    permissions: Option<Arc<Permissions>>,
+    reply_permits: HashMap<Bytes, ReplyPermit>,
+}
+
+/// The outbound side of one connection; also its [`Sink`].
+#[derive(Debug)]
+pub struct Outbound {
+    state: Mutex<OutboundState>,
+    writer_wake: Notify,
+    connection_wake: Notify,
+    pending_bytes_max: usize,
+}
+
+impl Outbound {
+    /// An empty outbound side that turns slow past `pending_bytes_max` buffered bytes.
+    pub fn new(pending_bytes_max: usize) -> Self {
+        Self {
+            state: Mutex::new(OutboundState::default()),
+            writer_wake: Notify::new(),
+            connection_wake: Notify::new(),
+            pending_bytes_max,
+        }
+    }
+
+    /// Appends protocol bytes written by `write` (INFO, PONG, +OK, -ERR) and wakes the writer.
+    /// Returns false when the connection is closing (nothing was appended).
+    pub fn push(&self, write: impl FnOnce(&mut Vec<u8>)) -> bool {
+        let mut state = self.state.lock();
+        if state.closing.is_some() {
+            return false;
+        }
+        let was_empty = state.buffer.is_empty();
+        write(&mut state.buffer);
+        drop(state);
+        if was_empty {
+            self.writer_wake.notify_one();
+        }
+        true
+    }
+
+    /// Starts closing; `Abort` wins over `Flush`.
+    pub fn close(&self, how: Closing) {
+        let mut state = self.state.lock();
+        if state.closing != Some(Closing::Abort) {
+            state.closing = Some(how);
+        }
+        drop(state);
+        self.writer_wake.notify_one();
+        self.connection_wake.notify_one();
+    }
+
+    /// True once closing started.
+    pub fn is_closing(&self) -> bool {
+        self.state.lock().closing.is_some()
+    }
+
+    /// True when the client was closed as a slow consumer.
+    pub fn was_slow_consumer(&self) -> bool {
+        self.state.lock().slow_consumer
+    }
+
+    /// Resolves when the connection task has something to look at (expired subscriptions,
+    /// closing).
+    pub async fn connection_attention(&self) {
+        self.connection_wake.notified().await;
+    }
+
+    /// Takes the sids of subscriptions that reached their delivery limit.
+    pub fn take_expired(&self) -> Vec<Bytes> {
+        std::mem::take(&mut self.state.lock().expired)
+    }
+
+    /// Sets the permissions that filter deliveries and grant responses (at CONNECT).
+    pub fn set_permissions(&self, permissions: Option<Arc<Permissions>>) {
+        self.state.lock().permissions = permissions;
+    }
+
+    /// Bytes buffered or being written (monitoring `pending_bytes`) and messages/bytes out.
+    pub fn counters(&self) -> (u64, u64, u64) {
+        let state = self.state.lock();
+        let pending = (state.buffer.len() + state.in_flight_bytes) as u64;
+        (pending, state.out_msgs, state.out_bytes)
+    }
+
+    /// Uses up one response permit for `subject`, if the client received a request with that
+    /// reply subject and the permit is still valid.
+    pub fn take_reply_permit(&self, subject: &[u8], now: Instant) -> bool {
+        let mut state = self.state.lock();
+        let Some(permit) = state.reply_permits.get_mut(subject) else {
+            return false;
+        };
+        if permit.expires_at <= now {
+            state.reply_permits.remove(subject);
+            return false;
+        }
+        // `u32::MAX` means unlimited responses.
+        if permit.remaining != u32::MAX {
+            permit.remaining = permit.remaining.saturating_sub(1);
+            if permit.remaining == 0 {
+                state.reply_permits.remove(subject);
+            }
+        }
+        true
+    }
+}
+
+/// Counts the delivery against the subscription's auto-unsubscribe limit. False when the limit
+/// was already reached (the message must not be delivered). Every delivery is counted, so an
+/// UNSUB with a limit counts the messages already delivered, as Go does.
+fn count_delivery(state: &mut OutboundState, subscription: &Subscription) -> bool {
+    let max = subscription.max_deliveries.load(Ordering::Relaxed);
+    let delivered = subscription.delivered.fetch_add(1, Ordering::Relaxed) + 1;
+    if max == 0 {
+        return true;
+    }
+    if delivered > max {
+        return false;
+    }
+    if delivered == max {
+        state.expired.push(subscription.sid.clone());
+    }
+    true
+}
+
+/// Appends `MSG subject sid [reply] size\r\npayload\r\n` (or HMSG with the header size).
+fn write_message(buffer: &mut Vec<u8>, sid: &[u8], message: &Message<'_>) {
+    let mut numbers = itoa::Buffer::new();
+    buffer.extend_from_slice(if message.headers.is_some() {
+        b"HMSG "
+    } else {
+        b"MSG "
+    });
+    buffer.extend_from_slice(message.subject);
+    buffer.push(b' ');
+    buffer.extend_from_slice(sid);
+    buffer.push(b' ');
+    if !message.reply.is_empty() {
+        buffer.extend_from_slice(message.reply);
+        buffer.push(b' ');
+    }
+    if let Some(headers) = message.headers {
+        buffer.extend_from_slice(numbers.format(headers.len()).as_bytes());
+        buffer.push(b' ');
+    }
+    buffer.extend_from_slice(numbers.format(message.size()).as_bytes());
+    buffer.extend_from_slice(b"\r\n");
+    if let Some(headers) = message.headers {
+        buffer.extend_from_slice(headers);
+    }
+    buffer.extend_from_slice(message.payload);
+    buffer.extend_from_slice(b"\r\n");
+}
+
+/// Bytes [`write_message`] appends.
+fn message_bytes(sid: &[u8], message: &Message<'_>) -> usize {
+    // "HMSG " + spaces + two 10-digit sizes + CRLFs: a generous upper bound is fine here, it
+    // only decides slow-consumer status a few bytes early.
+    5 + message.subject.len() + sid.len() + message.reply.len() + 2 * 11 + 6 + message.size()
+}
+
+impl Sink for Outbound {
+    fn deliver(&self, subscription: &Subscription, message: &Message<'_>) -> DeliveryOutcome {
+        let mut state = self.state.lock();
+        if state.closing.is_some() {
+            return DeliveryOutcome::Dropped;
+        }
+        if let Some(permissions) = &state.permissions
+            && permissions.delivery_denied(message.subject)
+        {
+            return DeliveryOutcome::Dropped;
+        }
+        let frame_bytes = message_bytes(&subscription.sid, message);
+        if state.buffer.len() + state.in_flight_bytes + frame_bytes > self.pending_bytes_max {
+            state.slow_consumer = true;
+            state.closing = Some(Closing::Abort);
+            drop(state);
+            tracing::info!(sid = ?subscription.sid, "slow consumer detected: max_pending exceeded");
+            self.writer_wake.notify_one();
+            self.connection_wake.notify_one();
+            return DeliveryOutcome::Dropped;
+        }
+        let expired_before = state.expired.len();
+        if !count_delivery(&mut state, subscription) {
+            return DeliveryOutcome::Dropped;
+        }
+        let expired_now = state.expired.len() != expired_before;
+        let was_empty = state.buffer.is_empty();
+        write_message(&mut state.buffer, &subscription.sid, message);
+        state.batch_msgs += 1;
+        state.batch_bytes += message.size() as u64;
+        if !message.reply.is_empty() {
+            grant_reply(&mut state, message.reply);
+        }
+        drop(state);
+        if was_empty {
+            self.writer_wake.notify_one();
+        }
+        if expired_now {
+            self.connection_wake.notify_one();
+        }
+        DeliveryOutcome::Delivered
+    }
+}
+
+/// Records a response permit for `reply` when the client's permissions allow responses.
+fn grant_reply(state: &mut OutboundState, reply: &[u8]) {
+    let Some(allowed) = state.permissions.as_ref().and_then(|p| p.allow_responses()) else {
+        return;
+    };
+    let now = Instant::now();
+    if state.reply_permits.len() >= REPLY_PERMITS_MAX {
+        state
+            .reply_permits
+            .retain(|_, permit| permit.expires_at > now);
+        if state.reply_permits.len() >= REPLY_PERMITS_MAX {
+            return;
+        }
+    }
+    let remaining = if allowed.max_msgs == 0 {
+        1
+    } else {
+        allowed.max_msgs
+    };
+    let expires = if allowed.expires.is_zero() {
+        Duration::from_secs(120)
+    } else {
+        allowed.expires
+    };
+    state.reply_permits.insert(
+        Bytes::copy_from_slice(reply),
+        ReplyPermit {
+            remaining,
+            expires_at: now + expires,
+        },
+    );
+}
+
+/// Drains `outbound` into `writer` until the connection closes: one swap and one write per
+/// batch, each bounded by `write_deadline` (a slower write closes the client as slow).
+pub async fn run_writer<W: AsyncWrite + Unpin>(
+    outbound: Arc<Outbound>,
+    mut writer: W,
+    write_deadline: Duration,
+    broker: Arc<Broker>,
+) {
+    let mut batch = Vec::new();
+    loop {
+        let (closing, msgs, bytes) = {
+            let mut state = outbound.state.lock();
+            std::mem::swap(&mut state.buffer, &mut batch);
+            state.in_flight_bytes = batch.len();
+            let counts = (state.batch_msgs, state.batch_bytes);
+            state.out_msgs += counts.0;
+            state.out_bytes += counts.1;
+            state.batch_msgs = 0;
+            state.batch_bytes = 0;
+            (state.closing, counts.0, counts.1)
+        };
+        if closing == Some(Closing::Abort) {
+            break;
+        }
+        if batch.is_empty() {
+            if closing == Some(Closing::Flush) {
+                break;
+            }
+            outbound.writer_wake.notified().await;
+            continue;
+        }
+        let stats = broker.stats();
+        ServerStats::add(&stats.out_msgs, msgs);
+        ServerStats::add(&stats.out_bytes, bytes);
+        match tokio::time::timeout(write_deadline, writer.write_all(&batch)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => {
+                outbound.close(Closing::Abort);
+                break;
+            }
+            Err(_) => {
+                outbound.state.lock().slow_consumer = true;
+                tracing::info!("slow consumer detected: write deadline exceeded");
+                outbound.close(Closing::Abort);
+                break;
+            }
+        }
+        batch.clear();
+        if batch.capacity() > RETAINED_BUFFER_BYTES_MAX {
+            batch.shrink_to(RETAINED_BUFFER_BYTES_MAX);
+        }
+        outbound.state.lock().in_flight_bytes = 0;
+    }
+    // The peer may already be gone; nothing more to report.
+    let _ = tokio::time::timeout(write_deadline, writer.shutdown()).await;
+}
