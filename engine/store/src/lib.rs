@@ -9,6 +9,7 @@ pub mod error;
 pub mod filestore;
 pub mod io;
 pub mod limits;
+pub mod memstore;
 pub mod seqset;
 pub mod store;
 pub mod subject;
@@ -17,6 +18,7 @@ pub mod ttl;
 pub mod types;
 
 pub use error::{Error, Result};
+pub use memstore::MemStore;
 pub use store::StreamStore;
 pub use types::{
     DiscardPolicy, LostData, MsgTtl, NewMsg, SimpleState, StoreConfig, StoredMsg, StreamState,

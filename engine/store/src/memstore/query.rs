@@ -1,0 +1,90 @@
+//! Read-side queries of `MemStore`: filtered scans that use the subject index when it can
+//! answer without touching messages.
+use super::MemStore;
+use crate::subject;
+use crate::types::SimpleState;
+
+impl MemStore {
+    /// The first sequence at or after `start_seq` whose subject matches `filter`.
+    pub(super) fn next_matching(&self, filter: &str, start_seq: u64) -> Option<u64> {
+        if subject::is_match_all(filter) {
+            return self.msgs.range(start_seq..).next().map(|(&seq, _)| seq);
+        }
+        if subject::is_literal(filter) {
+            let info = self.subjects.get(filter)?;
+            if start_seq <= info.first_seq {
+                return Some(info.first_seq);
+            }
+            if start_seq > info.last_seq {
+                return None;
+            }
+            return self
+                .msgs
+                .range(start_seq..=info.last_seq)
+                .find(|(_, msg)| &*msg.subject == filter)
+                .map(|(&seq, _)| seq);
+        }
+        self.msgs
+            .range(start_seq..)
+            .find(|(_, msg)| subject::matches(filter, &msg.subject))
+            .map(|(&seq, _)| seq)
+    }
+
+    /// The last sequence whose subject matches `filter`.
+    pub(super) fn last_matching(&self, filter: &str) -> Option<u64> {
+        if subject::is_match_all(filter) {
+            return self.msgs.keys().next_back().copied();
+        }
+        self.subjects
+            .matching(filter)
+            .map(|(_, info)| info.last_seq)
+            .max()
+    }
+
+    /// Messages at or after `start_seq` matching `filter`.
+    pub(super) fn filtered(&self, start_seq: u64, filter: &str) -> SimpleState {
+        let first_seq = self.first_seq();
+        if start_seq <= first_seq {
+            return self.filtered_from_index(filter);
+        }
+        let mut state = SimpleState::default();
+        let matching = self
+            .msgs
+            .range(start_seq..)
+            .filter(|(_, msg)| subject::matches(filter, &msg.subject));
+        for (&seq, _) in matching {
+            if state.msgs == 0 {
+                state.first_seq = seq;
+            }
+            state.msgs += 1;
+            state.last_seq = seq;
+        }
+        state
+    }
+
+    /// Whole-stream filtered state from the subject index alone.
+    fn filtered_from_index(&self, filter: &str) -> SimpleState {
+        let mut state = SimpleState::default();
+        for (_, info) in self.subjects.matching(filter) {
+            state.first_seq = if state.msgs == 0 {
+                info.first_seq
+            } else {
+                state.first_seq.min(info.first_seq)
+            };
+            state.last_seq = state.last_seq.max(info.last_seq);
+            state.msgs += info.msgs;
+        }
+        state
+    }
+
+    /// Sequences between the first and last that hold no message, ascending.
+    pub(super) fn deleted(&self) -> Vec<u64> {
+        let mut deleted = Vec::new();
+        let mut expected = self.first_seq();
+        for &seq in self.msgs.keys() {
+            deleted.extend(expected..seq);
+            expected = seq + 1;
+        }
+        deleted
+    }
+}

@@ -1,0 +1,56 @@
+//! Shared behaviour suite of every `StreamStore`: generic over a [`Harness`] that opens and
+//! restarts a store, so MemStore and FileStore run the same assertions. A store's test file
+//! declares `mod common;` and calls [`store_suite!`] with an expression building its harness.
+#![allow(dead_code)]
+
+pub mod suite;
+
+use natrium_store::{StoreConfig, StreamStore};
+
+/// Opens stores of one kind and restarts them.
+pub trait Harness {
+    /// A fresh, empty store with `config`.
+    fn open(&mut self, config: StoreConfig) -> Box<dyn StreamStore>;
+    /// Simulates a restart: closes `store` and opens it again from whatever it persisted
+    /// (a memory store returns itself).
+    fn restart(&mut self, store: Box<dyn StreamStore>) -> Box<dyn StreamStore>;
+}
+
+/// Declares one `#[test]` per suite behaviour, each with a fresh harness from `$make`.
+#[macro_export]
+macro_rules! store_suite {
+    ($make:expr) => {
+        $crate::store_suite!(@tests $make;
+            store_assigns_sequences_and_counts_bytes,
+            load_distinguishes_missing_from_past_the_end,
+            load_next_last_and_prev_follow_filters,
+            remove_and_erase_leave_gaps,
+            purge_empties_and_sequences_continue,
+            purge_ex_honours_filter_keep_and_sequence,
+            compact_drops_below_and_can_jump_ahead,
+            truncate_drops_above_and_resets_last,
+            skips_and_raw_stores_consume_sequences,
+            max_msgs_discards_old_or_refuses_new,
+            max_bytes_discards_old_or_refuses_new,
+            per_subject_limit_replaces_or_refuses,
+            oversized_and_invalid_messages_are_refused,
+            max_age_expires_from_the_front,
+            message_ttl_expires_individually,
+            filtered_and_subject_state_agree_with_contents,
+            num_pending_counts_matches_from_a_sequence,
+            seq_from_time_finds_the_first_at_or_after,
+            update_config_enforces_new_limits,
+            restart_preserves_messages_and_state,
+            closed_store_refuses_writes,
+        );
+    };
+    (@tests $make:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                let mut harness = $make;
+                $crate::common::suite::$name(&mut harness);
+            }
+        )*
+    };
+}
