@@ -1,0 +1,245 @@
+//! Repair and compaction of a stream directory. Repair rewrites each block with its intact
+//! records only, moving every damaged or torn byte range into `quarantine/<block>.<offset>.bad`
+//! (never deleting it); compaction drops deleted messages. Each block is replaced atomically
+//! (temp, fsync, rename, fsync dir) and a fresh checkpoint is written from the result.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use natrium_format::layout::block::HEADER_SIZE;
+use natrium_format::{BlockHeader, BlockSummary, Limits, StreamState, names};
+
+use crate::dir::{Rebuild, read_meta, recover_dir_visit};
+use crate::fsutil::{create_dir, list_blocks, read_file, write_atomic};
+use crate::scan::{ScanOptions, scan_block};
+use crate::{Error, RecoveryMode, Result};
+
+/// Where repaired blocks go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RepairTarget {
+    InPlace,
+    /// A new stream directory (created; must not hold blocks already).
+    Into(PathBuf),
+}
+
+/// One byte range moved aside.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Quarantined {
+    pub block: u32,
+    pub start: u64,
+    pub end: u64,
+    pub path: PathBuf,
+    /// Sequences of the intact neighbours: lost sequences lie strictly between them.
+    pub seq_before: Option<u64>,
+    pub seq_after: Option<u64>,
+}
+
+/// What a repair or compaction kept and set aside.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RepairReport {
+    pub target: PathBuf,
+    pub blocks: u32,
+    pub kept_records: u64,
+    pub kept_bytes: u64,
+    /// Records dropped by compaction (deleted messages and unneeded tombstones).
+    pub dropped_records: u64,
+    pub quarantined: Vec<Quarantined>,
+    pub checkpoint: StreamState,
+}
+
+/// Repairs `dir` under `mode` (`Salvage` keeps everything that verifies; `TruncateTornTail`
+/// only cuts a torn tail and fails on other damage; `Strict` fails on any damage).
+pub fn repair(dir: &Path, target: &RepairTarget, mode: RecoveryMode) -> Result<RepairReport> {
+    let meta = read_meta(dir)?;
+    let out_dir = match target {
+        RepairTarget::InPlace => dir.to_path_buf(),
+        RepairTarget::Into(new_dir) => prepare_target(dir, new_dir)?,
+    };
+    let indexes = list_blocks(dir)?;
+    let mut report = RepairReport {
+        target: out_dir.clone(),
+        ..RepairReport::default()
+    };
+    for (position, &index) in indexes.iter().enumerate() {
+        let path = names::block_path(dir, index);
+        let bytes = read_file(&path)?;
+        let options = ScanOptions::new(mode, &path, position + 1 == indexes.len());
+        let mut kept = Vec::with_capacity(bytes.len());
+        let mut records = 0u64;
+        let scan = scan_block(&bytes, &options, |view| {
+            kept.extend_from_slice(view.bytes);
+            records += 1;
+        })?;
+        let mut header = Vec::with_capacity(HEADER_SIZE + kept.len());
+        match scan.header {
+            Some(_) => header.extend_from_slice(bytes.get(..HEADER_SIZE).unwrap_or_default()),
+            None => BlockHeader::new(index, meta.cipher, meta.compression).encode(&mut header),
+        }
+        header.extend_from_slice(&kept);
+        let mut ranges: Vec<_> = scan
+            .damaged
+            .iter()
+            .map(|d| (d.start, d.end, d.seq_before, d.seq_after))
+            .collect();
+        if let Some((start, end)) = scan.torn_tail {
+            ranges.push((start, end, None, None));
+        }
+        for (start, end, seq_before, seq_after) in ranges {
+            let range = bytes.get(start as usize..end as usize).unwrap_or_default();
+            if range.is_empty() {
+                continue;
+            }
+            create_dir(&out_dir.join(names::QUARANTINE_DIR))?;
+            let quarantine = names::quarantine_path(&out_dir, index, start);
+            write_atomic(&quarantine, range)?;
+            report.quarantined.push(Quarantined {
+                block: index,
+                start,
+                end,
+                path: quarantine,
+                seq_before,
+                seq_after,
+            });
+        }
+        let unchanged = header == bytes && *target == RepairTarget::InPlace;
+        if !unchanged {
+            write_atomic(&names::block_path(&out_dir, index), &header)?;
+        }
+        report.blocks += 1;
+        report.kept_records += records;
+        report.kept_bytes += kept.len() as u64;
+    }
+    report.checkpoint = write_checkpoint(&out_dir)?;
+    Ok(report)
+}
+
+/// Creates the target directory tree and copies `stream.meta` and consumer states into it.
+fn prepare_target(dir: &Path, new_dir: &Path) -> Result<PathBuf> {
+    create_dir(&new_dir.join(names::BLOCKS_DIR))?;
+    if !list_blocks(new_dir)?.is_empty() {
+        return Err(Error::Io {
+            file: new_dir.to_path_buf(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "target directory already holds blocks",
+            ),
+        });
+    }
+    create_dir(&new_dir.join(names::QUARANTINE_DIR))?;
+    let meta = read_file(&dir.join(names::STREAM_META))?;
+    write_atomic(&new_dir.join(names::STREAM_META), &meta)?;
+    let consumers = dir.join(names::CONSUMERS_DIR);
+    if consumers.is_dir() {
+        create_dir(&new_dir.join(names::CONSUMERS_DIR))?;
+        let entries = fs::read_dir(&consumers).map_err(|source| Error::Io {
+            file: consumers.clone(),
+            source,
+        })?;
+        for entry in entries.flatten() {
+            let bytes = read_file(&entry.path())?;
+            write_atomic(
+                &new_dir.join(names::CONSUMERS_DIR).join(entry.file_name()),
+                &bytes,
+            )?;
+        }
+    }
+    Ok(new_dir.to_path_buf())
+}
+
+/// Rewrites every block without deleted messages. A tombstone is kept only when it deletes
+/// the stream's last sequence (it carries `last_seq` once the message is gone). Needs clean
+/// blocks: run a repair first when `Strict` scanning fails.
+pub fn compact(dir: &Path) -> Result<RepairReport> {
+    let mut rebuild = Rebuild::default();
+    let before = recover_dir_visit(dir, RecoveryMode::Strict, &Limits::default(), |_, view| {
+        rebuild.apply(view)
+    })?;
+    let last_seq = before.state.last_seq;
+    let mut report = RepairReport {
+        target: dir.to_path_buf(),
+        ..RepairReport::default()
+    };
+    for block in &before.blocks {
+        let bytes = read_file(&block.path)?;
+        let options = ScanOptions::new(RecoveryMode::Strict, &block.path, false);
+        let mut out = bytes.get(..HEADER_SIZE).unwrap_or_default().to_vec();
+        let mut dropped = 0u64;
+        scan_block(&bytes, &options, |view| {
+            let keep = if view.is_tombstone() {
+                view.seq == last_seq && !rebuild.is_live(last_seq)
+            } else {
+                rebuild.is_live(view.seq)
+            };
+            if keep {
+                out.extend_from_slice(view.bytes);
+                report.kept_records += 1;
+            } else {
+                dropped += 1;
+            }
+        })?;
+        if dropped > 0 {
+            write_atomic(&block.path, &out)?;
+        }
+        report.dropped_records += dropped;
+        report.kept_bytes += (out.len() - HEADER_SIZE) as u64;
+        report.blocks += 1;
+    }
+    report.checkpoint = write_checkpoint(dir)?;
+    Ok(report)
+}
+
+/// Scans the (clean) blocks of `dir`, builds a checkpoint describing them exactly and writes
+/// it atomically as `stream.state`.
+pub fn write_checkpoint(dir: &Path) -> Result<StreamState> {
+    write_checkpoint_at(dir, now_ns())
+}
+
+/// [`write_checkpoint`] with the checkpoint time given (fixtures need byte-stable output).
+pub fn write_checkpoint_at(dir: &Path, checkpoint_ts_ns: i64) -> Result<StreamState> {
+    let recovery = recover_dir_visit(dir, RecoveryMode::Strict, &Limits::default(), |_, _| {})?;
+    let mut blocks = Vec::with_capacity(recovery.blocks.len());
+    for block in &recovery.blocks {
+        let bytes = read_file(&block.path)?;
+        blocks.push(BlockSummary {
+            index: block.index,
+            records: block.scan.records,
+            first_seq: block.first_seq,
+            last_seq: block.last_seq,
+            bytes: block.bytes,
+            end_offset: bytes.len() as u64,
+            crc: crc32fast::hash(&bytes),
+        });
+    }
+    let state = &recovery.state;
+    let checkpoint = StreamState {
+        first_seq: state.first_seq,
+        first_ts_ns: state.first_ts_ns,
+        last_seq: state.last_seq,
+        last_ts_ns: state.last_ts_ns,
+        msgs: state.msgs,
+        bytes: state.bytes,
+        checkpoint_ts_ns,
+        blocks,
+        deleted: state.deleted.clone(),
+        subjects: Vec::new(),
+    };
+    let mut encoded = Vec::new();
+    checkpoint
+        .encode(&mut encoded)
+        .map_err(|source| Error::Format {
+            file: dir.join(names::STREAM_STATE),
+            source,
+        })?;
+    write_atomic(&dir.join(names::STREAM_STATE), &encoded)?;
+    Ok(checkpoint)
+}
+
+fn now_ns() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+#[path = "repair_tests.rs"]
+mod tests;
