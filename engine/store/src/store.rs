@@ -82,7 +82,8 @@ pub trait StreamStore: Send {
     /// Removes messages past their max age or TTL at `now_ns`; returns how many went.
     fn expire(&mut self, now_ns: u64) -> Result<u64>;
 
-    /// When `expire` next has work to do, if ever.
+    /// When `expire` next has work to do, if ever. May be earlier than necessary after
+    /// removals (the TTL wheel keeps a lower bound), never later.
     fn next_expiry_ns(&self) -> Option<u64>;
 
     /// Counters and bounds, without the list of deleted sequences. O(1).

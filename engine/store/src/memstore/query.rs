@@ -85,6 +85,10 @@ impl MemStore {
             deleted.extend(expected..seq);
             expected = seq + 1;
         }
+        // Removing the newest messages keeps `last_seq`, so the tail can be gaps too.
+        if !self.msgs.is_empty() {
+            deleted.extend(expected..=self.last_seq);
+        }
         deleted
     }
 }
