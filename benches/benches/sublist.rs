@@ -35,7 +35,9 @@ fn subscription(filter: String, queue: Option<String>) -> Arc<Subscription> {
 
 /// `count` literal subscriptions `orders.<i>.created`; the subject hits exactly one.
 fn exact(count: usize) -> Vec<Arc<Subscription>> {
-    (0..count).map(|index| subscription(format!("orders.{index}.created"), None)).collect()
+    (0..count)
+        .map(|index| subscription(format!("orders.{index}.created"), None))
+        .collect()
 }
 
 /// A mix of `*` and `>` filters over `count` subscriptions; the subject matches three.
@@ -76,19 +78,29 @@ fn bench_matches(
     for count in SIZES {
         let subscriptions = build(count);
         let uncached = filled(0, &subscriptions);
-        assert!(!uncached.matches(subject).is_empty(), "{name}: the subject must match");
-        group.bench_with_input(BenchmarkId::new("uncached", count), &uncached, |b, sublist| {
-            b.iter(|| sublist.matches(black_box(subject)))
-        });
-        let cached = filled(natrium_router::sublist::CACHE_ENTRIES_MAX_DEFAULT, &subscriptions);
+        assert!(
+            !uncached.matches(subject).is_empty(),
+            "{name}: the subject must match"
+        );
+        group.bench_with_input(
+            BenchmarkId::new("uncached", count),
+            &uncached,
+            |b, sublist| b.iter(|| sublist.matches(black_box(subject))),
+        );
+        let cached = filled(
+            natrium_router::sublist::CACHE_ENTRIES_MAX_DEFAULT,
+            &subscriptions,
+        );
         cached.matches(subject);
         group.bench_with_input(BenchmarkId::new("cached", count), &cached, |b, sublist| {
             b.iter(|| sublist.matches(black_box(subject)))
         });
         let mut last = LastMatch::new();
-        group.bench_with_input(BenchmarkId::new("last_match", count), &cached, |b, sublist| {
-            b.iter(|| last.lookup(sublist, black_box(subject)).plain.len())
-        });
+        group.bench_with_input(
+            BenchmarkId::new("last_match", count),
+            &cached,
+            |b, sublist| b.iter(|| last.lookup(sublist, black_box(subject)).plain.len()),
+        );
     }
     group.finish();
 }
@@ -110,27 +122,44 @@ fn queue_match(criterion: &mut Criterion) {
 fn insert_remove(criterion: &mut Criterion) {
     let mut group = criterion.benchmark_group("insert_remove");
     for count in SIZES {
-        let sublist = filled(natrium_router::sublist::CACHE_ENTRIES_MAX_DEFAULT, &wildcard(count));
+        let sublist = filled(
+            natrium_router::sublist::CACHE_ENTRIES_MAX_DEFAULT,
+            &wildcard(count),
+        );
         for index in 0..64 {
             sublist.matches(format!("orders.{index}.created").as_bytes());
         }
         let literal = subscription("orders.7.shipped".to_owned(), None);
-        group.bench_with_input(BenchmarkId::new("literal", count), &sublist, |b, sublist| {
-            b.iter(|| {
-                sublist.insert(literal.clone()).expect("insert");
-                sublist.remove(&literal)
-            })
-        });
+        group.bench_with_input(
+            BenchmarkId::new("literal", count),
+            &sublist,
+            |b, sublist| {
+                b.iter(|| {
+                    sublist.insert(literal.clone()).expect("insert");
+                    sublist.remove(&literal)
+                })
+            },
+        );
         let wildcard = subscription("orders.*.shipped".to_owned(), Some("q".to_owned()));
-        group.bench_with_input(BenchmarkId::new("wildcard", count), &sublist, |b, sublist| {
-            b.iter(|| {
-                sublist.insert(wildcard.clone()).expect("insert");
-                sublist.remove(&wildcard)
-            })
-        });
+        group.bench_with_input(
+            BenchmarkId::new("wildcard", count),
+            &sublist,
+            |b, sublist| {
+                b.iter(|| {
+                    sublist.insert(wildcard.clone()).expect("insert");
+                    sublist.remove(&wildcard)
+                })
+            },
+        );
     }
     group.finish();
 }
 
-criterion_group!(benches, exact_match, wildcard_match, queue_match, insert_remove);
+criterion_group!(
+    benches,
+    exact_match,
+    wildcard_match,
+    queue_match,
+    insert_remove
+);
 criterion_main!(benches);
