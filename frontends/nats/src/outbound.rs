@@ -10,8 +10,8 @@
 //! subscriber is closed as a slow consumer and the message is dropped for it alone.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -71,16 +71,19 @@ pub struct Outbound {
     writer_wake: Notify,
     connection_wake: Notify,
     pending_bytes_max: usize,
+    /// For counting slow consumers when detected; weak because the broker holds this sink.
+    broker: Weak<Broker>,
 }
 
 impl Outbound {
     /// An empty outbound side that turns slow past `pending_bytes_max` buffered bytes.
-    pub fn new(pending_bytes_max: usize) -> Self {
+    pub fn new(pending_bytes_max: usize, broker: Weak<Broker>) -> Self {
         Self {
             state: Mutex::new(OutboundState::default()),
             writer_wake: Notify::new(),
             connection_wake: Notify::new(),
             pending_bytes_max,
+            broker,
         }
     }
 
@@ -114,6 +117,19 @@ impl Outbound {
     /// True once closing started.
     pub fn is_closing(&self) -> bool {
         self.state.lock().closing.is_some()
+    }
+
+    /// Closes the client as a slow consumer (once) and counts it server-wide. The Go server
+    /// closes without a `-ERR`; what is buffered is dropped.
+    fn slow_consumer(&self) {
+        let mut state = self.state.lock();
+        let first = !state.slow_consumer;
+        state.slow_consumer = true;
+        drop(state);
+        if first && let Some(broker) = self.broker.upgrade() {
+            ServerStats::add(&broker.stats().slow_consumers, 1);
+        }
+        self.close(Closing::Abort);
     }
 
     /// True when the client was closed as a slow consumer.
@@ -233,12 +249,9 @@ impl Sink for Outbound {
         }
         let frame_bytes = message_bytes(&subscription.sid, message);
         if state.buffer.len() + state.in_flight_bytes + frame_bytes > self.pending_bytes_max {
-            state.slow_consumer = true;
-            state.closing = Some(Closing::Abort);
             drop(state);
             tracing::info!(sid = ?subscription.sid, "slow consumer detected: max_pending exceeded");
-            self.writer_wake.notify_one();
-            self.connection_wake.notify_one();
+            self.slow_consumer();
             return DeliveryOutcome::Dropped;
         }
         let expired_before = state.expired.len();
@@ -338,9 +351,8 @@ pub async fn run_writer<W: AsyncWrite + Unpin>(
                 break;
             }
             Err(_) => {
-                outbound.state.lock().slow_consumer = true;
                 tracing::info!("slow consumer detected: write deadline exceeded");
-                outbound.close(Closing::Abort);
+                outbound.slow_consumer();
                 break;
             }
         }

@@ -85,7 +85,7 @@ pub(crate) async fn serve(
 
     let (read_half, write_half) = tokio::io::split(stream);
     let pending_bytes_max = usize::try_from(options.max_pending).unwrap_or(usize::MAX);
-    let outbound = Arc::new(Outbound::new(pending_bytes_max));
+    let outbound = Arc::new(Outbound::new(pending_bytes_max, Arc::downgrade(&broker)));
     outbound.push(|out| info.write_line(out));
     let writer = tokio::spawn(run_writer(
         outbound.clone(),
@@ -140,9 +140,6 @@ pub(crate) async fn serve(
         Close::Abort => Closing::Abort,
     });
     let _ = tokio::time::timeout(CLOSE_FLUSH_WAIT.max(options.write_deadline), writer).await;
-    if outbound.was_slow_consumer() {
-        ServerStats::add(&stats.slow_consumers, 1);
-    }
 }
 
 /// Counts an open connection in `connections` until dropped.
@@ -247,6 +244,8 @@ impl Connection {
             }
         };
         self.flush_in_counters();
+        // This connection's own publishes may have used up one of its auto-unsubscribe limits.
+        self.remove_expired();
         result
     }
 

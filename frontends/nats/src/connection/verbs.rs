@@ -156,12 +156,13 @@ impl Connection {
         }
         self.batch_in_msgs += 1;
         self.batch_in_bytes += message.size() as u64;
+        // The Go server acknowledges before routing, so +OK precedes an echoed MSG.
+        self.send_ok();
         let broker = self.frontend.broker();
         let outcome = broker.publish(self.id, self.flags.echo, message);
         if outcome.matched == 0 && self.flags.no_responders && !message.reply.is_empty() {
             self.no_responders(message.reply);
         }
-        self.send_ok();
     }
 
     /// Sends `HMSG <reply> <sid> 16 16` with a 503 status on the client's own subscription

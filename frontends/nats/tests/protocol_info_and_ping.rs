@@ -1,0 +1,59 @@
+//! INFO fields on connect, PING/PONG, verbose +OK, and lame-duck INFO.
+
+mod common;
+
+use common::{Client, start};
+use natrium_router::ServerPhase;
+
+#[tokio::test]
+async fn info_carries_the_go_fields() {
+    let server = start().await;
+    let (_client, info) = Client::connect(&server).await;
+    assert_eq!(info["server_id"], "NTESTSERVERID");
+    assert_eq!(info["server_name"], "test-server");
+    assert_eq!(info["proto"], 1);
+    assert_eq!(info["host"], "127.0.0.1");
+    assert_eq!(info["port"], server.addr.port());
+    assert_eq!(info["headers"], true);
+    assert_eq!(info["max_payload"], 1024);
+    assert_eq!(info["client_ip"], "127.0.0.1");
+    assert!(info["client_id"].as_u64().unwrap() >= 1);
+    assert!(
+        info.get("auth_required").is_none(),
+        "auth_required only when true"
+    );
+    assert!(info.get("nonce").is_none());
+    assert!(info.get("ldm").is_none());
+    assert!(info["version"].is_string() && info["go"].is_string());
+}
+
+#[tokio::test]
+async fn ping_pong_and_verbose_ok() {
+    let server = start().await;
+    let (mut client, _) = Client::connect(&server).await;
+    client.send(b"ping\r\n").await;
+    client.expect(b"PONG\r\n").await;
+    // Verbose is on until CONNECT says otherwise, as in the Go server.
+    client
+        .send(b"CONNECT {\"verbose\":true}\r\nSUB foo 1\r\nPUB foo 2\r\nhi\r\nPING\r\n")
+        .await;
+    client
+        .expect(b"+OK\r\n+OK\r\n+OK\r\nMSG foo 1 2\r\nhi\r\nPONG\r\n")
+        .await;
+    client
+        .send(b"CONNECT {\"verbose\":false}\r\nUNSUB 1\r\nPING\r\n")
+        .await;
+    client.expect(b"PONG\r\n").await;
+}
+
+#[tokio::test]
+async fn lame_duck_sends_info_with_ldm() {
+    let server = start().await;
+    let mut client = Client::connect_quiet(&server, "").await;
+    server.phase.send(ServerPhase::LameDuck).unwrap();
+    let line = client.read_line().await;
+    let json: serde_json::Value = serde_json::from_slice(&line[5..line.len() - 3]).unwrap();
+    assert_eq!(json["ldm"], true);
+    server.phase.send(ServerPhase::Stopping).unwrap();
+    assert!(client.read_to_close().await.is_empty());
+}
