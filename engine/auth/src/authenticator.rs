@@ -244,7 +244,7 @@ fn build_users(users: Vec<crate::UserConfig>, nkeys: Vec<crate::NkeyUserConfig>)
     let mut nkey_map = HashMap::with_capacity(nkeys.len());
     for nkey_user in nkeys {
         let nkey = nkey_user.nkey;
-        if !is_public_user_key(&nkey) {
+        if !is_valid_user_nkey(&nkey) {
             return Err(Error::InvalidNkey { nkey });
         }
         let permissions = compile_permissions(&nkey, nkey_user.permissions.as_ref())?;
@@ -269,7 +269,7 @@ fn compile_permissions(
 
 /// True for a valid public user NKey (`U` prefix, checksum intact), as Go's
 /// `nkeys.IsValidPublicUserKey`.
-pub(crate) fn is_public_user_key(nkey: &str) -> bool {
+pub fn is_valid_user_nkey(nkey: &str) -> bool {
     nkey.starts_with('U') && nkeys::KeyPair::from_public_key(nkey).is_ok()
 }
 

@@ -16,7 +16,7 @@ mod nonce;
 mod password;
 mod permissions;
 
-pub use authenticator::{Authenticator, Credentials, Identity};
+pub use authenticator::{Authenticator, Credentials, Identity, is_valid_user_nkey};
 pub use config::{
     AuthConfig, DEFAULT_RESPONSE_EXPIRES, DEFAULT_RESPONSE_MAX_MSGS, NkeyUserConfig,
     PERMISSION_SUBJECTS_MAX, PermissionsConfig, ResponsePermission, SubjectPermission, USERS_MAX,
