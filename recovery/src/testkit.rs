@@ -116,3 +116,76 @@ pub fn write_stream(dir: &Path, spec: &StreamSpec) -> Result<()> {
     write_checkpoint_at(dir, FIXTURE_TS_NS)?;
     Ok(())
 }
+
+/// Key of the encrypted fixture (`good-aes`).
+pub const FIXTURE_KEY: &[u8] = b"natrium fixture key";
+
+/// The spec of `tests/fixtures/store/good`: 24 messages in 8-record blocks, 3 deleted.
+pub fn fixture_spec() -> StreamSpec {
+    let mut spec = StreamSpec::sample("FIXTURE", 24, 8);
+    spec.deletes = vec![5, 6, 17];
+    spec
+}
+
+/// Offset of the `n`th record (0-based) of a block's bytes, by scanning it.
+pub fn record_offset(block: &[u8], n: usize) -> Option<usize> {
+    let options = crate::ScanOptions::new(crate::RecoveryMode::Strict, Path::new("fixture"), true);
+    let mut offsets = Vec::new();
+    crate::scan_block(block, &options, |view| offsets.push(view.offset as usize)).ok()?;
+    offsets.get(n).copied()
+}
+
+fn copy_stream(from: &Path, to: &Path) -> Result<()> {
+    create_dir(&to.join(names::BLOCKS_DIR))?;
+    for name in [names::STREAM_META, names::STREAM_STATE] {
+        write_atomic(&to.join(name), &crate::fsutil::read_file(&from.join(name))?)?;
+    }
+    for index in crate::fsutil::list_blocks(from)? {
+        let bytes = crate::fsutil::read_file(&names::block_path(from, index))?;
+        write_atomic(&names::block_path(to, index), &bytes)?;
+    }
+    Ok(())
+}
+
+fn edit(path: &Path, change: impl FnOnce(&mut Vec<u8>)) -> Result<()> {
+    let mut bytes = crate::fsutil::read_file(path)?;
+    change(&mut bytes);
+    write_atomic(path, &bytes)
+}
+
+/// Writes the fixture set under `root`: `good`, `good-aes` (AES-256-GCM, [`FIXTURE_KEY`],
+/// snappy), `bitflip` (one bit of record 3 of block 2 flipped), `torn` (last block cut 9
+/// bytes short), `badcheckpoint` (one byte of stream.state flipped).
+pub fn write_fixture_set(root: &Path) -> Result<()> {
+    let good = root.join("good");
+    write_stream(&good, &fixture_spec())?;
+    let mut aes = fixture_spec();
+    aes.cipher = CipherKind::Aes256Gcm;
+    aes.key = FIXTURE_KEY.to_vec();
+    aes.compression = Compression::Snappy;
+    write_stream(&root.join("good-aes"), &aes)?;
+    let bitflip = root.join("bitflip");
+    copy_stream(&good, &bitflip)?;
+    edit(&names::block_path(&bitflip, 2), |bytes| {
+        let at = record_offset(bytes, 2).unwrap_or(HEADER_SIZE) + 40;
+        if let Some(byte) = bytes.get_mut(at) {
+            *byte ^= 0x04;
+        }
+    })?;
+    let torn = root.join("torn");
+    copy_stream(&good, &torn)?;
+    let last = crate::fsutil::list_blocks(&torn)?
+        .last()
+        .copied()
+        .unwrap_or(1);
+    edit(&names::block_path(&torn, last), |bytes| {
+        bytes.truncate(bytes.len().saturating_sub(9));
+    })?;
+    let bad = root.join("badcheckpoint");
+    copy_stream(&good, &bad)?;
+    edit(&bad.join(names::STREAM_STATE), |bytes| {
+        if let Some(byte) = bytes.get_mut(20) {
+            *byte ^= 0xff;
+        }
+    })
+}

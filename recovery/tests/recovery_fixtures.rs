@@ -1,0 +1,101 @@
+//! The checked-in fixture stores (tests/fixtures/store/) behave as documented. After a
+//! deliberate format change, rewrite them with
+//! `NATRIUM_REGEN_FIXTURES=1 cargo test -p natrium-recovery --test recovery_fixtures regenerate`.
+
+use std::path::{Path, PathBuf};
+
+use natrium_format::names;
+use natrium_recovery::dir::Checkpoint;
+use natrium_recovery::testkit::{fixture_spec, write_fixture_set, write_stream};
+use natrium_recovery::{Error, RecoveryMode, RepairTarget, recover_dir, repair};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/store")
+}
+
+/// Regenerates the set when asked; otherwise checks that the checked-in `good` store is what
+/// today's codecs write, byte for byte (a guard against silent format drift).
+#[test]
+fn regenerate_or_check_fixtures() {
+    let root = fixtures();
+    if std::env::var("NATRIUM_REGEN_FIXTURES").as_deref() == Ok("1") {
+        let _ = std::fs::remove_dir_all(&root);
+        write_fixture_set(&root).unwrap();
+    }
+    let fresh = tempfile::tempdir().unwrap();
+    write_stream(fresh.path(), &fixture_spec()).unwrap();
+    for index in 1..=4 {
+        let checked_in = std::fs::read(names::block_path(&root.join("good"), index)).unwrap();
+        let today = std::fs::read(names::block_path(fresh.path(), index)).unwrap();
+        assert_eq!(
+            checked_in, today,
+            "block {index} differs from today's format"
+        );
+    }
+}
+
+#[test]
+fn good_fixture_is_clean() {
+    let good = fixtures().join("good");
+    let recovery = recover_dir(&good, RecoveryMode::Strict).unwrap();
+    assert!(recovery.is_clean(), "{:?}", recovery.disagreements);
+    assert_eq!((recovery.state.msgs, recovery.state.last_seq), (21, 24));
+}
+
+#[test]
+fn encrypted_fixture_scans_without_the_key() {
+    let recovery = recover_dir(&fixtures().join("good-aes"), RecoveryMode::Strict).unwrap();
+    assert!(recovery.is_clean());
+    assert_eq!(recovery.state.msgs, 21);
+}
+
+#[test]
+fn bitflip_fixture_fails_with_file_and_offset_and_salvages() {
+    let dir = fixtures().join("bitflip");
+    match recover_dir(&dir, RecoveryMode::TruncateTornTail) {
+        Err(Error::Corrupt { file, offset, .. }) => {
+            assert!(
+                file.ends_with("blocks/0000000002.blk"),
+                "{}",
+                file.display()
+            );
+            assert!(offset > 32);
+        }
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+    let salvaged = recover_dir(&dir, RecoveryMode::Salvage).unwrap();
+    assert_eq!(salvaged.state.msgs, 20);
+    let damage = &salvaged.blocks[1].scan.damaged;
+    assert_eq!(damage.len(), 1);
+    assert_eq!(
+        (damage[0].seq_before, damage[0].seq_after),
+        (Some(10), Some(12))
+    );
+    let out = tempfile::tempdir().unwrap();
+    let target = RepairTarget::Into(out.path().join("s"));
+    let report = repair(&dir, &target, RecoveryMode::Salvage).unwrap();
+    assert_eq!(report.quarantined.len(), 1);
+    assert!(
+        recover_dir(&out.path().join("s"), RecoveryMode::Strict)
+            .unwrap()
+            .is_clean()
+    );
+}
+
+#[test]
+fn torn_fixture_recovers_by_default_and_fails_strict() {
+    let dir = fixtures().join("torn");
+    assert!(recover_dir(&dir, RecoveryMode::Strict).is_err());
+    let recovery = recover_dir(&dir, RecoveryMode::TruncateTornTail).unwrap();
+    let last = recovery.blocks.last().unwrap();
+    assert!(last.scan.torn_tail.is_some());
+    assert_eq!(last.scan.records, 2);
+}
+
+#[test]
+fn badcheckpoint_fixture_reports_an_unreadable_checkpoint() {
+    let recovery = recover_dir(&fixtures().join("badcheckpoint"), RecoveryMode::Strict).unwrap();
+    assert!(matches!(recovery.checkpoint, Checkpoint::Unreadable(_)));
+    assert!(!recovery.is_clean());
+    assert_eq!(recovery.state.msgs, 21);
+}
