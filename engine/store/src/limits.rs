@@ -215,13 +215,13 @@ mod tests {
     #[test]
     fn discard_new_refuses_past_max_bytes_and_oversized_messages() {
         let config = StoreConfig {
-            max_bytes: Some(60),
+            max_bytes: Some(40 + crate::stored_msg_bytes(1, 0, 3)),
             max_msg_size: Some(10),
             discard: DiscardPolicy::New,
             ..StoreConfig::default()
         };
         let target = fake(&["a", "b"]);
-        // 40 stored + (1 + 3 + 16) = 60: fits exactly.
+        // 40 stored plus the new message: fits exactly.
         assert!(admit(&config, &target, &NewMsg::new("c", b"xyz")).is_ok());
         assert!(matches!(
             admit(&config, &target, &NewMsg::new("c", b"xyzw")),

@@ -5,17 +5,11 @@
 //! the Unix epoch as `u64` (`*_ns`); sizes are bytes.
 use std::sync::Arc;
 
-/// Accounting overhead per message, added to subject + headers + payload lengths: the
-/// sequence and the timestamp (8 bytes each), as Go's memory store counts it.
-pub const MSG_OVERHEAD_BYTES: u64 = 16;
-
-/// The bytes one message counts for in `StreamState::bytes` and against `max_bytes`. Both
-/// stores use this one function so limits behave identically whatever the backend.
+/// The bytes one message counts for in `StreamState::bytes` and against `max_bytes`: the size
+/// of its block record with a plain body (natrium-format's `record::message_bytes`). Every store
+/// uses this one function so limits behave identically whatever the backend.
 pub fn stored_msg_bytes(subject_len: usize, headers_len: usize, payload_len: usize) -> u64 {
-    (subject_len as u64)
-        .saturating_add(headers_len as u64)
-        .saturating_add(payload_len as u64)
-        .saturating_add(MSG_OVERHEAD_BYTES)
+    natrium_format::record::message_bytes(subject_len, headers_len as u64, payload_len as u64)
 }
 
 /// Per-message time to live.

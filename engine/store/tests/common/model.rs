@@ -118,7 +118,7 @@ struct ModelMsg {
 
 impl ModelMsg {
     fn bytes(&self) -> u64 {
-        (self.subject.len() + self.payload.len()) as u64 + 16
+        natrium_store::stored_msg_bytes(self.subject.len(), 0, self.payload.len())
     }
 }
 
