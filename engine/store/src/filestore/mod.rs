@@ -1,1 +1,278 @@
-//! FileStore: the durable stream store on block files (owned by the FileStore work).
+//! FileStore: the durable stream store on block files.
+//!
+//! A thin I/O driver: sequence numbers, limits and removal decisions follow the same rules as
+//! the memory store (see `store.rs`), and every byte goes through the [`crate::io`] trait so
+//! tests can run it on an in-memory or fault-injecting disk. Layout of a stream directory and
+//! of every file: docs/formats/. The write path, fsync points and loss windows:
+//! docs/durability.md.
+//!
+//! Pieces: [`writer`] (the flush loop and group commit), [`index`] (the compact per-block
+//! message index), `append` (encoding records, block rotation), `read` (loading records through
+//! a bounded page cache), `remove` (tombstones, secure erase, purge, compact, truncate, limits),
+//! `scan` (open: reading `stream.meta` and scanning blocks), `stats` (state queries).
+//!
+//! # Concurrency model
+//! `FileStore` itself is `&mut self` for every mutation and is not shared; the caller serialises
+//! it (usually one `Mutex` per stream). Two pieces are shared with other threads: the
+//! [`writer::Writer`] (its own mutex, see there) and the page cache (a `Mutex`, held only to look
+//! up or insert a page, never across I/O). A caller who wants concurrent `sync: always`
+//! publishers to share fsyncs uses [`FileStore::store_deferred`] under its lock and waits on the
+//! returned ticket with a [`DurableWaiter`] after releasing it.
+
+mod append;
+pub mod index;
+mod read;
+mod remove;
+mod scan;
+mod stats;
+mod store_impl;
+pub mod writer;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use natrium_format::cipher::{CipherKind, RecordCipher, StreamKey};
+use natrium_format::meta::Compression;
+use natrium_format::record::{Limits, RecordEncoder};
+
+use crate::io::{StorageHandle, write_atomic};
+use crate::ttl::TtlWheel;
+use crate::types::{LostData, StoreConfig};
+use crate::{Error, Result};
+
+pub use read::PAGE_BYTES;
+pub use scan::RecoveryMode;
+pub use writer::{SyncPolicy, WriterConfig};
+
+use index::{Block, Subjects};
+use read::PageCache;
+use writer::Writer;
+
+/// Default block size: rotation happens before a block passes this many bytes.
+pub const BLOCK_BYTES_MAX_DEFAULT: u64 = 8 * 1024 * 1024;
+/// Record offsets are `u32` in the index, so a block cannot be larger.
+pub const BLOCK_BYTES_MAX_LIMIT: u64 = u32::MAX as u64;
+/// Default bound of the page cache of block bytes.
+pub const BLOCK_CACHE_BYTES_MAX_DEFAULT: usize = 32 * 1024 * 1024;
+
+/// How a FileStore is laid out, synced, encrypted and recovered.
+#[derive(Debug, Clone)]
+pub struct FileStoreOptions {
+    /// Stream name; salts the per-stream key and is recorded in `stream.meta`.
+    pub name: String,
+    pub block_bytes_max: u64,
+    pub writer: WriterConfig,
+    pub compression: Compression,
+    pub cipher: CipherKind,
+    /// The configured key (any length); required when `cipher` is not `None`.
+    pub key: Option<Vec<u8>>,
+    pub recovery: RecoveryMode,
+    pub block_cache_bytes_max: usize,
+    pub record_limits: Limits,
+}
+
+impl Default for FileStoreOptions {
+    fn default() -> Self {
+        Self {
+            name: "stream".into(),
+            block_bytes_max: BLOCK_BYTES_MAX_DEFAULT,
+            writer: WriterConfig::default(),
+            compression: Compression::None,
+            cipher: CipherKind::None,
+            key: None,
+            recovery: RecoveryMode::default(),
+            block_cache_bytes_max: BLOCK_CACHE_BYTES_MAX_DEFAULT,
+            record_limits: Limits::default(),
+        }
+    }
+}
+
+/// Waits for tickets returned by [`FileStore::store_deferred`] without holding the store.
+#[derive(Debug, Clone)]
+pub struct DurableWaiter {
+    writer: Arc<Writer>,
+}
+
+impl DurableWaiter {
+    /// Returns once every byte up to `ticket` is fsynced (group commit: one fsync serves every
+    /// waiter whose bytes were queued before it started).
+    pub fn wait(&self, ticket: u64) -> Result<()> {
+        self.writer
+            .wait_synced(ticket)
+            .map_err(|source| io_error("fsync", Path::new("blocks"), source))
+    }
+}
+
+/// The durable stream store. See the module doc.
+pub struct FileStore {
+    dir: PathBuf,
+    storage: StorageHandle,
+    options: FileStoreOptions,
+    config: StoreConfig,
+    cipher: Option<RecordCipher>,
+    encoder: RecordEncoder,
+    /// Reused encoding buffer.
+    scratch: Vec<u8>,
+    writer: Arc<Writer>,
+    blocks: Vec<Block>,
+    next_block_index: u32,
+    subjects: Subjects,
+    ttl: TtlWheel,
+    /// seq -> expires_ns of messages stored with a TTL (the wheel is keyed by time).
+    expiries: BTreeMap<u64, u64>,
+    cache: PageCache,
+    first_seq: u64,
+    last_seq: u64,
+    last_ts_ns: u64,
+    msgs: u64,
+    bytes: u64,
+    lost: Option<LostData>,
+    closed: bool,
+}
+
+impl std::fmt::Debug for FileStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FileStore")
+            .field("dir", &self.dir)
+            .field("blocks", &self.blocks.len())
+            .field("first_seq", &self.first_seq)
+            .field("last_seq", &self.last_seq)
+            .field("msgs", &self.msgs)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Maps an I/O failure to the store's error.
+pub(crate) fn io_error(op: &'static str, path: &Path, source: std::io::Error) -> Error {
+    Error::Io {
+        op,
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Maps a codec failure on a file to the store's error.
+pub(crate) fn format_error(path: &Path, error: natrium_format::Error) -> Error {
+    let offset = match &error {
+        natrium_format::Error::Corrupt { offset, .. }
+        | natrium_format::Error::Checksum { offset, .. }
+        | natrium_format::Error::Truncated { offset, .. } => *offset,
+        _ => 0,
+    };
+    Error::Corrupt {
+        file: path.to_path_buf(),
+        offset,
+        reason: error.to_string(),
+    }
+}
+
+impl FileStore {
+    /// Opens the stream in `dir` (creating it when empty) on `storage`, with retention `config`.
+    pub fn open(
+        storage: StorageHandle,
+        dir: &Path,
+        options: FileStoreOptions,
+        config: StoreConfig,
+    ) -> Result<Self> {
+        if options.block_bytes_max > BLOCK_BYTES_MAX_LIMIT || options.block_bytes_max < 256 {
+            return Err(Error::InvalidArgument {
+                reason: "block_bytes_max must be between 256 bytes and 4 GiB",
+            });
+        }
+        let key = match (options.cipher, &options.key) {
+            (CipherKind::None, _) => None,
+            (_, Some(key)) => Some(StreamKey::derive(key, options.name.as_bytes())),
+            (_, None) => {
+                return Err(Error::InvalidArgument {
+                    reason: "an encrypted stream needs a key",
+                });
+            }
+        };
+        let writer = Writer::start(options.writer)
+            .map_err(|source| io_error("spawn flush thread", dir, source))?;
+        let mut store = Self {
+            dir: dir.to_path_buf(),
+            storage,
+            cipher: None,
+            encoder: RecordEncoder::new(
+                options.record_limits,
+                options.compression == Compression::Snappy,
+            ),
+            cache: PageCache::new(options.block_cache_bytes_max),
+            options,
+            config,
+            scratch: Vec::new(),
+            writer: Arc::new(writer),
+            blocks: Vec::new(),
+            next_block_index: 1,
+            subjects: Subjects::default(),
+            ttl: TtlWheel::new(crate::ttl::TICK_NS_DEFAULT, crate::ttl::SLOT_COUNT_DEFAULT),
+            expiries: BTreeMap::new(),
+            first_seq: 1,
+            last_seq: 0,
+            last_ts_ns: 0,
+            msgs: 0,
+            bytes: 0,
+            lost: None,
+            closed: false,
+        };
+        store.cipher = scan::open_meta(&mut store, key.as_ref())?;
+        scan::load_blocks(&mut store)?;
+        if store.blocks.is_empty() {
+            store.create_block()?;
+        }
+        scan::load_ttl(&mut store);
+        Ok(store)
+    }
+
+    /// The stream directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// A handle to wait for tickets of [`FileStore::store_deferred`].
+    pub fn durable_waiter(&self) -> DurableWaiter {
+        DurableWaiter {
+            writer: Arc::clone(&self.writer),
+        }
+    }
+
+    /// Bytes of in-memory index per stored message (entries only; see docs/benchmarks-store.md).
+    pub fn index_bytes(&self) -> u64 {
+        let entries: usize = self
+            .blocks
+            .iter()
+            .map(|block| block.entries.capacity())
+            .sum();
+        (entries * std::mem::size_of::<index::Entry>()) as u64
+    }
+
+    /// Number of block files.
+    pub fn block_count(&self) -> usize {
+        self.blocks.len()
+    }
+
+    fn blocks_dir(&self) -> PathBuf {
+        self.dir.join(natrium_format::names::BLOCKS_DIR)
+    }
+
+    fn check_open(&self) -> Result<()> {
+        if self.closed {
+            Err(Error::Closed)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Writes `ttl.state` (a cache of per-message expiries; see `scan::load_ttl`).
+    fn persist_ttl(&self) -> Result<()> {
+        let path = self.dir.join(natrium_format::names::TTL_STATE);
+        let bytes = self.ttl.encode(self.last_seq);
+        write_atomic(self.storage.as_ref(), &path, &bytes)
+            .map_err(|source| io_error("write", &path, source))
+    }
+}
+
+#[cfg(test)]
+mod tests;

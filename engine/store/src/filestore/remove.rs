@@ -1,0 +1,322 @@
+//! Removing messages: tombstone records, secure erase (the record's body overwritten in place,
+//! crc recomputed, before the tombstone is written), pruning dead front blocks, purge, compact,
+//! truncate, expiry, and the limits' view of the store ([`LimitTarget`]).
+//!
+//! On-disk rule: a tombstone `(seq, ts)` says "sequence `seq`, stamped `ts`, is consumed and
+//! holds no message". Deleting a message writes one with the message's timestamp; `skip`, purge
+//! and compact past the end write one *marker* at the new `last_seq` so a restart finds it.
+//! Only front blocks are ever deleted (never the active one): a tombstone always sits in the
+//! same block as, or a later block than, the message it deletes, so deleting a block can never
+//! drop a tombstone whose message is still on disk.
+
+use natrium_format::names::block_path;
+
+use super::index::REMOVED;
+use super::{FileStore, io_error};
+use crate::limits::{self, LimitTarget};
+use crate::{Error, Result};
+
+impl FileStore {
+    fn wait_all_written(&self) -> Result<()> {
+        self.writer
+            .wait_written(self.writer.appended())
+            .map_err(|source| io_error("write", &self.blocks_dir(), source))
+    }
+
+    /// Removes the live message `seq`; returns the durability ticket, or `None` if not live.
+    pub(super) fn remove_seq(&mut self, seq: u64, erase: bool) -> Result<Option<u64>> {
+        let Some((block_at, position)) = self.locate(seq) else {
+            return Ok(None);
+        };
+        let Some(entry) = self
+            .blocks
+            .get(block_at)
+            .and_then(|block| block.entries.get(position))
+            .copied()
+        else {
+            return Ok(None);
+        };
+        if !entry.is_live() {
+            return Ok(None);
+        }
+        if erase {
+            self.erase_record(block_at, position)?;
+        }
+        let ticket = self.append_tombstone(seq, entry.ts_ns)?;
+        if let Some(block) = self.blocks.get_mut(block_at) {
+            if let Some(slot) = block.entries.get_mut(position) {
+                slot.subject = REMOVED;
+            }
+            block.live = block.live.saturating_sub(1);
+        }
+        self.msgs = self.msgs.saturating_sub(1);
+        self.bytes = self.bytes.saturating_sub(u64::from(entry.msg_bytes));
+        self.forget_subject(entry.subject, seq);
+        if let Some(expires_ns) = self.expiries.remove(&seq) {
+            self.ttl.remove(seq, expires_ns);
+        }
+        if seq == self.first_seq || self.msgs == 0 {
+            self.first_seq = match self.find_forward(seq, |_| true) {
+                Some((next, _, _)) => next,
+                None => self.last_seq.saturating_add(1),
+            };
+        }
+        self.prune_front_blocks()?;
+        Ok(Some(ticket))
+    }
+
+    fn forget_subject(&mut self, subject: u32, seq: u64) {
+        let Some(info) = self.subjects.infos.get(subject as usize) else {
+            return;
+        };
+        let (msgs, first, last) = (info.msgs, info.first_seq, info.last_seq);
+        if msgs <= 1 {
+            if let Some(info) = self.subjects.infos.get_mut(subject as usize) {
+                *info = super::index::SubjectInfo {
+                    name: info.name.clone(),
+                    msgs: 0,
+                    first_seq: 0,
+                    last_seq: 0,
+                };
+            }
+            self.subjects.live = self.subjects.live.saturating_sub(1);
+            return;
+        }
+        let same = |entry: &super::index::Entry| entry.subject == subject;
+        let first = if seq == first {
+            self.find_forward(seq, same).map_or(last, |found| found.0)
+        } else {
+            first
+        };
+        let last = if seq == last {
+            self.find_backward(seq, same).map_or(first, |found| found.0)
+        } else {
+            last
+        };
+        if let Some(info) = self.subjects.infos.get_mut(subject as usize) {
+            info.msgs = msgs - 1;
+            info.first_seq = first;
+            info.last_seq = last;
+        }
+    }
+
+    /// Overwrites the stored body (headers and payload, possibly compressed or encrypted) of a
+    /// record with zeros and recomputes its crc, through the writer (one writer per file).
+    fn erase_record(&mut self, block_at: usize, position: usize) -> Result<()> {
+        self.wait_all_written()?;
+        let Some(block) = self.blocks.get(block_at) else {
+            return Ok(());
+        };
+        let Some(entry) = block.entries.get(position) else {
+            return Ok(());
+        };
+        let path = block_path(&self.dir, block.index);
+        let mut record = vec![0u8; entry.record_len as usize];
+        block
+            .file
+            .read_exact_at(&mut record, u64::from(entry.offset))
+            .map_err(|source| io_error("read", &path, source))?;
+        let layout = natrium_format::layout::record::HEADER_SIZE;
+        let subject_len = record
+            .get(natrium_format::layout::record::SUBJECT_LEN_OFFSET..)
+            .and_then(|tail| tail.get(..2))
+            .and_then(|len| <[u8; 2]>::try_from(len).ok())
+            .map_or(0, |len| usize::from(u16::from_le_bytes(len)));
+        let body_start = layout.saturating_add(subject_len);
+        let crc_at = record
+            .len()
+            .saturating_sub(natrium_format::layout::CRC_SIZE);
+        if let Some(body) = record.get_mut(body_start..crc_at) {
+            body.fill(0);
+        }
+        let crc = crc32fast::hash(record.get(..crc_at).unwrap_or_default());
+        if let Some(stored) = record.get_mut(crc_at..) {
+            stored.copy_from_slice(&crc.to_le_bytes());
+        }
+        self.writer
+            .append(&block.file, u64::from(entry.offset), &record)
+            .map_err(|source| io_error("erase", &path, source))?;
+        self.cache.invalidate_block(block.index);
+        Ok(())
+    }
+
+    /// Deletes front blocks without live messages (never the active block).
+    fn prune_front_blocks(&mut self) -> Result<()> {
+        while self.blocks.len() > 1 && self.blocks.first().is_some_and(|block| block.live == 0) {
+            // Its pending bytes (tombstones) must not be written after the file is gone.
+            self.wait_all_written()?;
+            let block = self.blocks.remove(0);
+            let path = block_path(&self.dir, block.index);
+            self.storage
+                .remove(&path)
+                .map_err(|source| io_error("remove", &path, source))?;
+            self.cache.invalidate_block(block.index);
+        }
+        Ok(())
+    }
+
+    /// Replaces every block by one new block holding a marker at `marker_seq` (when non-zero);
+    /// the marker is fsynced before the old blocks are deleted, so a crash leaves either the old
+    /// stream or the purged one.
+    pub(super) fn reset_blocks(&mut self, marker_seq: u64, marker_ts_ns: u64) -> Result<()> {
+        self.wait_all_written()?;
+        let old: Vec<_> = std::mem::take(&mut self.blocks);
+        self.create_block()?;
+        if marker_seq > 0 {
+            let ticket = self.append_tombstone(marker_seq, marker_ts_ns)?;
+            self.writer
+                .wait_synced(ticket)
+                .map_err(|source| io_error("fsync", &self.blocks_dir(), source))?;
+        }
+        for block in old {
+            let path = block_path(&self.dir, block.index);
+            self.storage
+                .remove(&path)
+                .map_err(|source| io_error("remove", &path, source))?;
+        }
+        self.storage
+            .sync_dir(&self.blocks_dir())
+            .map_err(|source| io_error("fsync", &self.blocks_dir(), source))?;
+        self.cache.clear();
+        self.subjects.clear();
+        self.ttl.clear();
+        self.expiries.clear();
+        self.msgs = 0;
+        self.bytes = 0;
+        self.last_seq = marker_seq;
+        self.last_ts_ns = marker_ts_ns;
+        self.first_seq = marker_seq.saturating_add(1);
+        Ok(())
+    }
+
+    /// Removes every message; returns how many.
+    pub(super) fn purge_all(&mut self) -> Result<u64> {
+        let purged = self.msgs;
+        self.reset_blocks(self.last_seq, self.last_ts_ns)?;
+        Ok(purged)
+    }
+
+    /// Removes the live messages accepted by `keep`, oldest first, at most `count_max`.
+    pub(super) fn remove_matching(
+        &mut self,
+        start: u64,
+        end_exclusive: u64,
+        count_max: u64,
+        keep: impl Fn(&super::index::Entry) -> bool,
+    ) -> Result<u64> {
+        let mut removed = 0u64;
+        let mut next = start;
+        while removed < count_max {
+            let Some((seq, _, _)) = self.find_forward(next, &keep) else {
+                break;
+            };
+            if seq >= end_exclusive {
+                break;
+            }
+            if self.remove_seq(seq, false)?.is_some() {
+                removed += 1;
+            }
+            next = seq.saturating_add(1);
+        }
+        Ok(removed)
+    }
+
+    /// Removes messages past their max age or TTL at `now_ns`.
+    pub(super) fn expire_at(&mut self, now_ns: u64) -> Result<u64> {
+        let mut removed = 0u64;
+        if let Some(cutoff) = limits::age_cutoff_ns(&self.config, now_ns) {
+            while let Some((_, entry)) = self.live_entry(self.first_seq) {
+                if entry.ts_ns > cutoff {
+                    break;
+                }
+                let seq = self.first_seq;
+                if self.remove_seq(seq, false)?.is_none() {
+                    break;
+                }
+                removed += 1;
+            }
+        }
+        let due: Vec<(u64, u64)> = self.ttl.expired(now_ns).collect();
+        for (seq, _) in due {
+            self.expiries.remove(&seq);
+            if self.remove_seq(seq, false)?.is_some() {
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
+    pub(super) fn next_expiry(&self) -> Option<u64> {
+        let age = self.config.max_age_ns.and_then(|max_age_ns| {
+            let (_, entry) = self.live_entry(self.first_seq)?;
+            Some(entry.ts_ns.saturating_add(max_age_ns))
+        });
+        match (age, self.ttl.next_expiry_ns()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The first sequence of the subject named `subject`, with its entry's accounted bytes.
+    fn subject_first(&self, subject: &str) -> Option<(u64, u64)> {
+        let info = self.subjects.get(self.subjects.id(subject)?)?;
+        if info.msgs == 0 {
+            return None;
+        }
+        let (_, entry) = self.live_entry(info.first_seq)?;
+        Some((info.first_seq, u64::from(entry.msg_bytes)))
+    }
+}
+
+impl LimitTarget for FileStore {
+    fn msgs(&self) -> u64 {
+        self.msgs
+    }
+
+    fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    fn subject_msgs(&self, subject: &str) -> u64 {
+        self.subjects
+            .id(subject)
+            .and_then(|id| self.subjects.get(id))
+            .map_or(0, |info| info.msgs)
+    }
+
+    fn subject_first_bytes(&self, subject: &str) -> Option<u64> {
+        self.subject_first(subject).map(|(_, bytes)| bytes)
+    }
+
+    fn remove_first(&mut self) -> Result<bool> {
+        if self.msgs == 0 {
+            return Ok(false);
+        }
+        Ok(self.remove_seq(self.first_seq, false)?.is_some())
+    }
+
+    fn remove_first_of_subject(&mut self, subject: &str) -> Result<bool> {
+        let Some((seq, _)) = self.subject_first(subject) else {
+            return Ok(false);
+        };
+        Ok(self.remove_seq(seq, false)?.is_some())
+    }
+
+    fn subjects_over(&self, max: u64) -> Vec<String> {
+        self.subjects
+            .infos
+            .iter()
+            .filter(|info| info.msgs > max)
+            .map(|info| info.name.to_string())
+            .collect()
+    }
+}
+
+/// Guards against an index that lost track of a sequence it was asked about.
+pub(super) fn not_found_or_eof(seq: u64, last_seq: u64) -> Error {
+    if seq > last_seq {
+        Error::Eof
+    } else {
+        Error::NotFound
+    }
+}

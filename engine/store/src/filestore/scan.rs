@@ -1,0 +1,320 @@
+//! Opening a stream directory: `stream.meta` (created on first open, checked against the
+//! configured key after), every block scanned with recovery's scanner under the configured
+//! [`RecoveryMode`] (a torn tail of the last block is truncated durably; salvage copies damaged
+//! ranges to `quarantine/`), tombstones applied, counters rebuilt, and `ttl.state` loaded.
+
+use std::path::Path;
+
+use natrium_format::cipher::{RecordCipher, StreamKey};
+use natrium_format::meta::StreamMeta;
+use natrium_format::names::{
+    BLOCKS_DIR, CONSUMERS_DIR, QUARANTINE_DIR, STREAM_META, TTL_STATE, block_path,
+    parse_block_file_name, quarantine_path,
+};
+use natrium_format::record::RecordView;
+use natrium_recovery::scan::{ScanOptions, scan_block};
+
+pub use natrium_recovery::RecoveryMode;
+
+use super::index::{Block, REMOVED, Subjects};
+use super::{FileStore, format_error, io_error};
+use crate::io::{OpenMode, Storage, read_all, write_atomic};
+use crate::ttl::TtlWheel;
+use crate::types::stored_msg_bytes;
+use crate::{Error, Result};
+
+/// `stream.meta` is tiny; anything larger is not ours.
+const META_BYTES_MAX: u64 = 64 * 1024;
+/// `ttl.state` holds 16 bytes per message with a TTL.
+const TTL_STATE_BYTES_MAX: u64 = 1 << 30;
+
+fn recovery_error(error: natrium_recovery::Error) -> Error {
+    match error {
+        natrium_recovery::Error::Corrupt {
+            file,
+            offset,
+            source,
+        } => Error::Corrupt {
+            file,
+            offset,
+            reason: source.to_string(),
+        },
+        natrium_recovery::Error::Format { file, source } => Error::Corrupt {
+            file,
+            offset: 0,
+            reason: source.to_string(),
+        },
+        natrium_recovery::Error::Io { file, source } => io_error("read", &file, source),
+        natrium_recovery::Error::Limit { what, max } => Error::Limit { what, max },
+    }
+}
+
+/// Reads or creates `stream.meta`; returns the record cipher when the stream is encrypted.
+pub(super) fn open_meta(
+    store: &mut FileStore,
+    key: Option<&StreamKey>,
+) -> Result<Option<RecordCipher>> {
+    let storage = std::sync::Arc::clone(&store.storage);
+    let dir = store.dir.clone();
+    for sub in [BLOCKS_DIR, CONSUMERS_DIR] {
+        let path = dir.join(sub);
+        storage
+            .create_dir_all(&path)
+            .map_err(|source| io_error("create dir", &path, source))?;
+    }
+    let path = dir.join(STREAM_META);
+    let exists = storage
+        .exists(&path)
+        .map_err(|source| io_error("stat", &path, source))?;
+    let meta = if exists {
+        let bytes = read_all(storage.as_ref(), &path, META_BYTES_MAX)
+            .map_err(|source| io_error("read", &path, source))?;
+        StreamMeta::decode(&bytes).map_err(|error| format_error(&path, error))?
+    } else {
+        let options = &store.options;
+        let meta = StreamMeta::new(
+            &options.name,
+            options.cipher,
+            key,
+            options.compression,
+            options.block_bytes_max,
+        );
+        let mut bytes = Vec::new();
+        meta.encode(&mut bytes)
+            .map_err(|error| format_error(&path, error))?;
+        write_atomic(storage.as_ref(), &path, &bytes)
+            .map_err(|source| io_error("write", &path, source))?;
+        meta
+    };
+    meta.check_key(key).map_err(|error| match error {
+        natrium_format::Error::WrongKey => Error::InvalidArgument {
+            reason: "the configured key does not match the key check value in stream.meta",
+        },
+        natrium_format::Error::KeyRequired { .. } => Error::InvalidArgument {
+            reason: "the stream is encrypted and no key was configured",
+        },
+        other => format_error(&path, other),
+    })?;
+    store.options.cipher = meta.cipher;
+    Ok(key.and_then(|key| RecordCipher::new(meta.cipher, key)))
+}
+
+/// What the scan of all blocks accumulates besides the blocks.
+#[derive(Default)]
+struct Tally {
+    tombstones: Vec<u64>,
+    max_seq: u64,
+    max_ts_ns: u64,
+}
+
+impl Tally {
+    fn saw(&mut self, seq: u64, ts_ns: u64) {
+        if seq >= self.max_seq {
+            self.max_seq = seq;
+            self.max_ts_ns = ts_ns;
+        }
+    }
+}
+
+/// Indexes one verified record into `block`.
+fn index_record(block: &mut Block, subjects: &mut Subjects, tally: &mut Tally, view: &RecordView) {
+    let ts_ns = u64::try_from(view.timestamp_ns).unwrap_or(0);
+    if view.is_tombstone() {
+        tally.tombstones.push(view.seq);
+        tally.saw(view.seq, ts_ns);
+        return;
+    }
+    if block.last_entry_seq().is_some_and(|last| view.seq <= last) {
+        return; // Out of order: never written by us; salvage keeps the first copy.
+    }
+    if block.entries.is_empty() {
+        block.seq_base = view.seq;
+    }
+    let Ok(seq_delta) = u32::try_from(view.seq - block.seq_base) else {
+        return;
+    };
+    let subject = String::from_utf8_lossy(view.subject);
+    let id = subjects.intern(&subject);
+    let msg_bytes = stored_msg_bytes(
+        view.subject.len(),
+        view.headers_len as usize,
+        view.payload_len as usize,
+    );
+    block.entries.push(super::index::Entry {
+        ts_ns,
+        seq_delta,
+        subject: id,
+        offset: u32::try_from(view.offset).unwrap_or(u32::MAX),
+        record_len: view.len(),
+        msg_bytes: u32::try_from(msg_bytes).unwrap_or(u32::MAX),
+        spare: 0,
+    });
+    tally.saw(view.seq, ts_ns);
+}
+
+/// Scans every block file in index order into `store.blocks`.
+pub(super) fn load_blocks(store: &mut FileStore) -> Result<()> {
+    let blocks_dir = store.blocks_dir();
+    let storage = std::sync::Arc::clone(&store.storage);
+    let names = storage
+        .list_dir(&blocks_dir)
+        .map_err(|source| io_error("list", &blocks_dir, source))?;
+    let mut indices: Vec<u32> = names
+        .iter()
+        .filter_map(|n| parse_block_file_name(n))
+        .collect();
+    indices.sort_unstable();
+    let bytes_max = store
+        .options
+        .block_bytes_max
+        .saturating_add(u64::from(store.options.record_limits.record_len_max));
+    let mut tally = Tally::default();
+    for (at, &index) in indices.iter().enumerate() {
+        let last_block = at + 1 == indices.len();
+        if let Some(block) = scan_one(store, index, last_block, bytes_max, &mut tally)? {
+            store.blocks.push(block);
+        }
+        store.next_block_index = index.saturating_add(1);
+    }
+    for seq in std::mem::take(&mut tally.tombstones) {
+        if let Some((block_at, position)) = store.locate(seq)
+            && let Some(entry) = store
+                .blocks
+                .get_mut(block_at)
+                .and_then(|block| block.entries.get_mut(position))
+        {
+            entry.subject = REMOVED;
+        }
+    }
+    store.last_seq = tally.max_seq;
+    store.last_ts_ns = tally.max_ts_ns;
+    store.rebuild_counters();
+    Ok(())
+}
+
+fn scan_one(
+    store: &mut FileStore,
+    index: u32,
+    last_block: bool,
+    bytes_max: u64,
+    tally: &mut Tally,
+) -> Result<Option<Block>> {
+    let path = block_path(&store.dir, index);
+    let storage = std::sync::Arc::clone(&store.storage);
+    let bytes = read_all(storage.as_ref(), &path, bytes_max)
+        .map_err(|source| io_error("read", &path, source))?;
+    let file = storage
+        .open(&path, OpenMode::Existing)
+        .map_err(|source| io_error("open", &path, source))?;
+    let mut options = ScanOptions::new(store.options.recovery, &path, last_block);
+    options.limits = store.options.record_limits;
+    let mut block = Block {
+        index,
+        file,
+        seq_base: tally.max_seq.saturating_add(1),
+        entries: Vec::new(),
+        live: 0,
+        end_offset: 0,
+    };
+    let subjects = &mut store.subjects;
+    let scan = scan_block(&bytes, &options, |view| {
+        index_record(&mut block, subjects, tally, view);
+    })
+    .map_err(recovery_error)?;
+    if scan.header.is_none() && last_block && scan.damaged.is_empty() {
+        // A block whose header never fully landed: it holds nothing; drop it.
+        storage
+            .remove(&path)
+            .and_then(|()| storage.sync_dir(&store.blocks_dir()))
+            .map_err(|source| io_error("remove torn block", &path, source))?;
+        return Ok(None);
+    }
+    for damage in &scan.damaged {
+        quarantine(
+            storage.as_ref(),
+            &store.dir,
+            index,
+            &bytes,
+            damage.start,
+            damage.end,
+        )?;
+    }
+    if let Some((start, end)) = scan.torn_tail {
+        if store.options.recovery == RecoveryMode::Salvage {
+            quarantine(storage.as_ref(), &store.dir, index, &bytes, start, end)?;
+        }
+        block
+            .file
+            .truncate(start)
+            .and_then(|()| block.file.sync())
+            .map_err(|source| io_error("truncate torn tail", &path, source))?;
+    }
+    block.end_offset = scan.valid_end;
+    Ok(Some(block))
+}
+
+/// Copies `bytes[start..end]` of block `index` to `quarantine/` (never deleted automatically).
+fn quarantine(
+    storage: &dyn Storage,
+    dir: &Path,
+    index: u32,
+    bytes: &[u8],
+    start: u64,
+    end: u64,
+) -> Result<()> {
+    let quarantine_dir = dir.join(QUARANTINE_DIR);
+    let path = quarantine_path(dir, index, start);
+    let range = bytes
+        .get(start as usize..(end as usize).min(bytes.len()))
+        .unwrap_or_default();
+    storage
+        .create_dir_all(&quarantine_dir)
+        .and_then(|()| write_atomic(storage, &path, range))
+        .map_err(|source| io_error("quarantine", &path, source))
+}
+
+/// Loads `ttl.state`, keeping the expiries of messages still live. Messages stored after the
+/// file was written lose their TTL (they remain subject to the stream's max age).
+pub(super) fn load_ttl(store: &mut FileStore) {
+    let path = store.dir.join(TTL_STATE);
+    let Ok(bytes) = read_all(store.storage.as_ref(), &path, TTL_STATE_BYTES_MAX) else {
+        return;
+    };
+    let Ok((wheel, _high_seq)) = TtlWheel::decode(&bytes) else {
+        return;
+    };
+    for (seq, expires_ns) in wheel.iter() {
+        if store.live_entry(seq).is_some() {
+            store.ttl.add(seq, expires_ns);
+            store.expiries.insert(seq, expires_ns);
+        }
+    }
+}
+
+impl FileStore {
+    /// Recomputes every counter (messages, bytes, subjects, live per block, first sequence)
+    /// from the entries.
+    pub(super) fn rebuild_counters(&mut self) {
+        self.msgs = 0;
+        self.bytes = 0;
+        for info in &mut self.subjects.infos {
+            info.msgs = 0;
+            info.first_seq = 0;
+            info.last_seq = 0;
+        }
+        self.subjects.live = 0;
+        let mut first_live = None;
+        for block in &mut self.blocks {
+            block.live = 0;
+            for entry in block.entries.iter().filter(|entry| entry.is_live()) {
+                let seq = block.seq_base.saturating_add(u64::from(entry.seq_delta));
+                first_live.get_or_insert(seq);
+                block.live += 1;
+                self.msgs += 1;
+                self.bytes = self.bytes.saturating_add(u64::from(entry.msg_bytes));
+                self.subjects.add(entry.subject, seq);
+            }
+        }
+        self.first_seq = first_live.unwrap_or(self.last_seq.saturating_add(1));
+    }
+}

@@ -1,0 +1,332 @@
+//! `StreamStore` for `FileStore`, plus the operations that rewrite the tail (truncate) or the
+//! head (compact) of the stream.
+
+use std::collections::BTreeMap;
+
+use natrium_format::layout::block::HEADER_SIZE as BLOCK_HEADER_SIZE;
+use natrium_format::names::block_path;
+
+use super::read::SubjectFilter;
+use super::remove::not_found_or_eof;
+use super::{FileStore, io_error};
+use crate::limits;
+use crate::store::StreamStore;
+use crate::types::{NewMsg, SimpleState, StoreConfig, StoredMsg, StreamState};
+use crate::{Error, Result};
+
+impl FileStore {
+    /// Writes everything and fsyncs it (whatever the policy), and persists `ttl.state`.
+    pub fn sync_all(&self) -> Result<()> {
+        self.writer
+            .wait_synced(self.writer.appended())
+            .map_err(|source| io_error("fsync", &self.blocks_dir(), source))?;
+        let ttl_path = self.dir.join(natrium_format::names::TTL_STATE);
+        if !self.ttl.is_empty() || self.storage.exists(&ttl_path).unwrap_or(true) {
+            self.persist_ttl()?;
+        }
+        Ok(())
+    }
+
+    fn settle_all(&self) -> Result<()> {
+        self.settle(self.writer.appended())
+    }
+
+    /// Cuts everything above `seq` off the block files (see `truncate`).
+    fn truncate_blocks(&mut self, seq: u64) -> Result<()> {
+        self.writer
+            .wait_written(self.writer.appended())
+            .map_err(|source| io_error("write", &self.blocks_dir(), source))?;
+        let new_last_ts = self
+            .find_backward(seq, |_| true)
+            .and_then(|(found, _, _)| self.live_entry(found))
+            .map_or(0, |(_, entry)| entry.ts_ns);
+        while self.blocks.len() > 1
+            && self.blocks.last().is_some_and(|block| {
+                let first = block
+                    .entries
+                    .first()
+                    .map_or(block.seq_base, |e| block.seq_of(e));
+                first > seq
+            })
+        {
+            if let Some(block) = self.blocks.pop() {
+                let path = block_path(&self.dir, block.index);
+                self.storage
+                    .remove(&path)
+                    .map_err(|source| io_error("remove", &path, source))?;
+                self.cache.invalidate_block(block.index);
+            }
+        }
+        if let Some(block) = self.blocks.last_mut() {
+            let keep = block.entries.partition_point(|e| block.seq_of(e) <= seq);
+            block.entries.truncate(keep);
+            let cut = block
+                .entries
+                .last()
+                .map_or(BLOCK_HEADER_SIZE as u64, |entry| {
+                    u64::from(entry.offset).saturating_add(u64::from(entry.record_len))
+                });
+            let path = block_path(&self.dir, block.index);
+            block
+                .file
+                .truncate(cut)
+                .and_then(|()| block.file.sync())
+                .map_err(|source| io_error("truncate", &path, source))?;
+            block.end_offset = cut;
+            self.cache.invalidate_block(block.index);
+        }
+        self.storage
+            .sync_dir(&self.blocks_dir())
+            .map_err(|source| io_error("fsync", &self.blocks_dir(), source))?;
+        self.last_seq = seq;
+        self.last_ts_ns = new_last_ts;
+        self.rebuild_counters();
+        self.expiries.retain(|&expiring, _| expiring <= seq);
+        self.ttl.clear();
+        for (&expiring, &expires_ns) in &self.expiries {
+            self.ttl.add(expiring, expires_ns);
+        }
+        // The cut may have dropped tombstones: write them again, then a marker at `seq`.
+        let dead: Vec<(u64, u64)> = self
+            .blocks
+            .iter()
+            .flat_map(|block| {
+                block
+                    .entries
+                    .iter()
+                    .filter(|entry| !entry.is_live())
+                    .map(|entry| (block.seq_of(entry), entry.ts_ns))
+            })
+            .collect();
+        for (dead_seq, ts_ns) in dead {
+            self.append_tombstone(dead_seq, ts_ns)?;
+        }
+        if self.live_entry(seq).is_none() {
+            self.append_tombstone(seq, new_last_ts)?;
+        }
+        Ok(())
+    }
+}
+
+impl StreamStore for FileStore {
+    fn store(&mut self, msg: &NewMsg<'_>, now_ns: u64) -> Result<(u64, u64)> {
+        let (seq, ts_ns, ticket) = self.store_deferred(msg, now_ns)?;
+        self.settle(ticket)?;
+        Ok((seq, ts_ns))
+    }
+
+    fn store_raw(&mut self, msg: &NewMsg<'_>, seq: u64, ts_ns: u64) -> Result<()> {
+        self.check_open()?;
+        if seq <= self.last_seq {
+            return Err(Error::SequenceMismatch {
+                expected: self.last_seq.saturating_add(1),
+                got: seq,
+            });
+        }
+        self.check_subject(msg.subject)?;
+        limits::admit(&self.config, self, msg)?;
+        let ticket = self.append_message(msg, seq, ts_ns)?;
+        let config = self.config.clone();
+        limits::enforce_after_store(&config, self, msg.subject)?;
+        self.settle(ticket.max(self.writer.appended()))
+    }
+
+    fn skip(&mut self, now_ns: u64) -> Result<u64> {
+        self.check_open()?;
+        let seq = self.last_seq.saturating_add(1);
+        let ticket = self.skip_to(seq, now_ns)?;
+        self.settle(ticket)?;
+        Ok(seq)
+    }
+
+    fn skip_many(&mut self, seq: u64, count: u64, now_ns: u64) -> Result<()> {
+        self.check_open()?;
+        if seq != self.last_seq.saturating_add(1) {
+            return Err(Error::SequenceMismatch {
+                expected: self.last_seq.saturating_add(1),
+                got: seq,
+            });
+        }
+        if count == 0 {
+            return Ok(());
+        }
+        let ticket = self.skip_to(seq.saturating_add(count - 1), now_ns)?;
+        self.settle(ticket)
+    }
+
+    fn load(&self, seq: u64) -> Result<StoredMsg> {
+        self.check_open()?;
+        match self.live_entry(seq) {
+            Some((block, entry)) => self.load_entry(block, entry),
+            None => Err(not_found_or_eof(seq, self.last_seq)),
+        }
+    }
+
+    fn load_next(&self, filter: &str, start_seq: u64) -> Result<StoredMsg> {
+        self.check_open()?;
+        let accepts = self.subject_filter(filter).ok_or(Error::Eof)?;
+        let start = start_seq.max(self.first_seq);
+        let found = self.find_forward(start, |entry| accepts.accepts(entry.subject));
+        found.map_or(Err(Error::Eof), |found| self.load_found(found))
+    }
+
+    fn load_last(&self, filter: &str) -> Result<StoredMsg> {
+        self.check_open()?;
+        let accepts = self.subject_filter(filter).ok_or(Error::NotFound)?;
+        if let SubjectFilter::One(id) = accepts {
+            let info = self.subjects.get(id).ok_or(Error::NotFound)?;
+            if info.msgs == 0 {
+                return Err(Error::NotFound);
+            }
+            let (block, entry) = self.live_entry(info.last_seq).ok_or(Error::NotFound)?;
+            return self.load_entry(block, entry);
+        }
+        let found = self.find_backward(self.last_seq, |entry| accepts.accepts(entry.subject));
+        found.map_or(Err(Error::NotFound), |found| self.load_found(found))
+    }
+
+    fn load_prev(&self, start_seq: u64) -> Result<StoredMsg> {
+        self.check_open()?;
+        let found = self.find_backward(start_seq.min(self.last_seq), |_| true);
+        found.map_or(Err(Error::Eof), |found| self.load_found(found))
+    }
+
+    fn remove(&mut self, seq: u64) -> Result<bool> {
+        self.check_open()?;
+        match self.remove_seq(seq, false)? {
+            Some(ticket) => self.settle(ticket).map(|()| true),
+            None => Ok(false),
+        }
+    }
+
+    fn erase(&mut self, seq: u64) -> Result<bool> {
+        self.check_open()?;
+        match self.remove_seq(seq, true)? {
+            Some(ticket) => self.settle(ticket).map(|()| true),
+            None => Ok(false),
+        }
+    }
+
+    fn purge(&mut self) -> Result<u64> {
+        self.check_open()?;
+        self.purge_all()
+    }
+
+    fn purge_ex(&mut self, filter: &str, up_to_seq: u64, keep: u64) -> Result<u64> {
+        self.check_open()?;
+        if crate::subject::is_match_all(filter) && keep == 0 && up_to_seq == 0 {
+            return self.purge_all();
+        }
+        let Some(accepts) = self.subject_filter(filter) else {
+            return Ok(0);
+        };
+        let matching = self.filtered(0, filter).msgs;
+        let count = matching.saturating_sub(keep);
+        let end = if up_to_seq > 0 { up_to_seq } else { u64::MAX };
+        let first = self.first_seq;
+        let removed = self.remove_matching(first, end, count, move |entry| {
+            accepts.accepts(entry.subject)
+        })?;
+        self.settle_all()?;
+        Ok(removed)
+    }
+
+    fn compact(&mut self, seq: u64) -> Result<u64> {
+        self.check_open()?;
+        if seq > self.last_seq.saturating_add(1) {
+            let purged = self.msgs;
+            self.reset_blocks(seq - 1, self.last_ts_ns)?;
+            return Ok(purged);
+        }
+        if seq == self.last_seq.saturating_add(1) {
+            return self.purge_all();
+        }
+        let first = self.first_seq;
+        let removed = self.remove_matching(first, seq, u64::MAX, |_| true)?;
+        self.settle_all()?;
+        Ok(removed)
+    }
+
+    fn truncate(&mut self, seq: u64) -> Result<()> {
+        self.check_open()?;
+        if seq == 0 {
+            self.reset_blocks(0, 0)?;
+            self.first_seq = 1;
+            return Ok(());
+        }
+        if seq >= self.last_seq {
+            return Ok(());
+        }
+        self.truncate_blocks(seq)?;
+        self.settle_all()
+    }
+
+    fn expire(&mut self, now_ns: u64) -> Result<u64> {
+        self.check_open()?;
+        let removed = self.expire_at(now_ns)?;
+        self.settle_all()?;
+        Ok(removed)
+    }
+
+    fn next_expiry_ns(&self) -> Option<u64> {
+        self.next_expiry()
+    }
+
+    fn state(&self) -> StreamState {
+        self.base_state()
+    }
+
+    fn state_with_deleted(&self) -> StreamState {
+        let mut state = self.base_state();
+        state.deleted = self.deleted_list();
+        state
+    }
+
+    fn filtered_state(&self, start_seq: u64, filter: &str) -> SimpleState {
+        self.filtered(start_seq, filter)
+    }
+
+    fn subjects_state(&self, filter: &str) -> BTreeMap<String, SimpleState> {
+        self.per_subject(filter)
+    }
+
+    fn subjects_totals(&self, filter: &str) -> BTreeMap<String, u64> {
+        self.per_subject(filter)
+            .into_iter()
+            .map(|(subject, state)| (subject, state.msgs))
+            .collect()
+    }
+
+    fn num_pending(&self, start_seq: u64, filter: &str, last_per_subject: bool) -> u64 {
+        self.pending(start_seq, filter, last_per_subject)
+    }
+
+    fn seq_from_time(&self, ts_ns: u64) -> u64 {
+        self.first_seq_at_or_after(ts_ns)
+    }
+
+    fn config(&self) -> &StoreConfig {
+        &self.config
+    }
+
+    fn update_config(&mut self, config: StoreConfig) -> Result<()> {
+        self.check_open()?;
+        self.config = config.clone();
+        limits::enforce_all(&config, self)?;
+        self.settle_all()
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        self.check_open()?;
+        self.sync_all()
+    }
+
+    fn close(&mut self) -> Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        let result = self.sync_all();
+        self.closed = true;
+        result
+    }
+}
