@@ -6,6 +6,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
 
 pub mod error;
+pub mod consumer;
 pub mod filestore;
 pub mod io;
 pub mod limits;
