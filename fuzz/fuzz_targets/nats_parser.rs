@@ -1,0 +1,39 @@
+//! Fuzzes the NATS client-protocol parser: it must never panic, never ask for more than one
+//! maximal frame, and must yield the same frames whether the input arrives whole or split.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use natrium_nats::{Parsed, ParserLimits, parser};
+
+/// Parses `input` in chunks cut at `cut`, as a connection would; returns the frames (as debug
+/// text) and whether parsing stopped on an error.
+fn parse_stream(input: &[u8], cut: usize, limits: &ParserLimits) -> (Vec<String>, bool) {
+    let mut frames = Vec::new();
+    let mut buffer = Vec::new();
+    for chunk in [&input[..cut], &input[cut..]] {
+        buffer.extend_from_slice(chunk);
+        loop {
+            match parser::parse(&buffer, limits) {
+                Ok(Parsed::Frame { frame, consumed }) => {
+                    assert!(consumed > 0 && consumed <= buffer.len());
+                    frames.push(format!("{frame:?}"));
+                    buffer.drain(..consumed);
+                }
+                Ok(Parsed::Incomplete { needed }) => {
+                    assert!(needed > buffer.len() && needed <= limits.frame_bytes_max());
+                    break;
+                }
+                Err(_) => return (frames, true),
+            }
+        }
+    }
+    (frames, false)
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&cut, input)) = data.split_first() else { return };
+    let limits = ParserLimits { control_line_max: 128, payload_max: 512 };
+    let whole = parse_stream(input, input.len(), &limits);
+    let split = parse_stream(input, usize::from(cut) % (input.len() + 1), &limits);
+    assert_eq!(whole, split);
+});
