@@ -92,7 +92,7 @@ impl StreamRecovery {
 pub fn read_meta(dir: &Path) -> Result<StreamMeta> {
     let path = dir.join(names::STREAM_META);
     let bytes = read_file(&path)?;
-    StreamMeta::decode(&bytes).map_err(|source| Error::Format { file: path, source })
+    StreamMeta::decode(&bytes).map_err(|cause| Error::Format { file: path, cause })
 }
 
 /// Scans the whole directory under `mode`; see [`recover_dir_visit`].

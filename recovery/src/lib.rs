@@ -40,17 +40,17 @@ pub enum RecoveryMode {
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Damage found where the mode does not tolerate it.
-    #[error("{}: corrupt at offset {offset}: {source}", file.display())]
+    #[error("{}: corrupt at offset {offset}: {cause}", file.display())]
     Corrupt {
         file: PathBuf,
         offset: u64,
-        source: natrium_format::Error,
+        cause: natrium_format::Error,
     },
     /// A file that must decode (stream.meta, a key check) did not.
-    #[error("{}: {source}", file.display())]
+    #[error("{}: {cause}", file.display())]
     Format {
         file: PathBuf,
-        source: natrium_format::Error,
+        cause: natrium_format::Error,
     },
     #[error("{}: {source}", file.display())]
     Io {

@@ -226,9 +226,9 @@ pub fn write_checkpoint_at(dir: &Path, checkpoint_ts_ns: i64) -> Result<StreamSt
     let mut encoded = Vec::new();
     checkpoint
         .encode(&mut encoded)
-        .map_err(|source| Error::Format {
+        .map_err(|cause| Error::Format {
             file: dir.join(names::STREAM_STATE),
-            source,
+            cause,
         })?;
     write_atomic(&dir.join(names::STREAM_STATE), &encoded)?;
     Ok(checkpoint)

@@ -172,11 +172,11 @@ fn resync(bytes: &[u8], from: usize, options: &ScanOptions<'_>) -> Option<usize>
 }
 
 /// `offset` is where the damaged record starts; `source` names the exact field.
-fn corrupt(options: &ScanOptions<'_>, offset: u64, source: natrium_format::Error) -> Error {
+fn corrupt(options: &ScanOptions<'_>, offset: u64, cause: natrium_format::Error) -> Error {
     Error::Corrupt {
         file: options.file.to_path_buf(),
         offset,
-        source,
+        cause,
     }
 }
 

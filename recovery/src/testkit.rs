@@ -55,10 +55,10 @@ impl StreamSpec {
 /// Fixed timestamp base so fixture bytes do not change between regenerations.
 pub const FIXTURE_TS_NS: i64 = 1_700_000_000_000_000_000;
 
-fn format_error(dir: &Path, source: natrium_format::Error) -> Error {
+fn format_error(dir: &Path, cause: natrium_format::Error) -> Error {
     Error::Format {
         file: dir.to_path_buf(),
-        source,
+        cause,
     }
 }
 
