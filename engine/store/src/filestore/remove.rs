@@ -1,5 +1,5 @@
-//! Removing messages: tombstone records, secure erase (the record's body overwritten in place,
-//! crc recomputed, before the tombstone is written), pruning dead front blocks, purge, compact,
+//! Removing messages: tombstone records, secure erase (the tombstone fsynced first, then the
+//! record's body overwritten with zeros in place and its crc recomputed), pruning dead front blocks, purge, compact,
 //! truncate, expiry, and the limits' view of the store ([`LimitTarget`]).
 //!
 //! On-disk rule: a tombstone `(seq, ts)` says "sequence `seq`, stamped `ts`, is consumed and
@@ -39,10 +39,16 @@ impl FileStore {
         if !entry.is_live() {
             return Ok(None);
         }
+        let mut ticket = self.append_tombstone(seq, entry.ts_ns)?;
         if erase {
+            // The tombstone is made durable first: zeroed bytes with a fresh crc and no durable
+            // tombstone would come back after a crash as a live message full of zeros.
+            self.writer
+                .wait_synced(ticket)
+                .map_err(|source| io_error("fsync", &self.blocks_dir(), source))?;
             self.erase_record(block_at, position)?;
+            ticket = self.writer.appended();
         }
-        let ticket = self.append_tombstone(seq, entry.ts_ns)?;
         if let Some(block) = self.blocks.get_mut(block_at) {
             if let Some(slot) = block.entries.get_mut(position) {
                 slot.subject = REMOVED;

@@ -33,16 +33,16 @@ fn recovery_error(error: natrium_recovery::Error) -> Error {
         natrium_recovery::Error::Corrupt {
             file,
             offset,
-            source,
+            cause,
         } => Error::Corrupt {
             file,
             offset,
-            reason: source.to_string(),
+            reason: cause.to_string(),
         },
-        natrium_recovery::Error::Format { file, source } => Error::Corrupt {
+        natrium_recovery::Error::Format { file, cause } => Error::Corrupt {
             file,
             offset: 0,
-            reason: source.to_string(),
+            reason: cause.to_string(),
         },
         natrium_recovery::Error::Io { file, source } => io_error("read", &file, source),
         natrium_recovery::Error::Limit { what, max } => Error::Limit { what, max },
