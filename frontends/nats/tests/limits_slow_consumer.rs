@@ -77,3 +77,34 @@ async fn slow_consumer_is_cut_fast_one_keeps_up() {
         1
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn write_slower_than_the_deadline_is_a_slow_consumer() {
+    let mut opts = options();
+    opts.write_deadline = std::time::Duration::from_millis(100);
+    let server = start_with(opts, Authenticator::open()).await;
+    let socket = TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let stream = socket.connect(server.addr).await.unwrap();
+    let mut slow = Client::from_stream(stream).await;
+    slow.send(b"CONNECT {\"verbose\":false}\r\nSUB data 1\r\n")
+        .await;
+    slow.sync().await;
+
+    let mut publisher = Client::connect_quiet(&server, "").await;
+    let frame = format!("PUB data {PAYLOAD}\r\n{}\r\n", "x".repeat(PAYLOAD)).repeat(100);
+    // Far more than the socket buffers hold: the writer blocks and misses its deadline.
+    for _ in 0..MESSAGES / 100 {
+        publisher.send(frame.as_bytes()).await;
+    }
+    assert_eq!(
+        publisher.sync().await,
+        b"",
+        "the publisher is never held back"
+    );
+    slow.read_to_close().await;
+    assert_eq!(
+        server.broker.stats().slow_consumers.load(Ordering::Relaxed),
+        1
+    );
+}

@@ -2,7 +2,10 @@
 
 mod common;
 
-use common::{Client, start};
+use std::time::{Duration, Instant};
+
+use common::{Client, options, start, start_with};
+use natrium_auth::Authenticator;
 use natrium_router::ServerPhase;
 
 #[tokio::test]
@@ -47,13 +50,33 @@ async fn ping_pong_and_verbose_ok() {
 }
 
 #[tokio::test]
-async fn lame_duck_sends_info_with_ldm() {
-    let server = start().await;
+async fn lame_duck_sends_info_with_ldm_then_closes_within_duration() {
+    let mut opts = options();
+    opts.lame_duck_grace_period = Duration::from_millis(50);
+    opts.lame_duck_duration = Duration::from_millis(300);
+    let server = start_with(opts, Authenticator::open()).await;
     let mut client = Client::connect_quiet(&server, "").await;
+    let started = Instant::now();
     server.phase.send(ServerPhase::LameDuck).unwrap();
     let line = client.read_line().await;
     let json: serde_json::Value = serde_json::from_slice(&line[5..line.len() - 3]).unwrap();
     assert_eq!(json["ldm"], true);
+    assert_eq!(json["server_id"], "NTESTSERVERID");
+    assert!(client.read_to_close().await.is_empty());
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed >= Duration::from_millis(50),
+        "closed before the grace period: {elapsed:?}"
+    );
+}
+
+#[tokio::test]
+async fn stopping_flushes_and_closes() {
+    let server = start().await;
+    let mut client = Client::connect_quiet(&server, "").await;
+    client.send(b"SUB a 1\r\n").await;
+    client.sync().await;
+    assert_eq!(server.broker.sublist().count(), 1);
     server.phase.send(ServerPhase::Stopping).unwrap();
     assert!(client.read_to_close().await.is_empty());
 }

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use natrium_auth::{Authenticator, Permissions};
+use natrium_router::sublist::LastMatch;
 use natrium_router::{
     Broker, ByteStream, ClientId, PeerInfo, PhaseWatch, ServerPhase, ServerStats,
 };
@@ -53,6 +54,9 @@ pub(crate) struct Connection {
     permissions: Option<Arc<Permissions>>,
     pings_outstanding: u32,
     ping_sent_at: Option<Instant>,
+    /// The match of the last subject published: publishers repeat subjects, and a hit skips
+    /// the shared sublist cache entirely.
+    last_match: LastMatch,
     /// Messages and bytes received in the current read batch, added to the server-wide
     /// counters once per batch.
     batch_in_msgs: u64,
@@ -120,6 +124,7 @@ pub(crate) async fn serve(
         permissions: None,
         pings_outstanding: 0,
         ping_sent_at: None,
+        last_match: LastMatch::new(),
         batch_in_msgs: 0,
         batch_in_bytes: 0,
     };

@@ -159,7 +159,7 @@ impl Connection {
         // The Go server acknowledges before routing, so +OK precedes an echoed MSG.
         self.send_ok();
         let broker = self.frontend.broker();
-        let outcome = broker.publish(self.id, self.flags.echo, message);
+        let outcome = broker.publish_with(&mut self.last_match, self.id, self.flags.echo, message);
         if outcome.matched == 0 && self.flags.no_responders && !message.reply.is_empty() {
             self.no_responders(message.reply);
         }
