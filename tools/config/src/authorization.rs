@@ -37,10 +37,11 @@ pub(crate) fn from_fields(
         }
         return Ok(None);
     };
-    let mut config = parse_block(block, warnings)?;
+    let (mut config, users_array) = parse_block(block, warnings)?;
     if let Some(field) = no_auth_user {
         let name = field.string()?;
-        if config.users.is_empty() && config.nkeys.is_empty() {
+        // Go requires a users array: a single `user`/`password` does not qualify.
+        if !users_array {
             return Err(field.invalid(format!(
                 "no_auth_user: {name:?} present, but users/nkeys are not defined"
             )));
@@ -66,7 +67,8 @@ struct Block {
     default_permissions: Option<PermissionsConfig>,
 }
 
-fn parse_block(block: Field<'_>, warnings: &mut Vec<String>) -> Result<AuthConfig> {
+/// The settings, and whether a `users` array was present.
+fn parse_block(block: Field<'_>, warnings: &mut Vec<String>) -> Result<(AuthConfig, bool)> {
     let mut config = AuthConfig::default();
     let mut parts = Block::default();
     for field in fields(block.map()?) {
@@ -89,6 +91,7 @@ fn parse_block(block: Field<'_>, warnings: &mut Vec<String>) -> Result<AuthConfi
     if (parts.user.is_some() || parts.password.is_some()) && config.token.is_some() {
         return Err(block.invalid("cannot have a user/pass and token"));
     }
+    let users_array = parts.users.is_some();
     if let Some((users, nkeys)) = parts.users {
         if parts.user.is_some() {
             return Err(block.invalid("can not have a single user/pass and a users array"));
@@ -127,7 +130,7 @@ fn parse_block(block: Field<'_>, warnings: &mut Vec<String>) -> Result<AuthConfi
             nkey.permissions = Some(defaults.clone());
         }
     }
-    Ok(config)
+    Ok((config, users_array))
 }
 
 /// Seconds as an integer or float, or a duration string.

@@ -48,6 +48,13 @@ pub enum Error {
         file: PathBuf,
         source: std::io::Error,
     },
+    /// A file named by `include` could not be read.
+    #[error("{position}: include {}: {source}", file.display())]
+    Include {
+        position: Position,
+        file: PathBuf,
+        source: std::io::Error,
+    },
     /// A bound on the input was exceeded (size, nesting, includes, values).
     #[error("{position}: {what} exceeds the limit of {max}")]
     Limit {

@@ -70,11 +70,19 @@ pub fn parse_document(text: &str, origin: &Path, env: &dyn Environment) -> Resul
     parse_text(text, Arc::from(origin), dir, &mut budget, nesting)
 }
 
-/// Reads a file of at most `FILE_BYTES_MAX` bytes.
+/// Reads a file of at most `FILE_BYTES_MAX` bytes; `position` is the `include` naming it.
 pub(crate) fn read_file(path: &Path, position: Option<&Position>) -> Result<String> {
-    let io_error = |source| Error::Io {
-        file: path.to_path_buf(),
-        source,
+    let file_name = path.to_path_buf();
+    let io_error = |source| match position {
+        Some(position) => Error::Include {
+            position: position.clone(),
+            file: file_name.clone(),
+            source,
+        },
+        None => Error::Io {
+            file: file_name.clone(),
+            source,
+        },
     };
     let file = std::fs::File::open(path).map_err(io_error)?;
     let mut text = String::new();
@@ -456,6 +464,12 @@ impl Parser<'_, '_, '_> {
                 self.scan.slice(start, self.scan.offset())
             }
         };
+        if path.is_empty() {
+            return Err(Error::Syntax {
+                position,
+                reason: "expected a file name after include".into(),
+            });
+        }
         if self.nesting.include_depth >= INCLUDE_DEPTH_MAX {
             return Err(Error::Limit {
                 position,

@@ -14,7 +14,10 @@ fn parse(text: &str) -> Map {
 }
 
 fn get<'m>(map: &'m Map, key: &str) -> &'m Value {
-    &map.get(key).unwrap_or_else(|| panic!("missing key {key}")).item.value
+    &map.get(key)
+        .unwrap_or_else(|| panic!("missing key {key}"))
+        .item
+        .value
 }
 
 fn string(text: &str) -> Value {
@@ -44,7 +47,11 @@ fn three_key_separators() {
     }
     assert_eq!(get(&map, "quoted key"), &Value::Integer(6));
     assert_eq!(get(&map, "single key"), &Value::Integer(7));
-    let keys: Vec<&str> = map.entries().iter().map(|entry| entry.key.as_str()).collect();
+    let keys: Vec<&str> = map
+        .entries()
+        .iter()
+        .map(|entry| entry.key.as_str())
+        .collect();
     assert_eq!(keys, ["a", "b", "c", "d", "e", "quoted key", "single key"]);
 }
 
@@ -55,7 +62,10 @@ fn comments_of_both_kinds() {
     let map = parse(text);
     assert_eq!(get(&map, "a"), &Value::Integer(1));
     assert_eq!(get(&map, "b"), &Value::Integer(2));
-    assert_eq!(elements(get(&map, "c")), [Value::Integer(1), Value::Integer(2)]);
+    assert_eq!(
+        elements(get(&map, "c")),
+        [Value::Integer(1), Value::Integer(2)]
+    );
     assert_eq!(get(submap(get(&map, "d")), "x"), &Value::Integer(1));
     assert_eq!(map.len(), 4);
 }
@@ -75,7 +85,10 @@ empty: ""
     let map = parse(text);
     assert_eq!(get(&map, "dq"), &string("hello world"));
     assert_eq!(get(&map, "sq"), &string("raw \\n stays"));
-    assert_eq!(get(&map, "escapes"), &string("tab\tnl\ncr\rquote\"slash\\hexA"));
+    assert_eq!(
+        get(&map, "escapes"),
+        &string("tab\tnl\ncr\rquote\"slash\\hexA")
+    );
     assert_eq!(get(&map, "bare"), &string("hello"));
     assert_eq!(get(&map, "path"), &string("/var/lib/nats"));
     assert_eq!(get(&map, "url"), &string("nats://user:pass@localhost:4222"));
@@ -148,16 +161,28 @@ fn durations_and_addresses_are_strings() {
     assert_eq!(get(&map, "host"), &string("localhost:4222"));
     assert_eq!(get(&map, "ip"), &string("10.0.0.1"));
     assert_eq!(get(&map, "v6"), &string("[::1]:4222"));
-    assert_eq!(get(&map, "when"), &Value::Datetime("2026-01-02T03:04:05Z".into()));
+    assert_eq!(
+        get(&map, "when"),
+        &Value::Datetime("2026-01-02T03:04:05Z".into())
+    );
 }
 
 #[test]
 fn arrays_and_trailing_commas() {
-    let text = "a: [1, 2, 3]\nb: [\n  \"x\",\n  'y',\n  z,\n]\nc: []\nd: [1\n2\n3]\ne: [[1, 2], [3]]\n";
+    let text =
+        "a: [1, 2, 3]\nb: [\n  \"x\",\n  'y',\n  z,\n]\nc: []\nd: [1\n2\n3]\ne: [[1, 2], [3]]\n";
     let map = parse(text);
-    let ints = |values: &[i64]| values.iter().map(|v| Value::Integer(*v)).collect::<Vec<_>>();
+    let ints = |values: &[i64]| {
+        values
+            .iter()
+            .map(|v| Value::Integer(*v))
+            .collect::<Vec<_>>()
+    };
     assert_eq!(elements(get(&map, "a")), ints(&[1, 2, 3]));
-    assert_eq!(elements(get(&map, "b")), [string("x"), string("y"), string("z")]);
+    assert_eq!(
+        elements(get(&map, "b")),
+        [string("x"), string("y"), string("z")]
+    );
     assert!(elements(get(&map, "c")).is_empty());
     assert_eq!(elements(get(&map, "d")), ints(&[1, 2, 3]));
     let nested = elements(get(&map, "e"));
@@ -197,6 +222,9 @@ fn positions_are_recorded() {
     let map = parse("a: 1\n  b: \"x\"\n");
     let entry = map.get("b").unwrap();
     assert_eq!((entry.key_position.line, entry.key_position.column), (2, 3));
-    assert_eq!((entry.item.position.line, entry.item.position.column), (2, 6));
+    assert_eq!(
+        (entry.item.position.line, entry.item.position.column),
+        (2, 6)
+    );
     assert_eq!(entry.item.position.file.to_str(), Some("test.conf"));
 }
