@@ -118,7 +118,7 @@ fn publish(subject: &str, reply: Option<&str>, payload: &[u8], state: &State) {
     });
     for sub in plain.chain(picked) {
         let count = state.deliveries.fetch_add(1, Ordering::Relaxed) + 1;
-        if state.drop_every > 0 && count % state.drop_every == 0 {
+        if state.drop_every > 0 && count.is_multiple_of(state.drop_every) {
             continue;
         }
         let mut frame = match reply {
