@@ -1,5 +1,6 @@
 //! Crash consistency on the fault-injecting storage: a scripted `sync: always` workload
-//! (stores across several block rotations, removals, one secure erase) is crashed at every
+//! (stores across several block rotations, removals, one secure erase, a checkpoint halfway)
+//! is crashed at every
 //! mutating storage operation in turn (optionally tearing the failing write, optionally keeping
 //! a torn prefix of un-fsynced bytes), the in-memory disk loses what a power cut would, and the
 //! reopened store must hold every acknowledged message, none that was acknowledged as removed,
@@ -54,6 +55,10 @@ fn workload(storage: StorageHandle) -> Acked {
                 acked.stored.insert(seq, payload(seq));
             }
             Err(_) => return acked,
+        }
+        // A checkpoint midway: later crashes reopen from a checkpoint that is stale.
+        if seq == 10 && store.checkpoint(seq * 1000).is_err() {
+            return acked;
         }
         if seq % 7 == 0 {
             let doomed = seq - 3;

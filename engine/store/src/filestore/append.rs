@@ -51,6 +51,11 @@ impl FileStore {
             entries: Vec::new(),
             live: 0,
             end_offset: BLOCK_HEADER_SIZE as u64,
+            crc: Some({
+                let mut hasher = crc32fast::Hasher::new();
+                hasher.update(&header);
+                hasher
+            }),
         });
         self.next_block_index = index.saturating_add(1);
         Ok(())
@@ -92,6 +97,9 @@ impl FileStore {
             .append(&block.file, offset, &self.scratch)
             .map_err(|source| io_error("append", &block_path(&self.dir, block.index), source))?;
         block.end_offset = offset.saturating_add(u64::from(record_len));
+        if let Some(hasher) = &mut block.crc {
+            hasher.update(&self.scratch);
+        }
         Ok(Placed {
             offset: u32::try_from(offset).unwrap_or(u32::MAX),
             record_len,

@@ -51,6 +51,9 @@ pub struct Block {
     pub live: u64,
     /// Logical end: bytes appended so far, including those still in the write buffer.
     pub end_offset: u64,
+    /// Running crc32 of bytes `0..end_offset` for the checkpoint; `None` after an in-place
+    /// rewrite (recomputed from the file when needed).
+    pub crc: Option<crc32fast::Hasher>,
 }
 
 impl Block {

@@ -20,6 +20,7 @@
 //! returned ticket with a [`DurableWaiter`] after releasing it.
 
 mod append;
+pub mod checkpoint;
 pub mod index;
 mod read;
 mod remove;
@@ -32,8 +33,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use natrium_format::cipher::{CipherKind, RecordCipher, StreamKey};
-use natrium_format::meta::Compression;
+use natrium_format::cipher::{RecordCipher, StreamKey};
 use natrium_format::record::{Limits, RecordEncoder};
 
 use crate::io::{StorageHandle, write_atomic};
@@ -41,6 +41,8 @@ use crate::ttl::TtlWheel;
 use crate::types::{LostData, StoreConfig};
 use crate::{Error, Result};
 
+pub use natrium_format::cipher::CipherKind;
+pub use natrium_format::meta::Compression;
 pub use read::PAGE_BYTES;
 pub use scan::RecoveryMode;
 pub use writer::{SyncPolicy, WriterConfig};
@@ -129,6 +131,7 @@ pub struct FileStore {
     bytes: u64,
     lost: Option<LostData>,
     closed: bool,
+    opened_from_checkpoint: bool,
 }
 
 impl std::fmt::Debug for FileStore {
@@ -216,9 +219,17 @@ impl FileStore {
             bytes: 0,
             lost: None,
             closed: false,
+            opened_from_checkpoint: false,
         };
         store.cipher = scan::open_meta(&mut store, key.as_ref())?;
-        scan::load_blocks(&mut store)?;
+        let loaded = checkpoint::load(&mut store)?;
+        if loaded.is_none() {
+            store.blocks.clear();
+            store.subjects.clear();
+            store.next_block_index = 1;
+        }
+        store.opened_from_checkpoint = loaded.is_some();
+        scan::load_blocks(&mut store, loaded.as_ref())?;
         if store.blocks.is_empty() {
             store.create_block()?;
         }
@@ -246,6 +257,12 @@ impl FileStore {
             .map(|block| block.entries.capacity())
             .sum();
         (entries * std::mem::size_of::<index::Entry>()) as u64
+    }
+
+    /// Whether the last open used the checkpoint (`stream.state` + `stream.index`) instead of
+    /// scanning every block.
+    pub fn opened_from_checkpoint(&self) -> bool {
+        self.opened_from_checkpoint
     }
 
     /// Number of block files.

@@ -143,6 +143,9 @@ impl FileStore {
             .append(&block.file, u64::from(entry.offset), &record)
             .map_err(|source| io_error("erase", &path, source))?;
         self.cache.invalidate_block(block.index);
+        if let Some(block) = self.blocks.get_mut(block_at) {
+            block.crc = None;
+        }
         Ok(())
     }
 
@@ -166,6 +169,7 @@ impl FileStore {
     /// stream or the purged one.
     pub(super) fn reset_blocks(&mut self, marker_seq: u64, marker_ts_ns: u64) -> Result<()> {
         self.wait_all_written()?;
+        self.drop_checkpoint()?;
         let old: Vec<_> = std::mem::take(&mut self.blocks);
         self.create_block()?;
         if marker_seq > 0 {

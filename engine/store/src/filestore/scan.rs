@@ -16,6 +16,7 @@ use natrium_recovery::scan::{ScanOptions, scan_block};
 
 pub use natrium_recovery::RecoveryMode;
 
+use super::checkpoint::Loaded;
 use super::index::{Block, REMOVED, Subjects};
 use super::{FileStore, format_error, io_error};
 use crate::io::{OpenMode, Storage, read_all, write_atomic};
@@ -152,16 +153,19 @@ fn index_record(block: &mut Block, subjects: &mut Subjects, tally: &mut Tally, v
     tally.saw(view.seq, ts_ns);
 }
 
-/// Scans every block file in index order into `store.blocks`.
-pub(super) fn load_blocks(store: &mut FileStore) -> Result<()> {
+/// Scans every block file in index order into `store.blocks`; with a checkpoint `loaded`, only
+/// the blocks from `loaded.scan_from` on (the others came from the checkpoint).
+pub(super) fn load_blocks(store: &mut FileStore, loaded: Option<&Loaded>) -> Result<()> {
     let blocks_dir = store.blocks_dir();
     let storage = std::sync::Arc::clone(&store.storage);
     let names = storage
         .list_dir(&blocks_dir)
         .map_err(|source| io_error("list", &blocks_dir, source))?;
+    let scan_from = loaded.map_or(0, |loaded| loaded.scan_from);
     let mut indices: Vec<u32> = names
         .iter()
         .filter_map(|n| parse_block_file_name(n))
+        .filter(|index| *index >= scan_from)
         .collect();
     indices.sort_unstable();
     let bytes_max = store
@@ -169,6 +173,9 @@ pub(super) fn load_blocks(store: &mut FileStore) -> Result<()> {
         .block_bytes_max
         .saturating_add(u64::from(store.options.record_limits.record_len_max));
     let mut tally = Tally::default();
+    if let Some(loaded) = loaded {
+        tally.saw(loaded.last_seq, loaded.last_ts_ns);
+    }
     for (at, &index) in indices.iter().enumerate() {
         let last_block = at + 1 == indices.len();
         if let Some(block) = scan_one(store, index, last_block, bytes_max, &mut tally)? {
@@ -215,6 +222,7 @@ fn scan_one(
         entries: Vec::new(),
         live: 0,
         end_offset: 0,
+        crc: None,
     };
     let subjects = &mut store.subjects;
     let scan = scan_block(&bytes, &options, |view| {
@@ -250,6 +258,10 @@ fn scan_one(
             .map_err(|source| io_error("truncate torn tail", &path, source))?;
     }
     block.end_offset = scan.valid_end;
+    let prefix = bytes.get(..scan.valid_end as usize).unwrap_or_default();
+    let mut hasher = crc32fast::Hasher::new();
+    hasher.update(prefix);
+    block.crc = Some(hasher);
     Ok(Some(block))
 }
 

@@ -36,6 +36,7 @@ impl FileStore {
         self.writer
             .wait_written(self.writer.appended())
             .map_err(|source| io_error("write", &self.blocks_dir(), source))?;
+        self.drop_checkpoint()?;
         let new_last_ts = self
             .find_backward(seq, |_| true)
             .and_then(|(found, _, _)| self.live_entry(found))
@@ -73,6 +74,7 @@ impl FileStore {
                 .and_then(|()| block.file.sync())
                 .map_err(|source| io_error("truncate", &path, source))?;
             block.end_offset = cut;
+            block.crc = None;
             self.cache.invalidate_block(block.index);
         }
         self.storage
@@ -325,7 +327,9 @@ impl StreamStore for FileStore {
         if self.closed {
             return Ok(());
         }
-        let result = self.sync_all();
+        let result = self
+            .sync_all()
+            .and_then(|()| self.checkpoint(self.last_ts_ns));
         self.closed = true;
         result
     }

@@ -1,0 +1,351 @@
+//! Atomic checkpoints: `stream.state` (natrium-format's `StreamState`: counters, a summary of
+//! every block with its length and crc, deleted ranges, subjects) plus `stream.index` (this
+//! module's format, docs/formats/stream-index.md: the FileStore's compact per-block entries and
+//! subject table), so an open can skip scanning the blocks.
+//!
+//! Writing: everything pending is written and fsynced first, then `stream.index` and then
+//! `stream.state` are each replaced atomically (temp file, fsync, rename, directory fsync).
+//! `stream.index` carries the crc of the `stream.state` bytes it belongs with, so a crash between
+//! the two renames leaves a pair that does not match, and the open rescans.
+//!
+//! Loading: the pair must decode and match; recovery's `plan_open` compares the block summaries
+//! with the block files present (lengths only); for `Trust` the last block's prefix crc is also
+//! verified. `ScanTail` keeps the checkpointed entries of the blocks before the one that grew
+//! and rescans that block and every later one. Anything else (or any doubt) means a full scan.
+
+use natrium_format::names::{STREAM_STATE, block_path, parse_block_file_name};
+use natrium_format::state::{BlockSummary, StateLimits, StreamState};
+use natrium_recovery::plan::{OpenPlan, block_prefix_matches, plan_open};
+
+use super::index::{Block, Entry, REMOVED};
+use super::{FileStore, io_error};
+use crate::Result;
+use crate::io::{OpenMode, read_all, write_atomic};
+
+/// File name of the index sidecar of `stream.state`.
+pub const STREAM_INDEX: &str = "stream.index";
+
+/// Byte layout of `stream.index` (docs/formats/stream-index.md). Little-endian throughout.
+pub mod layout {
+    pub const MAGIC: [u8; 8] = *b"NATRIDX1";
+    pub const VERSION: u16 = 1;
+    pub const VERSION_OFFSET: usize = 8;
+    /// crc32 of the `stream.state` bytes this index belongs with.
+    pub const STATE_CRC_OFFSET: usize = 12;
+    pub const BLOCK_COUNT_OFFSET: usize = 16;
+    pub const SUBJECT_COUNT_OFFSET: usize = 20;
+    pub const HEADER_SIZE: usize = 24;
+    /// Per block: index u32, entry count u32, seq base u64.
+    pub const BLOCK_HEADER_SIZE: usize = 16;
+    /// Per entry: ts u64, seq delta u32, subject id u32 (u32::MAX = removed), offset u32,
+    /// record length u32, message bytes u32, reserved u32.
+    pub const ENTRY_SIZE: usize = 32;
+    /// Per subject: length u16, then the bytes.
+    pub const SUBJECT_HEADER_SIZE: usize = 2;
+    pub const CRC_SIZE: usize = 4;
+    const _: () = assert!(SUBJECT_COUNT_OFFSET + 4 == HEADER_SIZE);
+    const _: () = assert!(ENTRY_SIZE == std::mem::size_of::<super::Entry>());
+}
+
+/// Largest `stream.index` read back (32 bytes per message: 128 M messages).
+const INDEX_BYTES_MAX: u64 = 4 << 30;
+/// Largest `stream.state` read back.
+const STATE_BYTES_MAX: u64 = 1 << 30;
+
+fn encode_index(store: &FileStore, state_crc: u32) -> Vec<u8> {
+    let entries: usize = store.blocks.iter().map(|block| block.entries.len()).sum();
+    let mut out = Vec::with_capacity(layout::HEADER_SIZE + entries * layout::ENTRY_SIZE);
+    out.extend_from_slice(&layout::MAGIC);
+    out.extend_from_slice(&layout::VERSION.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out.extend_from_slice(&state_crc.to_le_bytes());
+    out.extend_from_slice(&(store.blocks.len() as u32).to_le_bytes());
+    out.extend_from_slice(&(store.subjects.infos.len() as u32).to_le_bytes());
+    for block in &store.blocks {
+        out.extend_from_slice(&block.index.to_le_bytes());
+        out.extend_from_slice(&(block.entries.len() as u32).to_le_bytes());
+        out.extend_from_slice(&block.seq_base.to_le_bytes());
+        for entry in &block.entries {
+            out.extend_from_slice(&entry.ts_ns.to_le_bytes());
+            for value in [
+                entry.seq_delta,
+                entry.subject,
+                entry.offset,
+                entry.record_len,
+            ] {
+                out.extend_from_slice(&value.to_le_bytes());
+            }
+            out.extend_from_slice(&entry.msg_bytes.to_le_bytes());
+            out.extend_from_slice(&0u32.to_le_bytes());
+        }
+    }
+    for info in &store.subjects.infos {
+        let name = info.name.as_bytes();
+        let len = u16::try_from(name.len()).unwrap_or(u16::MAX);
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(name.get(..usize::from(len)).unwrap_or_default());
+    }
+    let crc = crc32fast::hash(&out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    out
+}
+
+/// A bounds-checked little-endian reader; every failure is `None`.
+struct Cursor<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn take(&mut self, len: usize) -> Option<&'a [u8]> {
+        let slice = self.bytes.get(self.at..self.at.checked_add(len)?)?;
+        self.at += len;
+        Some(slice)
+    }
+    fn u16(&mut self) -> Option<u16> {
+        self.take(2)
+            .and_then(|b| b.try_into().ok())
+            .map(u16::from_le_bytes)
+    }
+    fn u32(&mut self) -> Option<u32> {
+        self.take(4)
+            .and_then(|b| b.try_into().ok())
+            .map(u32::from_le_bytes)
+    }
+    fn u64(&mut self) -> Option<u64> {
+        self.take(8)
+            .and_then(|b| b.try_into().ok())
+            .map(u64::from_le_bytes)
+    }
+}
+
+/// Decoded `stream.index`: (state crc, blocks as (index, seq base, entries), subject names).
+type DecodedIndex = (u32, Vec<(u32, u64, Vec<Entry>)>, Vec<String>);
+
+fn decode_index(bytes: &[u8], entries_per_block_max: usize) -> Option<DecodedIndex> {
+    let crc_at = bytes.len().checked_sub(layout::CRC_SIZE)?;
+    let body = bytes.get(..crc_at)?;
+    let stored = u32::from_le_bytes(bytes.get(crc_at..)?.try_into().ok()?);
+    if crc32fast::hash(body) != stored || body.get(..8)? != layout::MAGIC {
+        return None;
+    }
+    let mut cursor = Cursor { bytes: body, at: 8 };
+    if cursor.u16()? != layout::VERSION {
+        return None;
+    }
+    cursor.u16()?;
+    let state_crc = cursor.u32()?;
+    let block_count = cursor.u32()? as usize;
+    let subject_count = cursor.u32()? as usize;
+    // Every count is checked against the bytes left before anything is allocated for it.
+    if block_count > body.len() / layout::BLOCK_HEADER_SIZE || subject_count > body.len() / 2 {
+        return None;
+    }
+    let mut blocks = Vec::with_capacity(block_count);
+    for _ in 0..block_count {
+        let index = cursor.u32()?;
+        let count = cursor.u32()? as usize;
+        let seq_base = cursor.u64()?;
+        if count > entries_per_block_max || count > body.len() / layout::ENTRY_SIZE {
+            return None;
+        }
+        let mut entries = Vec::with_capacity(count);
+        for _ in 0..count {
+            let ts_ns = cursor.u64()?;
+            let entry = Entry {
+                ts_ns,
+                seq_delta: cursor.u32()?,
+                subject: cursor.u32()?,
+                offset: cursor.u32()?,
+                record_len: cursor.u32()?,
+                msg_bytes: cursor.u32()?,
+                spare: cursor.u32()?,
+            };
+            if entry.subject != REMOVED && entry.subject as usize >= subject_count {
+                return None;
+            }
+            entries.push(entry);
+        }
+        blocks.push((index, seq_base, entries));
+    }
+    let mut subjects = Vec::with_capacity(subject_count);
+    for _ in 0..subject_count {
+        let len = usize::from(cursor.u16()?);
+        subjects.push(String::from_utf8(cursor.take(len)?.to_vec()).ok()?);
+    }
+    (cursor.at == body.len()).then_some((state_crc, blocks, subjects))
+}
+
+impl FileStore {
+    /// The crc of a block's bytes `0..end_offset`, from the running crc or by reading them.
+    fn block_crc(&self, block: &Block) -> Result<u32> {
+        if let Some(hasher) = &block.crc {
+            return Ok(hasher.clone().finalize());
+        }
+        let path = block_path(&self.dir, block.index);
+        let mut bytes = vec![0u8; usize::try_from(block.end_offset).unwrap_or(0)];
+        block
+            .file
+            .read_exact_at(&mut bytes, 0)
+            .map_err(|source| io_error("read", &path, source))?;
+        Ok(crc32fast::hash(&bytes))
+    }
+
+    fn summarise(&self, checkpoint_ts_ns: i64) -> Result<StreamState> {
+        let mut blocks = Vec::with_capacity(self.blocks.len());
+        for block in &self.blocks {
+            let live = || block.entries.iter().filter(|entry| entry.is_live());
+            blocks.push(BlockSummary {
+                index: block.index,
+                records: u32::try_from(block.entries.len()).unwrap_or(u32::MAX),
+                first_seq: live().next().map_or(0, |entry| block.seq_of(entry)),
+                last_seq: live().next_back().map_or(0, |entry| block.seq_of(entry)),
+                bytes: live().map(|entry| u64::from(entry.msg_bytes)).sum(),
+                end_offset: block.end_offset,
+                crc: self.block_crc(block)?,
+            });
+        }
+        let state = self.base_state();
+        let to_i64 = |value: u64| i64::try_from(value).unwrap_or(i64::MAX);
+        Ok(StreamState {
+            first_seq: state.first_seq,
+            first_ts_ns: to_i64(state.first_ts_ns),
+            last_seq: state.last_seq,
+            last_ts_ns: to_i64(state.last_ts_ns),
+            msgs: state.msgs,
+            bytes: state.bytes,
+            checkpoint_ts_ns,
+            blocks,
+            deleted: Vec::new(),
+            subjects: Vec::new(),
+        })
+    }
+
+    /// Writes `stream.index` then `stream.state` atomically (after fsyncing all blocks).
+    pub fn checkpoint(&mut self, now_ns: u64) -> Result<()> {
+        self.writer
+            .wait_synced(self.writer.appended())
+            .map_err(|source| io_error("fsync", &self.blocks_dir(), source))?;
+        let state = self.summarise(i64::try_from(now_ns).unwrap_or(i64::MAX))?;
+        let state_path = self.dir.join(STREAM_STATE);
+        let mut state_bytes = Vec::new();
+        state
+            .encode(&mut state_bytes)
+            .map_err(|error| super::format_error(&state_path, error))?;
+        let index_bytes = encode_index(self, crc32fast::hash(&state_bytes));
+        let index_path = self.dir.join(STREAM_INDEX);
+        write_atomic(self.storage.as_ref(), &index_path, &index_bytes)
+            .map_err(|source| io_error("write", &index_path, source))?;
+        write_atomic(self.storage.as_ref(), &state_path, &state_bytes)
+            .map_err(|source| io_error("write", &state_path, source))
+    }
+
+    /// Removes `stream.state` (before a rewrite of existing block bytes, so a checkpoint can
+    /// never describe blocks that were cut and regrew to the same length).
+    pub(super) fn drop_checkpoint(&self) -> Result<()> {
+        let path = self.dir.join(STREAM_STATE);
+        if self.storage.exists(&path).unwrap_or(true) {
+            self.storage
+                .remove(&path)
+                .and_then(|()| self.storage.sync_dir(&self.dir))
+                .map_err(|source| io_error("remove", &path, source))?;
+        }
+        Ok(())
+    }
+}
+
+/// What a usable checkpoint gives the open.
+pub(super) struct Loaded {
+    /// Blocks to rescan start at this index (`u32::MAX`: none).
+    pub scan_from: u32,
+    pub last_seq: u64,
+    pub last_ts_ns: u64,
+}
+
+/// Loads the checkpoint into `store` when it can be trusted; `None` means "scan everything".
+pub(super) fn load(store: &mut FileStore) -> Result<Option<Loaded>> {
+    let storage = std::sync::Arc::clone(&store.storage);
+    let state_path = store.dir.join(STREAM_STATE);
+    let index_path = store.dir.join(STREAM_INDEX);
+    let (Ok(state_bytes), Ok(index_bytes)) = (
+        read_all(storage.as_ref(), &state_path, STATE_BYTES_MAX),
+        read_all(storage.as_ref(), &index_path, INDEX_BYTES_MAX),
+    ) else {
+        return Ok(None);
+    };
+    let Ok(state) = StreamState::decode(&state_bytes, &StateLimits::default()) else {
+        return Ok(None);
+    };
+    let entries_max = usize::try_from(store.options.block_bytes_max).unwrap_or(usize::MAX)
+        / natrium_format::layout::record::MIN_SIZE;
+    let Some((state_crc, blocks, subjects)) = decode_index(&index_bytes, entries_max + 1) else {
+        return Ok(None);
+    };
+    let same_blocks = blocks.len() == state.blocks.len()
+        && blocks
+            .iter()
+            .zip(&state.blocks)
+            .all(|(b, s)| b.0 == s.index);
+    if state_crc != crc32fast::hash(&state_bytes) || !same_blocks {
+        return Ok(None);
+    }
+    let blocks_dir = store.blocks_dir();
+    let names = storage
+        .list_dir(&blocks_dir)
+        .map_err(|source| io_error("list", &blocks_dir, source))?;
+    let mut files = Vec::new();
+    for index in names.iter().filter_map(|name| parse_block_file_name(name)) {
+        let path = block_path(&store.dir, index);
+        let file = storage
+            .open(&path, OpenMode::Existing)
+            .map_err(|source| io_error("open", &path, source))?;
+        let len = file
+            .len()
+            .map_err(|source| io_error("stat", &path, source))?;
+        files.push((index, len, file));
+    }
+    let lengths: Vec<(u32, u64)> = files.iter().map(|(index, len, _)| (*index, *len)).collect();
+    let scan_from = match plan_open(&state, &lengths) {
+        OpenPlan::Trust => u32::MAX,
+        OpenPlan::ScanTail { block, .. } => block,
+        OpenPlan::Rescan { .. } => return Ok(None),
+    };
+    for name in &subjects {
+        store.subjects.intern(name);
+    }
+    for ((index, seq_base, entries), summary) in blocks.into_iter().zip(&state.blocks) {
+        if index >= scan_from {
+            break;
+        }
+        let Some((_, _, file)) = files.iter().find(|(at, _, _)| *at == index) else {
+            return Ok(None);
+        };
+        if scan_from == u32::MAX && state.blocks.last() == Some(summary) {
+            let mut bytes = vec![0u8; usize::try_from(summary.end_offset).unwrap_or(0)];
+            let read = file.read_exact_at(&mut bytes, 0);
+            if read.is_err() || !block_prefix_matches(&bytes, summary) {
+                store.subjects.clear();
+                store.blocks.clear();
+                return Ok(None);
+            }
+        }
+        store.blocks.push(Block {
+            index,
+            file: std::sync::Arc::clone(file),
+            seq_base,
+            entries,
+            live: 0,
+            end_offset: summary.end_offset,
+            crc: Some(crc32fast::Hasher::new_with_initial_len(
+                summary.crc,
+                summary.end_offset,
+            )),
+        });
+        store.next_block_index = index.saturating_add(1);
+    }
+    Ok(Some(Loaded {
+        scan_from,
+        last_seq: state.last_seq,
+        last_ts_ns: u64::try_from(state.last_ts_ns).unwrap_or(0),
+    }))
+}
