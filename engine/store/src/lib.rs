@@ -5,8 +5,8 @@
 //! the TTL wheel, the per-subject index and retention are state machines taking `now_ns`.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
 
-pub mod error;
 pub mod consumer;
+pub mod error;
 pub mod filestore;
 pub mod io;
 pub mod limits;

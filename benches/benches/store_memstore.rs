@@ -1,0 +1,61 @@
+//! MemStore hot paths: appending 128-byte messages, and loading the last message of a subject
+//! (the per-subject index answers without a scan). Short criterion runs:
+//! `cargo bench -p natrium-benches --bench store_memstore`.
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use natrium_store::{MemStore, NewMsg, StoreConfig, StreamStore};
+
+/// Distinct subjects in the load-last bench.
+const SUBJECT_COUNT: usize = 1_000;
+/// Messages stored before the load-last bench.
+const PRELOAD_MSGS: u64 = 100_000;
+
+fn append_128(c: &mut Criterion) {
+    let payload = [0x5au8; 128];
+    let mut group = c.benchmark_group("store_memstore");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("append_128B", |b| {
+        // Bounded by max_msgs so the store (and the run's memory) stays the same size.
+        let config = StoreConfig {
+            max_msgs: Some(100_000),
+            ..StoreConfig::default()
+        };
+        let mut store = MemStore::new(config);
+        let mut now_ns = 0u64;
+        b.iter(|| {
+            now_ns += 1;
+            let stored = store.store(&NewMsg::new("orders.eu.new", &payload), now_ns);
+            black_box(stored.expect("store"))
+        });
+    });
+    group.bench_function("load_last_by_subject", |b| {
+        let mut store = MemStore::new(StoreConfig::default());
+        let subjects: Vec<String> = (0..SUBJECT_COUNT)
+            .map(|i| format!("sensor.{i}.temp"))
+            .collect();
+        for seq in 0..PRELOAD_MSGS {
+            let subject = &subjects[seq as usize % SUBJECT_COUNT];
+            store
+                .store(&NewMsg::new(subject, &payload), seq)
+                .expect("store");
+        }
+        let mut index = 0usize;
+        b.iter(|| {
+            index = (index + 1) % SUBJECT_COUNT;
+            black_box(store.load_last(&subjects[index]).expect("load").seq)
+        });
+    });
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(20);
+    targets = append_128
+}
+criterion_main!(benches);
