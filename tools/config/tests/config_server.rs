@@ -220,3 +220,32 @@ fn listen_forms_and_store_dir() {
     let file = parse("listen: localhost:4666\n");
     assert_eq!(file.config.host.as_deref(), Some("localhost"));
 }
+
+#[test]
+fn documented_example_loads() {
+    let docs = include_str!("../../../docs/config.md");
+    let example = docs
+        .split("## Example\n\n```\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("docs/config.md has an example block");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("local.conf"), "debug: true\n").unwrap();
+    let env: HashMap<String, String> = [("SERVICE_PASSWORD".to_owned(), "pw".to_owned())].into();
+    let file = parse_str_with_env(example, &dir.path().join("server.conf"), &env).unwrap();
+    assert!(file.warnings.is_empty(), "{:?}", file.warnings);
+    let config = file.config;
+    assert_eq!(config.debug, Some(true));
+    assert_eq!(config.http_port, Some(8222));
+    let auth = config.auth.unwrap();
+    assert_eq!((auth.users.len(), auth.nkeys.len()), (3, 1));
+    assert_eq!(auth.users[1].password, "pw");
+    assert!(
+        auth.users[1]
+            .permissions
+            .as_ref()
+            .unwrap()
+            .allow_responses
+            .is_some()
+    );
+}
