@@ -211,6 +211,8 @@ impl Parser<'_, '_, '_> {
                     self.nesting.depth -= 1;
                     self.value_end(false)?;
                 }
+                // Go tolerates one stray `}` as the very last token of a file.
+                Some(b'}') if !closing && self.trailing_brace() => return Ok(()),
                 Some(byte @ (b':' | b'=' | b'}' | b']' | b',')) => {
                     let shown = char::from(byte);
                     return Err(self
@@ -223,6 +225,18 @@ impl Parser<'_, '_, '_> {
                 }
             }
         }
+    }
+
+    /// True (and the input consumed) when a `}` is followed only by space and comments.
+    fn trailing_brace(&mut self) -> bool {
+        let mark = self.scan.mark();
+        self.scan.bump();
+        self.scan.skip_space_and_comments();
+        if self.scan.peek().is_none() {
+            return true;
+        }
+        self.scan.reset(mark);
+        false
     }
 
     fn entry(&mut self) -> Result<()> {

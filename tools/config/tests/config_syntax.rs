@@ -215,6 +215,11 @@ fn top_level_braces_and_repeated_keys() {
     assert_eq!(get(&map, "port"), &Value::Integer(4333));
     assert_eq!(get(&map, "name"), &string("x"));
     assert_eq!(map.len(), 2);
+    // One stray closing brace at the very end is tolerated, as by Go; elsewhere it is not.
+    let map = parse("port: 4222\n}\n# done\n");
+    assert_eq!(get(&map, "port"), &Value::Integer(4222));
+    let env: HashMap<String, String> = HashMap::new();
+    assert!(parse_document("}\nport: 1\n", Path::new("t.conf"), &env).is_err());
 }
 
 #[test]
