@@ -39,6 +39,9 @@ pub enum Error {
     /// A named limit (`*_max`) would be exceeded.
     #[error("limit exceeded: {what} (max {max})")]
     Limit { what: &'static str, max: u64 },
+    /// An acknowledgement (or redelivery) on a consumer whose ack policy is none.
+    #[error("ack policy is none")]
+    NoAckPolicy,
     /// The store has been closed (stopped or deleted).
     #[error("store is closed")]
     Closed,
@@ -62,4 +65,31 @@ pub enum Error {
 }
 
 /// `Result` with the store's [`Error`].
+///
+/// The texts of `NotFound`, `Eof`, `MaxMsgs`, `MaxBytes`, `MaxMsgsPerSubject`, `NoAckPolicy` and
+/// `Closed` are the Go server's (server/store.go), checked by the tests below.
 pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+
+    #[test]
+    fn texts_match_the_go_server() {
+        let cases = [
+            (Error::NotFound, "no message found"),
+            (Error::Eof, "stream store EOF"),
+            (Error::MaxMsgs, "maximum messages exceeded"),
+            (Error::MaxBytes, "maximum bytes exceeded"),
+            (
+                Error::MaxMsgsPerSubject,
+                "maximum messages per subject exceeded",
+            ),
+            (Error::NoAckPolicy, "ack policy is none"),
+            (Error::Closed, "store is closed"),
+        ];
+        for (error, text) in cases {
+            assert_eq!(error.to_string(), text);
+        }
+    }
+}

@@ -344,4 +344,40 @@ mod tests {
             );
         }
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 256,
+            failure_persistence: None,
+            ..Default::default()
+        })]
+
+        #[test]
+        fn decode_never_panics_on_arbitrary_bytes(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+        ) {
+            let _ = TtlWheel::decode(&bytes);
+        }
+
+        #[test]
+        fn decode_checks_counts_behind_a_valid_crc(
+            count in 0u64..1_000,
+            slots in proptest::prelude::any::<u32>(),
+        ) {
+            // A header claiming entries it does not have, resealed so the crc passes.
+            let mut bytes = TtlWheel::new(10, 4).encode(0);
+            bytes.truncate(layout::HEADER_LEN);
+            bytes[layout::SLOT_COUNT_OFFSET..layout::SLOT_COUNT_OFFSET + 4]
+                .copy_from_slice(&slots.to_le_bytes());
+            bytes[layout::ENTRY_COUNT_OFFSET..layout::HEADER_LEN]
+                .copy_from_slice(&count.to_le_bytes());
+            let crc = crc32fast::hash(&bytes);
+            bytes.extend_from_slice(&crc.to_le_bytes());
+            let accepted = TtlWheel::decode(&bytes).is_ok();
+            proptest::prop_assert_eq!(
+                accepted,
+                count == 0 && (1..=SLOT_COUNT_MAX).contains(&slots)
+            );
+        }
+    }
 }

@@ -52,9 +52,7 @@ impl ConsumerStore for MemConsumerStore {
         let state = &mut self.state;
         if self.config.ack_policy == AckPolicy::None {
             if delivery_count != 1 {
-                return Err(Error::InvalidArgument {
-                    reason: "redelivery without an ack policy",
-                });
+                return Err(Error::NoAckPolicy);
             }
             state.delivered_consumer_seq = state.delivered_consumer_seq.max(consumer_seq);
             state.delivered_stream_seq = state.delivered_stream_seq.max(stream_seq);
@@ -101,9 +99,7 @@ impl ConsumerStore for MemConsumerStore {
     fn update_acks(&mut self, consumer_seq: u64, stream_seq: u64) -> Result<()> {
         match self.config.ack_policy {
             AckPolicy::None => {
-                return Err(Error::InvalidArgument {
-                    reason: "ack without an ack policy",
-                });
+                return Err(Error::NoAckPolicy);
             }
             AckPolicy::All => {
                 if !self.state.pending.contains_key(&stream_seq) {
@@ -269,8 +265,11 @@ mod tests {
             (1, 7)
         );
         assert!(state.pending.is_empty());
-        assert!(store.update_acks(1, 7).is_err());
-        assert!(store.update_delivered(2, 7, 2, 0).is_err());
+        assert!(matches!(store.update_acks(1, 7), Err(Error::NoAckPolicy)));
+        assert!(matches!(
+            store.update_delivered(2, 7, 2, 0),
+            Err(Error::NoAckPolicy)
+        ));
     }
 
     #[test]
