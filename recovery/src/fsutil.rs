@@ -75,3 +75,17 @@ pub fn create_dir(dir: &Path) -> Result<PathBuf> {
     fs::create_dir_all(dir).map_err(io(dir))?;
     Ok(dir.to_path_buf())
 }
+
+/// Deletes the caches derived from the blocks (`names::DERIVED_CACHES`) after the blocks were
+/// rewritten; a store rebuilds them from the blocks at its next open.
+pub fn invalidate_derived_caches(dir: &Path) -> Result<()> {
+    for name in names::DERIVED_CACHES {
+        let path = dir.join(name);
+        match fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => return Err(io(&path)(error)),
+        }
+    }
+    sync_dir(dir)
+}

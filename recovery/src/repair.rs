@@ -1,7 +1,9 @@
 //! Repair and compaction of a stream directory. Repair rewrites each block with its intact
 //! records only, moving every damaged or torn byte range into `quarantine/<block>.<offset>.bad`
 //! (never deleting it); compaction drops deleted messages. Each block is replaced atomically
-//! (temp, fsync, rename, fsync dir) and a fresh checkpoint is written from the result.
+//! (temp, fsync, rename, fsync dir) and a fresh checkpoint is written from the result. Caches
+//! derived from the blocks (`stream.index`, `ttl.state`) are deleted before the first block is
+//! rewritten, so a crash part way never leaves a cache describing bytes that changed.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -10,7 +12,7 @@ use natrium_format::layout::block::HEADER_SIZE;
 use natrium_format::{BlockHeader, BlockSummary, Limits, StreamState, names};
 
 use crate::dir::{Rebuild, read_meta, recover_dir_visit};
-use crate::fsutil::{create_dir, list_blocks, read_file, write_atomic};
+use crate::fsutil::{create_dir, invalidate_derived_caches, list_blocks, read_file, write_atomic};
 use crate::scan::{ScanOptions, scan_block};
 use crate::{Error, RecoveryMode, Result};
 
@@ -103,6 +105,9 @@ pub fn repair(dir: &Path, target: &RepairTarget, mode: RecoveryMode) -> Result<R
         }
         let unchanged = header == bytes && *target == RepairTarget::InPlace;
         if !unchanged {
+            if *target == RepairTarget::InPlace {
+                invalidate_derived_caches(&out_dir)?;
+            }
             write_atomic(&names::block_path(&out_dir, index), &header)?;
         }
         report.blocks += 1;
@@ -178,6 +183,7 @@ pub fn compact(dir: &Path) -> Result<RepairReport> {
             }
         })?;
         if dropped > 0 {
+            invalidate_derived_caches(dir)?;
             write_atomic(&block.path, &out)?;
         }
         report.dropped_records += dropped;

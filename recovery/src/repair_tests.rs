@@ -70,7 +70,16 @@ fn compaction_drops_deleted_messages_and_keeps_last_seq() {
     spec.deletes = vec![1, 2, 6, 10];
     write_stream(dir.path(), &spec).unwrap();
     let before = recover_dir(dir.path(), RecoveryMode::Strict).unwrap();
+    for cache in names::DERIVED_CACHES {
+        std::fs::write(dir.path().join(cache), b"describes the old blocks").unwrap();
+    }
     let report = compact(dir.path()).unwrap();
+    for cache in names::DERIVED_CACHES {
+        assert!(
+            !dir.path().join(cache).exists(),
+            "{cache} survived a compaction"
+        );
+    }
     // 4 messages and 3 of the 4 tombstones go; the tombstone of seq 10 keeps last_seq.
     assert_eq!(report.dropped_records, 7);
     let after = recover_dir(dir.path(), RecoveryMode::Strict).unwrap();

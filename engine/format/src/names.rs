@@ -9,6 +9,11 @@ pub const STREAM_META: &str = "stream.meta";
 pub const STREAM_STATE: &str = "stream.state";
 /// Persisted TTL wheel (rebuilt when stale).
 pub const TTL_STATE: &str = "ttl.state";
+/// The FileStore's per-message index sidecar of `stream.state` (docs/formats/stream-index.md).
+pub const STREAM_INDEX: &str = "stream.index";
+/// Files derived from the blocks that a store rebuilds when missing; offline tools that rewrite
+/// blocks delete them so no reader trusts a description of the old bytes.
+pub const DERIVED_CACHES: [&str; 2] = [STREAM_INDEX, TTL_STATE];
 /// Directory of block files.
 pub const BLOCKS_DIR: &str = "blocks";
 /// Directory of consumer-state files.
