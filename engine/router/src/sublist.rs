@@ -173,7 +173,9 @@ pub struct Sublist {
     cache: RwLock<MatchCache>,
     generation: AtomicU64,
     matches_total: AtomicU64,
-    cache_hits: AtomicU64,
+    /// Matches the shared cache did not answer; hits are `matches_total - cache_misses`, so a
+    /// hit touches one shared counter instead of two.
+    cache_misses: AtomicU64,
     /// Seeds the queue rotation of each freshly computed result, so that results rebuilt after
     /// every change (or with no cache) do not all start at their first member.
     rotation_seed: AtomicUsize,
@@ -215,7 +217,7 @@ impl Sublist {
             cache: RwLock::new(MatchCache::new(cache_entries_max)),
             generation: AtomicU64::new(0),
             matches_total: AtomicU64::new(0),
-            cache_hits: AtomicU64::new(0),
+            cache_misses: AtomicU64::new(0),
             rotation_seed: AtomicUsize::new(0),
             cache_enabled: cache_entries_max > 0,
             empty: Arc::new(MatchResult::default()),
@@ -292,12 +294,13 @@ impl Sublist {
     pub fn matches(&self, subject: &[u8]) -> Arc<MatchResult> {
         self.matches_total.fetch_add(1, Ordering::Relaxed);
         if !self.cache_enabled {
+            self.cache_misses.fetch_add(1, Ordering::Relaxed);
             return self.match_uncached(subject).0;
         }
         if let Some(hit) = self.cache.read().get(subject) {
-            self.cache_hits.fetch_add(1, Ordering::Relaxed);
             return hit;
         }
+        self.cache_misses.fetch_add(1, Ordering::Relaxed);
         let (result, generation) = self.match_uncached(subject);
         let mut cache = self.cache.write();
         if self.generation.load(Ordering::Acquire) == generation {
@@ -355,8 +358,11 @@ impl Sublist {
             let cache = self.cache.read();
             (cache.len(), cache.fanout())
         };
+        // Matches first: misses counted after that load can only lower the hit count, never
+        // raise it past the truth (the counters are best-effort, as in the Go server).
         let num_matches = self.matches_total.load(Ordering::Relaxed);
-        let hits = self.cache_hits.load(Ordering::Relaxed);
+        let misses = self.cache_misses.load(Ordering::Relaxed);
+        let hits = num_matches.saturating_sub(misses);
         let ratio = |part: u64, whole: u64| {
             if whole == 0 {
                 0.0
