@@ -22,7 +22,21 @@ pub enum Op {
         payload_len: usize,
         ttl_ns: Option<u64>,
     },
+    /// `store_raw` at `last_seq + gap` (gap 0 is a sequence mismatch).
+    StoreRaw {
+        subject: usize,
+        payload_len: usize,
+        gap: u64,
+    },
     Skip,
+    /// `skip_many` of `count`, from the right sequence or (when `wrong`) one too far.
+    SkipMany {
+        count: u64,
+        wrong: bool,
+    },
+    UpdateConfig {
+        config: StoreConfig,
+    },
     Remove {
         pick: u64,
     },
@@ -53,7 +67,12 @@ pub fn op_strategy() -> impl Strategy<Value = Op> {
     prop_oneof![
         8 => (0..SUBJECTS.len(), 0..24usize, prop::option::weighted(0.3, 1..300u64))
             .prop_map(|(subject, payload_len, ttl_ns)| Op::Store { subject, payload_len, ttl_ns }),
+        1 => (0..SUBJECTS.len(), 0..24usize, 0..4u64)
+            .prop_map(|(subject, payload_len, gap)| Op::StoreRaw { subject, payload_len, gap }),
         1 => Just(Op::Skip),
+        1 => (0..4u64, prop::bool::weighted(0.2))
+            .prop_map(|(count, wrong)| Op::SkipMany { count, wrong }),
+        1 => config_strategy().prop_map(|config| Op::UpdateConfig { config }),
         2 => any::<u64>().prop_map(|pick| Op::Remove { pick }),
         1 => any::<u64>().prop_map(|pick| Op::Erase { pick }),
         1 => Just(Op::Purge),
@@ -198,10 +217,16 @@ impl Model {
     }
 
     fn store(&mut self, msg: ModelMsg, ttl: bool) -> Result<u64, &'static str> {
+        self.store_at(self.last_seq + 1, msg, ttl)
+    }
+
+    fn store_at(&mut self, seq: u64, msg: ModelMsg, ttl: bool) -> Result<u64, &'static str> {
+        if seq <= self.last_seq {
+            return Err("SequenceMismatch");
+        }
         if let Some(reason) = self.refuse(&msg, ttl) {
             return Err(reason);
         }
-        let seq = self.last_seq + 1;
         let subject = msg.subject.clone();
         self.last_ts_ns = msg.ts_ns;
         self.last_seq = seq;
@@ -220,6 +245,29 @@ impl Model {
             self.msgs.pop_first();
         }
         Ok(seq)
+    }
+
+    /// `update_config`: every count and byte limit now, per subject first.
+    fn update_config(&mut self, config: StoreConfig) {
+        self.config = config.clone();
+        if let Some(max) = config.max_msgs_per_subject {
+            for subject in SUBJECTS {
+                let seqs = self.subject_seqs(subject);
+                let excess = seqs.len().saturating_sub(max as usize);
+                for seq in &seqs[..excess] {
+                    self.msgs.remove(seq);
+                }
+            }
+        }
+        while config
+            .max_msgs
+            .is_some_and(|max| self.msgs.len() as u64 > max)
+        {
+            self.msgs.pop_first();
+        }
+        while config.max_bytes.is_some_and(|max| self.bytes() > max) {
+            self.msgs.pop_first();
+        }
     }
 
     fn purge_ex(&mut self, filter: &str, up_to: u64, keep: u64) -> u64 {
@@ -310,6 +358,7 @@ fn error_name(error: &Error) -> &'static str {
         Error::MaxMsgs => "MaxMsgs",
         Error::MaxBytes => "MaxBytes",
         Error::MaxMsgsPerSubject => "MaxMsgsPerSubject",
+        Error::SequenceMismatch { .. } => "SequenceMismatch",
         _ => "other",
     }
 }
@@ -373,6 +422,45 @@ fn apply(
                 expires_ns: ttl_ns.map(|t| *now_ns + t),
             };
             assert_eq!(got, model.store(msg, ttl_ns.is_some()), "{ctx}");
+        }
+        Op::StoreRaw {
+            subject,
+            payload_len,
+            gap,
+        } => {
+            let subject = SUBJECTS[subject];
+            let payload = vec![step as u8; payload_len];
+            let seq = model.last_seq + gap;
+            let got = store
+                .store_raw(&NewMsg::new(subject, &payload), seq, *now_ns)
+                .map(|()| seq)
+                .map_err(|e| error_name(&e));
+            let msg = ModelMsg {
+                subject: subject.into(),
+                ts_ns: *now_ns,
+                payload,
+                expires_ns: None,
+            };
+            assert_eq!(got, model.store_at(seq, msg, false), "{ctx}");
+        }
+        Op::SkipMany { count, wrong } => {
+            let seq = model.last_seq + 1 + u64::from(wrong);
+            let got = store
+                .skip_many(seq, count, *now_ns)
+                .map_err(|e| error_name(&e));
+            if wrong {
+                assert_eq!(got, Err("SequenceMismatch"), "{ctx}");
+            } else {
+                assert_eq!(got, Ok(()), "{ctx}");
+                if count > 0 {
+                    model.last_seq += count;
+                    model.last_ts_ns = *now_ns;
+                }
+            }
+        }
+        Op::UpdateConfig { ref config } => {
+            store.update_config(config.clone()).expect("update_config");
+            model.update_config(config.clone());
         }
         Op::Skip => {
             let seq = store.skip(*now_ns).expect("skip");
