@@ -12,7 +12,8 @@ commands:
   inspect <dir>                 blocks, sequences, subjects, sizes, deleted, checkpoint vs blocks
   verify <dir>                  exit 0 only if every block and the checkpoint check out
   dump <dir> [--from SEQ] [--to SEQ] [--subject FILTER] [--json] [--headers] [--payload]
-                                print stored messages (live ones; --all adds deleted and tombstones)
+           [--all] [--salvage]  print stored messages (live ones; --all adds deleted messages and
+                                tombstones; --salvage reads around damaged regions)
   recover <dir> [--into NEWDIR] [--salvage]
                                 cut a torn tail (default) or salvage around damage; damaged bytes
                                 go to quarantine/, never deleted

@@ -265,7 +265,13 @@ fn print_record(
 }
 
 pub fn dump(args: &Args) -> Result<bool> {
-    let first_pass = recover_dir(&args.dir, RecoveryMode::TruncateTornTail)?;
+    // --salvage reads around damage (read-only); the default refuses mid-block damage.
+    let mode = if args.salvage {
+        RecoveryMode::Salvage
+    } else {
+        RecoveryMode::TruncateTornTail
+    };
+    let first_pass = recover_dir(&args.dir, mode)?;
     let deleted = first_pass.state.deleted;
     let is_deleted = |seq: u64| deleted.iter().any(|&(a, b)| (a..=b).contains(&seq));
     let wants_body = args.headers || args.payload;
@@ -274,44 +280,40 @@ pub fn dump(args: &Args) -> Result<bool> {
     let mut failure = None;
     let mut stdout = std::io::stdout().lock();
     let mut closed = false;
-    recover_dir_visit(
-        &args.dir,
-        RecoveryMode::TruncateTornTail,
-        &Limits::default(),
-        |_, view| {
-            let dead = view.is_tombstone() || is_deleted(view.seq);
-            let in_range = args.from.is_none_or(|from| view.seq >= from)
-                && args.to.is_none_or(|to| view.seq <= to);
-            let subject_ok = args.subject.as_deref().is_none_or(|filter| {
-                subject_matches(filter, &String::from_utf8_lossy(view.subject))
-            });
-            if failure.is_some() || closed || !in_range || !subject_ok || (dead && !args.all) {
-                return;
-            }
-            let printed = if !wants_body || view.is_tombstone() {
-                print_record(&mut stdout, args, view, dead, None)
-            } else {
-                match view.body(cipher.as_ref(), &mut scratch) {
-                    Ok(body) => {
-                        let body = Some((body.headers, body.payload));
-                        print_record(&mut stdout, args, view, dead, body)
-                    }
-                    Err(error) => {
-                        let (seq, offset) = (view.seq, view.offset);
-                        failure = Some(anyhow!("record {seq} at offset {offset}: {error}"));
-                        Ok(())
-                    }
+    recover_dir_visit(&args.dir, mode, &Limits::default(), |_, view| {
+        let dead = view.is_tombstone() || is_deleted(view.seq);
+        let in_range = args.from.is_none_or(|from| view.seq >= from)
+            && args.to.is_none_or(|to| view.seq <= to);
+        let subject_ok = args
+            .subject
+            .as_deref()
+            .is_none_or(|filter| subject_matches(filter, &String::from_utf8_lossy(view.subject)));
+        if failure.is_some() || closed || !in_range || !subject_ok || (dead && !args.all) {
+            return;
+        }
+        let printed = if !wants_body || view.is_tombstone() {
+            print_record(&mut stdout, args, view, dead, None)
+        } else {
+            match view.body(cipher.as_ref(), &mut scratch) {
+                Ok(body) => {
+                    let body = Some((body.headers, body.payload));
+                    print_record(&mut stdout, args, view, dead, body)
                 }
-            };
-            // A closed pipe (`| head`) ends the dump quietly; other write errors are reported.
-            if let Err(error) = printed {
-                closed = true;
-                if error.kind() != std::io::ErrorKind::BrokenPipe {
-                    failure = Some(error.into());
+                Err(error) => {
+                    let (seq, offset) = (view.seq, view.offset);
+                    failure = Some(anyhow!("record {seq} at offset {offset}: {error}"));
+                    Ok(())
                 }
             }
-        },
-    )?;
+        };
+        // A closed pipe (`| head`) ends the dump quietly; other write errors are reported.
+        if let Err(error) = printed {
+            closed = true;
+            if error.kind() != std::io::ErrorKind::BrokenPipe {
+                failure = Some(error.into());
+            }
+        }
+    })?;
     match failure {
         Some(error) => Err(error),
         None => Ok(true),

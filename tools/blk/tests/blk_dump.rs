@@ -96,3 +96,17 @@ fn dump_of_an_encrypted_store_needs_the_right_key() {
     // Metadata needs no key.
     assert!(run(&["dump", dir]).status.success());
 }
+
+#[test]
+fn dump_refuses_mid_block_damage_unless_salvaging() {
+    let dir = fixture("bitflip");
+    let dir = dir.to_str().unwrap();
+    let output = run(&["dump", dir]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("0000000002.blk: corrupt at offset 177"));
+    let output = run(&["dump", dir, "--salvage"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert_eq!(text.lines().count(), 20);
+    assert!(!text.contains("seq=11 "));
+}
