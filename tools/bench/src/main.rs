@@ -122,6 +122,7 @@ fn shape(args: &Args) -> Result<(usize, usize)> {
     Ok(shape)
 }
 
+/// Parses the settings, runs the mode on the chosen client and finishes the report.
 fn run(args: &Args) -> Result<Report> {
     let (pubs, subs) = shape(args)?;
     let settings = Settings {
@@ -148,6 +149,7 @@ fn run(args: &Args) -> Result<Report> {
     Ok(report)
 }
 
+/// Prints the report (text or JSON); exit 0 complete, 2 incomplete, 1 failed to run.
 fn main() -> ExitCode {
     let args = Args::parse();
     match run(&args) {

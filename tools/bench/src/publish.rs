@@ -52,6 +52,7 @@ pub fn publish(conn: Conn, plan: &PublishPlan) -> ClientRun {
     run
 }
 
+/// The fallible body of [`publish`]: drain thread, batched writes, final flush.
 fn publish_inner(conn: Conn, plan: &PublishPlan, run: &mut ClientRun) -> Result<()> {
     let Conn {
         mut stream,

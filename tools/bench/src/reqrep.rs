@@ -28,6 +28,7 @@ pub fn serve(conn: Conn, stop: &AtomicBool) -> ClientRun {
     run
 }
 
+/// The fallible body of [`serve`]: replies to one read's requests go out in one write.
 fn serve_inner(conn: Conn, stop: &AtomicBool, run: &mut ClientRun) -> Result<()> {
     let Conn {
         mut stream,
@@ -106,6 +107,7 @@ pub fn request(conn: Conn, plan: &RequestPlan) -> Requested {
     outcome
 }
 
+/// The fallible body of [`request`]: one request in flight, timed from write to reply.
 fn request_inner(mut conn: Conn, plan: &RequestPlan, outcome: &mut Requested) -> Result<()> {
     let payload = vec![b'r'; plan.payload_bytes];
     let mut frame = Vec::with_capacity(plan.payload_bytes + 128);

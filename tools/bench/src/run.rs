@@ -169,6 +169,7 @@ fn join_all(handles: Vec<JoinHandle<ClientRun>>) -> Vec<ClientRun> {
         .collect()
 }
 
+/// The run recorded for a worker thread that panicked.
 fn panicked() -> ClientRun {
     ClientRun {
         error: Some("worker thread panicked".into()),

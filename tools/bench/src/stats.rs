@@ -32,6 +32,7 @@ impl ClientRun {
         self.payload_bytes += bytes as u64;
     }
 
+    /// Seconds from the first to the last message (zero for fewer than two).
     fn elapsed_s(&self) -> f64 {
         match (self.first, self.last) {
             (Some(first), Some(last)) => last.duration_since(first).as_secs_f64(),

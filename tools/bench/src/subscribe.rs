@@ -37,6 +37,7 @@ pub fn count(conn: Conn, expected: u64, deadline: Instant, stop: &AtomicBool) ->
     run
 }
 
+/// The fallible body of [`count`]; stops with an error at the deadline or on `stop`.
 fn count_inner(
     conn: Conn,
     expected: u64,
