@@ -86,6 +86,10 @@ impl FileStore {
             }
         };
         if needs_rotation {
+            if let Some(sealed) = self.blocks.last_mut() {
+                // A sealed block gets no more entries: give back the Vec's growth slack.
+                sealed.entries.shrink_to_fit();
+            }
             self.create_block()?;
         }
         let Some(block) = self.blocks.last_mut() else {
@@ -162,13 +166,22 @@ impl FileStore {
     /// `(seq, ts_ns, ticket)` without waiting for durability.
     pub fn store_deferred(&mut self, msg: &NewMsg<'_>, now_ns: u64) -> Result<(u64, u64, u64)> {
         self.check_open()?;
-        self.check_subject(msg.subject)?;
+        // Interning first means a known subject is validated once, not at every store.
+        if self
+            .subjects
+            .intern_valid(msg.subject, crate::subject::is_valid_subject)
+            .is_none()
+        {
+            self.check_subject(msg.subject)?;
+        }
         limits::admit(&self.config, self, msg)?;
         let seq = self.last_seq.saturating_add(1);
-        let ticket = self.append_message(msg, seq, now_ns)?;
+        let mut ticket = self.append_message(msg, seq, now_ns)?;
         let config = self.config.clone();
-        limits::enforce_after_store(&config, self, msg.subject)?;
-        let ticket = ticket.max(self.writer.appended());
+        if limits::enforce_after_store(&config, self, msg.subject)? > 0 {
+            // Removals appended tombstones after the message: wait for those too.
+            ticket = self.writer.appended();
+        }
         Ok((seq, now_ns, ticket))
     }
 

@@ -119,6 +119,31 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// One 32-byte entry (layout in the module doc of `layout`).
+fn decode_entry(chunk: &[u8; layout::ENTRY_SIZE]) -> Entry {
+    let [t0, t1, t2, t3, t4, t5, t6, t7, rest @ ..] = *chunk;
+    let words: [u32; 6] = std::array::from_fn(|at| {
+        let base = at * 4;
+        let word = [
+            rest.get(base).copied().unwrap_or(0),
+            rest.get(base + 1).copied().unwrap_or(0),
+            rest.get(base + 2).copied().unwrap_or(0),
+            rest.get(base + 3).copied().unwrap_or(0),
+        ];
+        u32::from_le_bytes(word)
+    });
+    let [seq_delta, subject, offset, record_len, msg_bytes, spare] = words;
+    Entry {
+        ts_ns: u64::from_le_bytes([t0, t1, t2, t3, t4, t5, t6, t7]),
+        seq_delta,
+        subject,
+        offset,
+        record_len,
+        msg_bytes,
+        spare,
+    }
+}
+
 /// Decoded `stream.index`: (state crc, blocks as (index, seq base, entries), subject names).
 type DecodedIndex = (u32, Vec<(u32, u64, Vec<Entry>)>, Vec<String>);
 
@@ -149,18 +174,11 @@ fn decode_index(bytes: &[u8], entries_per_block_max: usize) -> Option<DecodedInd
         if count > entries_per_block_max || count > body.len() / layout::ENTRY_SIZE {
             return None;
         }
+        let raw = cursor.take(count.checked_mul(layout::ENTRY_SIZE)?)?;
         let mut entries = Vec::with_capacity(count);
-        for _ in 0..count {
-            let ts_ns = cursor.u64()?;
-            let entry = Entry {
-                ts_ns,
-                seq_delta: cursor.u32()?,
-                subject: cursor.u32()?,
-                offset: cursor.u32()?,
-                record_len: cursor.u32()?,
-                msg_bytes: cursor.u32()?,
-                spare: cursor.u32()?,
-            };
+        for chunk in raw.chunks_exact(layout::ENTRY_SIZE) {
+            let chunk: &[u8; layout::ENTRY_SIZE] = chunk.try_into().ok()?;
+            let entry = decode_entry(chunk);
             if entry.subject != REMOVED && entry.subject as usize >= subject_count {
                 return None;
             }

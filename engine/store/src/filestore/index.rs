@@ -64,6 +64,14 @@ impl Block {
     /// The position of `seq`'s entry in this block, if it has one.
     pub fn position(&self, seq: u64) -> Option<usize> {
         let delta = u32::try_from(seq.checked_sub(self.seq_base)?).ok()?;
+        // Sequences in a block are usually dense, so the entry is usually at `delta`.
+        if self
+            .entries
+            .get(delta as usize)
+            .is_some_and(|entry| entry.seq_delta == delta)
+        {
+            return Some(delta as usize);
+        }
         self.entries
             .binary_search_by_key(&delta, |entry| entry.seq_delta)
             .ok()
@@ -91,6 +99,9 @@ pub struct Subjects {
     by_name: HashMap<Arc<str>, u32>,
     /// Subjects with `msgs > 0`.
     pub live: u64,
+    /// The last subject interned: publishers tend to repeat one, and a string compare is
+    /// cheaper than hashing.
+    last: Option<(Arc<str>, u32)>,
 }
 
 impl Subjects {
@@ -98,10 +109,37 @@ impl Subjects {
         self.by_name.get(name).copied()
     }
 
+    /// The id of `name` if it is the last one interned (a cheap check before validating).
+    pub fn recent(&self, name: &str) -> Option<u32> {
+        self.last
+            .as_ref()
+            .filter(|(last, _)| &**last == name)
+            .map(|(_, id)| *id)
+    }
+
+    /// The id of `name`, interning it when new after `valid(name)` agrees; `None` when it
+    /// does not.
+    pub fn intern_valid(&mut self, name: &str, valid: impl FnOnce(&str) -> bool) -> Option<u32> {
+        if let Some(id) = self.recent(name) {
+            return Some(id);
+        }
+        if self.by_name.contains_key(name) || valid(name) {
+            Some(self.intern(name))
+        } else {
+            None
+        }
+    }
+
     /// The id of `name`, interning it when new.
     pub fn intern(&mut self, name: &str) -> u32 {
-        if let Some(id) = self.by_name.get(name) {
-            return *id;
+        if let Some(id) = self.recent(name) {
+            return id;
+        }
+        if let Some(&id) = self.by_name.get(name) {
+            if let Some(info) = self.infos.get(id as usize) {
+                self.last = Some((Arc::clone(&info.name), id));
+            }
+            return id;
         }
         let id = u32::try_from(self.infos.len()).unwrap_or(REMOVED - 1);
         let name: Arc<str> = Arc::from(name);
@@ -111,7 +149,8 @@ impl Subjects {
             first_seq: 0,
             last_seq: 0,
         });
-        self.by_name.insert(name, id);
+        self.by_name.insert(Arc::clone(&name), id);
+        self.last = Some((name, id));
         id
     }
 
@@ -136,6 +175,7 @@ impl Subjects {
         self.infos.clear();
         self.by_name.clear();
         self.live = 0;
+        self.last = None;
     }
 
     /// Ids of the subjects matching `filter`.

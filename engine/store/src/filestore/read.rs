@@ -262,6 +262,10 @@ impl FileStore {
 
     /// A subject predicate for `filter`: `None` when no stored subject can match.
     pub(super) fn subject_filter(&self, filter: &str) -> Option<SubjectFilter> {
+        if let Some(id) = self.subjects.id(filter) {
+            // Stored subjects are literal, so a known one is its own filter.
+            return Some(SubjectFilter::One(id));
+        }
         if crate::subject::is_match_all(filter) {
             return Some(SubjectFilter::All);
         }

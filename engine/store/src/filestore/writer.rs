@@ -184,10 +184,15 @@ impl Writer {
                 bytes: bytes.to_vec(),
             }),
         }
+        let before = state.pending_bytes;
         state.pending_bytes = state.pending_bytes.saturating_add(bytes.len());
         state.appended = state.appended.saturating_add(bytes.len() as u64);
-        state.oldest_pending.get_or_insert_with(Instant::now);
-        if state.pending_bytes >= config.flush_bytes {
+        if before == 0 {
+            state.oldest_pending = Some(Instant::now());
+        }
+        // Wake the thread once, when the buffer crosses the threshold (a wake per append
+        // would cost a futex call each while the thread is busy writing).
+        if before < config.flush_bytes && state.pending_bytes >= config.flush_bytes {
             self.shared.work.notify_one();
         }
         Ok(state.appended)
