@@ -1,6 +1,7 @@
 //! `MemConsumerStore`: consumer progress in memory, following the Go server's rules for
-//! deliveries and acknowledgements, with the ack floor kept as "one below the oldest pending"
-//! so acknowledgement is O(log n) in the pending set.
+//! deliveries and acknowledgements (server/memstore.go `consumerMemStore`), so consumer info
+//! reports the same ack floor. Go's forward scan for the next pending message is one ordered-map
+//! lookup here; tests/consumer_state_model.rs checks the result against a model of Go's scan.
 use natrium_format::consumer::{ConsumerState, Pending};
 
 use super::{AckPolicy, ConsumerConfig, ConsumerStore};
@@ -25,19 +26,41 @@ impl MemConsumerStore {
         &self.config
     }
 
-    /// Moves the ack floor up to just below the oldest pending message, or to the delivered
-    /// sequences when nothing is pending. Never moves it down.
-    fn raise_floor(&mut self) {
+    /// An explicit acknowledgement. The floor moves only when the acknowledged message is the
+    /// one right above it (by its original consumer sequence), then up to just below the next
+    /// pending message: Go's rule, with its forward scan replaced by one ordered-map lookup.
+    fn ack_explicit(&mut self, consumer_seq: u64, stream_seq: u64) -> Result<()> {
         let state = &mut self.state;
-        let (consumer_seq, stream_seq) = match state.pending.iter().next() {
-            Some((&stream_seq, pending)) => (
-                pending.consumer_seq.saturating_sub(1),
-                stream_seq.saturating_sub(1),
-            ),
-            None => (state.delivered_consumer_seq, state.delivered_stream_seq),
+        state.redelivered.remove(&stream_seq);
+        let Some(pending) = state.pending.remove(&stream_seq) else {
+            return Err(Error::NotFound);
         };
-        state.ack_floor_consumer_seq = state.ack_floor_consumer_seq.max(consumer_seq);
-        state.ack_floor_stream_seq = state.ack_floor_stream_seq.max(stream_seq);
+        // A redelivered message is acknowledged under its original consumer sequence.
+        let consumer_seq = if pending.consumer_seq > 0 {
+            consumer_seq.min(pending.consumer_seq)
+        } else {
+            consumer_seq
+        };
+        if state.pending.is_empty() {
+            state.ack_floor_consumer_seq = state.delivered_consumer_seq;
+            state.ack_floor_stream_seq = state.delivered_stream_seq;
+        } else if consumer_seq == state.ack_floor_consumer_seq + 1 {
+            state.ack_floor_consumer_seq = consumer_seq;
+            state.ack_floor_stream_seq = stream_seq;
+            if state.delivered_consumer_seq > consumer_seq {
+                let next = state
+                    .pending
+                    .range(stream_seq + 1..=state.delivered_stream_seq)
+                    .next();
+                if let Some((&next_stream_seq, next)) = next
+                    && next.consumer_seq > 0
+                {
+                    state.ack_floor_consumer_seq = next.consumer_seq - 1;
+                    state.ack_floor_stream_seq = next_stream_seq - 1;
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -98,9 +121,7 @@ impl ConsumerStore for MemConsumerStore {
 
     fn update_acks(&mut self, consumer_seq: u64, stream_seq: u64) -> Result<()> {
         match self.config.ack_policy {
-            AckPolicy::None => {
-                return Err(Error::NoAckPolicy);
-            }
+            AckPolicy::None => Err(Error::NoAckPolicy),
             AckPolicy::All => {
                 if !self.state.pending.contains_key(&stream_seq) {
                     self.state.redelivered.remove(&stream_seq);
@@ -114,16 +135,12 @@ impl ConsumerStore for MemConsumerStore {
                 self.state.ack_floor_consumer_seq =
                     self.state.ack_floor_consumer_seq.max(consumer_seq);
                 self.state.ack_floor_stream_seq = self.state.ack_floor_stream_seq.max(stream_seq);
+                // As in Go, the floor is the acknowledged message itself, not the oldest
+                // pending one: later pending messages may sit above a gap.
+                Ok(())
             }
-            AckPolicy::Explicit => {
-                self.state.redelivered.remove(&stream_seq);
-                if self.state.pending.remove(&stream_seq).is_none() {
-                    return Err(Error::NotFound);
-                }
-            }
+            AckPolicy::Explicit => self.ack_explicit(consumer_seq, stream_seq),
         }
-        self.raise_floor();
-        Ok(())
     }
 
     fn set_starting(&mut self, stream_seq: u64) -> Result<()> {
