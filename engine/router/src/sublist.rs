@@ -1,7 +1,7 @@
 //! The subscription index: given a literal subject, which subscriptions match.
 //!
-//! Three parts: the [`trie`] (one level per token, `*` and `>` nodes, pruned on removal), the
-//! shared bounded [`cache`] of match results (exact: invalidated per filter on every change),
+//! Three parts: the `trie` module (one level per token, `*` and `>` nodes, pruned on removal),
+//! the shared bounded match-result cache of the `cache` module (exact: invalidated per filter on every change),
 //! and the per-connection [`LastMatch`] (validated by a generation counter).
 //!
 //! # Concurrency model
@@ -19,7 +19,7 @@
 //! * [`LastMatch`] reads the generation *before* matching; since the generation moves only
 //!   after the cache is invalidated, an entry stored with generation `g` was computed from a
 //!   state no older than `g`.
-//! * Match/hit counters are relaxed atomics (as in the Go server); insert/remove counters live
+//! * Match/miss counters are relaxed atomics (as in the Go server); insert/remove counters live
 //!   under the trie lock. Statistics are a best-effort snapshot.
 //! * No lock is held on return: callers (the [`crate::Broker`]) deliver to sinks with no
 //!   sublist lock held, so a sink may subscribe or unsubscribe from inside `deliver`.
