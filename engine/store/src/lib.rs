@@ -22,6 +22,6 @@ pub use error::{Error, Result};
 pub use memstore::MemStore;
 pub use store::StreamStore;
 pub use types::{
-    DiscardPolicy, LostData, MsgTtl, NewMsg, SimpleState, StoreConfig, StoredMsg, StreamState,
-    stored_msg_bytes,
+    DELETED_LIST_MAX, DiscardPolicy, LostData, MsgTtl, NewMsg, SimpleState, StoreConfig, StoredMsg,
+    StreamState, stored_msg_bytes,
 };

@@ -77,11 +77,16 @@ pub struct LostData {
     pub bytes: u64,
 }
 
+/// Bound on `StreamState::deleted`: a sequence gap can be any size (`skip_many`,
+/// `store_raw`), and the list is materialised on request.
+pub const DELETED_LIST_MAX: usize = 1 << 20;
+
 /// The state of a stream (Go's `StreamState`).
 ///
 /// Rules both stores follow: when the stream holds no message, `first_seq == last_seq + 1`
 /// and `first_ts_ns == 0`. `num_deleted` counts the gaps between `first_seq` and `last_seq`.
-/// `deleted` is filled only by [`crate::StreamStore::state_with_deleted`].
+/// `deleted` is filled only by [`crate::StreamStore::state_with_deleted`], with at most
+/// [`DELETED_LIST_MAX`] sequences (the lowest); `num_deleted` is always exact.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StreamState {
     pub msgs: u64,

@@ -70,7 +70,7 @@ impl MemStore {
             .keys()
             .next()
             .copied()
-            .unwrap_or(self.last_seq + 1)
+            .unwrap_or(self.last_seq.saturating_add(1))
     }
 
     /// Adds a message at `seq` (above `last_seq`) and links it into its subject.
@@ -190,5 +190,43 @@ impl LimitTarget for MemStore {
             .filter(|(_, info)| info.msgs > max)
             .map(|(s, _)| s.to_string())
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::StreamStore;
+    use crate::types::{DELETED_LIST_MAX, NewMsg};
+
+    #[test]
+    fn the_end_of_the_sequence_space_is_an_error_not_a_panic() {
+        let mut store = MemStore::new(StoreConfig::default());
+        store
+            .store_raw(&NewMsg::new("a", b"x"), u64::MAX, 1)
+            .expect("raw at the end");
+        assert!(matches!(
+            store.store(&NewMsg::new("a", b"y"), 2),
+            Err(crate::Error::Limit { .. })
+        ));
+        assert!(store.skip(3).is_err());
+        let state = store.state_with_deleted();
+        assert_eq!(
+            (state.first_seq, state.last_seq, state.msgs),
+            (u64::MAX, u64::MAX, 1)
+        );
+        assert!(state.deleted.is_empty());
+    }
+
+    #[test]
+    fn a_huge_gap_is_counted_exactly_and_listed_up_to_the_bound() {
+        let mut store = MemStore::new(StoreConfig::default());
+        store.store(&NewMsg::new("a", b"x"), 1).expect("store");
+        store.skip_many(2, 1 << 40, 2).expect("skip");
+        store.store(&NewMsg::new("a", b"y"), 3).expect("store");
+        let state = store.state_with_deleted();
+        assert_eq!(state.num_deleted, 1 << 40);
+        assert_eq!(state.deleted.len(), DELETED_LIST_MAX);
+        assert_eq!(state.deleted.first(), Some(&2));
     }
 }

@@ -2,7 +2,7 @@
 //! answer without touching messages.
 use super::MemStore;
 use crate::subject;
-use crate::types::SimpleState;
+use crate::types::{DELETED_LIST_MAX, SimpleState};
 
 impl MemStore {
     /// The first sequence at or after `start_seq` whose subject matches `filter`.
@@ -77,17 +77,25 @@ impl MemStore {
         state
     }
 
-    /// Sequences between the first and last that hold no message, ascending.
+    /// Sequences between the first and last that hold no message, ascending, at most
+    /// [`DELETED_LIST_MAX`] of them (the lowest).
     pub(super) fn deleted(&self) -> Vec<u64> {
         let mut deleted = Vec::new();
-        let mut expected = self.first_seq();
+        if self.msgs.is_empty() {
+            return deleted;
+        }
+        let max = DELETED_LIST_MAX;
+        // `None` once the sequence space is exhausted (a message at `u64::MAX`).
+        let mut expected = Some(self.first_seq());
         for &seq in self.msgs.keys() {
-            deleted.extend(expected..seq);
-            expected = seq + 1;
+            if let Some(from) = expected {
+                deleted.extend((from..seq).take(max.saturating_sub(deleted.len())));
+            }
+            expected = seq.checked_add(1);
         }
         // Removing the newest messages keeps `last_seq`, so the tail can be gaps too.
-        if !self.msgs.is_empty() {
-            deleted.extend(expected..=self.last_seq);
+        if let Some(from) = expected {
+            deleted.extend((from..=self.last_seq).take(max.saturating_sub(deleted.len())));
         }
         deleted
     }

@@ -9,7 +9,23 @@ use crate::subjects::SUBJECT_LEN_MAX;
 use crate::types::{NewMsg, SimpleState, StoreConfig, StoredMsg, StreamState};
 use crate::{Error, Result, subject};
 
+/// Returned when the sequence space is exhausted (`last_seq == u64::MAX`).
+const SEQ_LIMIT: Error = Error::Limit {
+    what: "stream sequence",
+    max: u64::MAX,
+};
+
 impl MemStore {
+    /// `last_seq + 1`, saturating (a store at `u64::MAX` refuses further sequences).
+    fn next_seq(&self) -> u64 {
+        self.last_seq.saturating_add(1)
+    }
+
+    /// `last_seq + 1`, or an error when the sequence space is exhausted.
+    fn checked_next_seq(&self) -> Result<u64> {
+        self.last_seq.checked_add(1).ok_or(SEQ_LIMIT)
+    }
+
     /// Validates and admits `msg`, then stores it at `seq` / `ts_ns` and enforces limits.
     fn append(&mut self, msg: &NewMsg<'_>, seq: u64, ts_ns: u64) -> Result<()> {
         self.check_open()?;
@@ -81,7 +97,7 @@ impl MemStore {
 
 impl StreamStore for MemStore {
     fn store(&mut self, msg: &NewMsg<'_>, now_ns: u64) -> Result<(u64, u64)> {
-        let seq = self.last_seq + 1;
+        let seq = self.checked_next_seq()?;
         self.append(msg, seq, now_ns)?;
         Ok((seq, now_ns))
     }
@@ -89,7 +105,7 @@ impl StreamStore for MemStore {
     fn store_raw(&mut self, msg: &NewMsg<'_>, seq: u64, ts_ns: u64) -> Result<()> {
         if seq <= self.last_seq {
             return Err(Error::SequenceMismatch {
-                expected: self.last_seq + 1,
+                expected: self.next_seq(),
                 got: seq,
             });
         }
@@ -98,21 +114,21 @@ impl StreamStore for MemStore {
 
     fn skip(&mut self, now_ns: u64) -> Result<u64> {
         self.check_open()?;
-        self.last_seq += 1;
+        self.last_seq = self.checked_next_seq()?;
         self.last_ts_ns = now_ns;
         Ok(self.last_seq)
     }
 
     fn skip_many(&mut self, seq: u64, count: u64, now_ns: u64) -> Result<()> {
         self.check_open()?;
-        if seq != self.last_seq + 1 {
+        if seq != self.next_seq() {
             return Err(Error::SequenceMismatch {
-                expected: self.last_seq + 1,
+                expected: self.next_seq(),
                 got: seq,
             });
         }
         if count > 0 {
-            self.last_seq = seq.saturating_add(count - 1);
+            self.last_seq = seq.checked_add(count - 1).ok_or(SEQ_LIMIT)?;
             self.last_ts_ns = now_ns;
         }
         Ok(())
@@ -171,9 +187,9 @@ impl StreamStore for MemStore {
 
     fn compact(&mut self, seq: u64) -> Result<u64> {
         self.check_open()?;
-        if seq > self.last_seq + 1 {
+        if seq > self.next_seq() {
             let removed = self.clear();
-            self.last_seq = seq - 1;
+            self.last_seq = seq.saturating_sub(1);
             return Ok(removed);
         }
         let mut removed = 0;
@@ -283,7 +299,7 @@ impl StreamStore for MemStore {
         self.msgs
             .iter()
             .find(|(_, msg)| msg.ts_ns >= ts_ns)
-            .map_or(self.last_seq + 1, |(&seq, _)| seq)
+            .map_or(self.next_seq(), |(&seq, _)| seq)
     }
 
     fn config(&self) -> &StoreConfig {
