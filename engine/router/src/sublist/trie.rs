@@ -319,10 +319,13 @@ impl Trie {
         if subject.split(|&byte| byte == b'.').any(<[u8]>::is_empty) {
             return;
         }
-        // Pending (level, offset of the token to match at that level). Each entry pushes at
-        // most two more (literal and `*`), one token further on: the stack stays small.
-        let mut pending: Vec<(&Level, usize)> = vec![(&self.root, 0)];
-        while let Some((level, start)) = pending.pop() {
+        // Depth first: `current` is the (level, offset of its token) walked next; a second
+        // branch (literal and `*` both present) waits in `pending`. A literal-only walk never
+        // touches `pending`, so it never allocates. Each level adds at most one pending entry
+        // per token, so `pending` stays within the subject's token count.
+        let mut pending: Vec<(&Level, usize)> = Vec::new();
+        let mut current = Some((&self.root, 0));
+        while let Some((level, start)) = current.take().or_else(|| pending.pop()) {
             let Some(rest) = subject.get(start..) else {
                 continue;
             };
@@ -339,7 +342,10 @@ impl Trie {
             {
                 match (next_start, node.next.as_deref()) {
                     (None, _) => node.add_to(result),
-                    (Some(next_start), Some(next)) => pending.push((next, next_start)),
+                    (Some(next_start), Some(next)) => match current {
+                        None => current = Some((next, next_start)),
+                        Some(_) => pending.push((next, next_start)),
+                    },
                     (Some(_), None) => {}
                 }
             }
