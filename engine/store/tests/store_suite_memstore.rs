@@ -18,3 +18,4 @@ impl Harness for MemHarness {
 }
 
 store_suite!(MemHarness);
+store_suite_edges!(MemHarness);

@@ -46,6 +46,9 @@ macro_rules! store_suite {
         );
     };
     (@tests $make:expr; $($name:ident),* $(,)?) => {
+        $crate::store_suite!(@each $make; $($name),*);
+    };
+    (@each $make:expr; $($name:ident),* $(,)?) => {
         $(
             #[test]
             fn $name() {
@@ -53,5 +56,17 @@ macro_rules! store_suite {
                 $crate::common::suite::$name(&mut harness);
             }
         )*
+    };
+}
+
+/// The edges of the sequence space (`u64::MAX`, gaps of 2^40): one `#[test]` each. Separate
+/// from [`store_suite!`] so a store joins once it passes them.
+#[macro_export]
+macro_rules! store_suite_edges {
+    ($make:expr) => {
+        $crate::store_suite!(@each $make;
+            end_of_sequence_space_is_an_error,
+            huge_gaps_are_counted_and_listed_within_bounds,
+        );
     };
 }

@@ -1,7 +1,8 @@
 //! The behaviours every `StreamStore` shares, one function per behaviour, each taking a
 //! [`Harness`]. Timestamps come from a manual clock: plain numbers of nanoseconds.
 use natrium_store::{
-    DiscardPolicy, Error, MsgTtl, NewMsg, SimpleState, StoreConfig, StreamStore, stored_msg_bytes,
+    DELETED_LIST_MAX, DiscardPolicy, Error, MsgTtl, NewMsg, SimpleState, StoreConfig, StreamStore,
+    stored_msg_bytes,
 };
 
 use super::Harness;
@@ -551,4 +552,32 @@ pub fn closed_store_refuses_writes(h: &mut dyn Harness) {
     ));
     assert!(matches!(store.remove(1), Err(Error::Closed)));
     assert!(matches!(store.purge(), Err(Error::Closed)));
+}
+
+pub fn end_of_sequence_space_is_an_error(h: &mut dyn Harness) {
+    let mut store = h.open(StoreConfig::default());
+    store
+        .store_raw(&NewMsg::new("a", b"x"), u64::MAX, 1)
+        .expect("raw at the last sequence");
+    assert!(store.store(&NewMsg::new("a", b"y"), 2).is_err());
+    assert!(store.skip(3).is_err());
+    let state = store.state_with_deleted();
+    assert_eq!(
+        (state.first_seq, state.last_seq, state.msgs),
+        (u64::MAX, u64::MAX, 1)
+    );
+    assert!(state.deleted.is_empty());
+}
+
+pub fn huge_gaps_are_counted_and_listed_within_bounds(h: &mut dyn Harness) {
+    let mut store = h.open(StoreConfig::default());
+    put(&mut *store, "a", b"x", 1);
+    store.skip_many(2, 1 << 40, 2).expect("skip a huge range");
+    assert_eq!(put(&mut *store, "a", b"y", 3), (1 << 40) + 2);
+    let state = store.state_with_deleted();
+    assert_eq!(state.num_deleted, 1 << 40);
+    assert_eq!(state.deleted.len(), DELETED_LIST_MAX);
+    assert_eq!(state.deleted.first(), Some(&2));
+    let store = h.restart(store);
+    assert_eq!(store.state().num_deleted, 1 << 40);
 }
