@@ -180,22 +180,8 @@ impl Authenticator {
         credentials: &Credentials<'_>,
         nonce: &[u8],
     ) -> Result<Identity> {
-        let anonymous = empty(credentials.user)
-            && empty(credentials.pass)
-            && empty(credentials.auth_token)
-            && empty(credentials.nkey);
-        let no_auth_user = self.inner.no_auth_user.as_deref().filter(|_| anonymous);
-        if let Some(name) = no_auth_user {
-            // The no-auth identity needs no password or signature.
-            let permissions = match (users.get(name), nkeys.get(name)) {
-                (Some(user), _) => user.permissions.clone(),
-                (None, Some(permissions)) => permissions.clone(),
-                (None, None) => return Err(Error::Denied(DenyReason::UnknownUser)),
-            };
-            return Ok(Identity {
-                name: name.to_owned(),
-                permissions,
-            });
+        if let Some(identity) = self.no_auth_identity(users, nkeys, credentials) {
+            return Ok(identity);
         }
         // As in Go, an nkey is only looked at when NKey users are configured.
         if let Some(nkey) = credentials
@@ -222,6 +208,36 @@ impl Authenticator {
         Ok(Identity {
             name: name.to_owned(),
             permissions: user.permissions.clone(),
+        })
+    }
+}
+
+impl Authenticator {
+    /// The `no_auth_user` identity when the client sent no user, password or token, with Go's
+    /// precedence: an NKey no-auth user needs no `nkey` either; a named one applies unless an
+    /// `nkey` was sent while NKey users are configured (that NKey must then authenticate).
+    fn no_auth_identity(
+        &self,
+        users: &HashMap<String, User>,
+        nkeys: &HashMap<String, Option<Arc<Permissions>>>,
+        credentials: &Credentials<'_>,
+    ) -> Option<Identity> {
+        let name = self.inner.no_auth_user.as_deref()?;
+        let no_secrets =
+            empty(credentials.user) && empty(credentials.pass) && empty(credentials.auth_token);
+        if !no_secrets {
+            return None;
+        }
+        let no_nkey = empty(credentials.nkey);
+        // The no-auth identity needs no password or signature.
+        let permissions = match (nkeys.get(name), users.get(name)) {
+            (Some(permissions), _) if no_nkey => permissions.clone(),
+            (_, Some(user)) if no_nkey || nkeys.is_empty() => user.permissions.clone(),
+            _ => return None,
+        };
+        Some(Identity {
+            name: name.to_owned(),
+            permissions,
         })
     }
 }

@@ -239,6 +239,17 @@ fn no_auth_user_gets_its_identity_and_permissions() {
     assert!(!guest_permissions.can_publish(b"admin.cmd"));
     // Credentials that are sent are checked, not replaced by the no-auth user.
     assert!(auth.authenticate(&login("admin", "wrong"), b"").is_err());
+    let token_only = Credentials {
+        auth_token: Some("x"),
+        ..Credentials::default()
+    };
+    assert!(auth.authenticate(&token_only, b"").is_err());
+    // Without NKey users configured, a stray nkey does not block the no-auth user (as Go).
+    let stray = Credentials {
+        nkey: Some("UANY"),
+        ..Credentials::default()
+    };
+    assert_eq!(auth.authenticate(&stray, b"").unwrap().name, "guest");
     let admin = auth.authenticate(&login("admin", "pw"), b"").unwrap();
     assert!(admin.permissions.is_none());
 }
@@ -259,6 +270,16 @@ fn no_auth_user_may_be_an_nkey() {
         .authenticate(&Credentials::default(), b"nonce")
         .unwrap();
     assert_eq!(identity.name, key.public_key());
+    // With NKey users configured, a sent nkey must authenticate itself.
+    let other = nkeys::KeyPair::new_user().public_key();
+    let unknown = Credentials {
+        nkey: Some(&other),
+        ..Credentials::default()
+    };
+    assert_eq!(
+        denied(auth.authenticate(&unknown, b"nonce")),
+        DenyReason::UnknownNkey
+    );
 }
 
 #[test]

@@ -99,6 +99,11 @@ fn parse_block(block: Field<'_>, warnings: &mut Vec<String>) -> Result<(AuthConf
         if config.token.is_some() {
             return Err(block.invalid("can not have a token and a users array"));
         }
+        // Go requires authentication and then accepts nobody; an open server would be the
+        // opposite, so refuse the ambiguous configuration.
+        if users.is_empty() && nkeys.is_empty() {
+            return Err(block.invalid("an empty users array would refuse every client"));
+        }
         config.users = users;
         config.nkeys = nkeys;
     } else if let Some(user) = parts.user {

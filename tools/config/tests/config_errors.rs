@@ -157,6 +157,7 @@ fn authorization_errors() {
             "users/nkeys are not defined",
         ),
         ("authorization { colour: blue }", "unknown field"),
+        ("authorization { users: [] }", "empty users array"),
     ];
     for (text, needle) in cases {
         let error = config_error(text).to_string();
