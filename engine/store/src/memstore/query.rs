@@ -47,6 +47,9 @@ impl MemStore {
         if start_seq <= first_seq {
             return self.filtered_from_index(filter);
         }
+        if !subject::is_match_all(filter) && subject::is_literal(filter) {
+            return self.filtered_literal(start_seq, filter);
+        }
         let mut state = SimpleState::default();
         let matching = self
             .msgs
@@ -58,6 +61,35 @@ impl MemStore {
             }
             state.msgs += 1;
             state.last_seq = seq;
+        }
+        state
+    }
+
+    /// One subject's messages at or after `start_seq`: a walk back along the subject's links
+    /// from its last message, so the cost is the number of matches, not of messages.
+    fn filtered_literal(&self, start_seq: u64, subject: &str) -> SimpleState {
+        let Some(info) = self.subjects.get(subject) else {
+            return SimpleState::default();
+        };
+        if info.last_seq < start_seq {
+            return SimpleState::default();
+        }
+        if info.first_seq >= start_seq {
+            return info.into();
+        }
+        let mut state = SimpleState {
+            msgs: 0,
+            first_seq: info.last_seq,
+            last_seq: info.last_seq,
+        };
+        let mut seq = info.last_seq;
+        while seq >= start_seq {
+            let Some(msg) = self.msgs.get(&seq) else {
+                break;
+            };
+            state.msgs += 1;
+            state.first_seq = seq;
+            seq = msg.prev_same_subject;
         }
         state
     }
