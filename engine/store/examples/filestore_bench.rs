@@ -1,6 +1,7 @@
 //! Short FileStore benchmarks (numbers and commands in docs/benchmarks-store.md, `## FileStore`).
 //!
-//! `cargo run --release -p natrium-store --example filestore_bench -- DIR [MESSAGES] [append]`
+//! `cargo run --release -p natrium-store --example filestore_bench -- DIR [MESSAGES] [append|open]`
+//! (`append` only builds the store and keeps it; `open` then reopens it ten times)
 //!
 //! 1. append 128-byte payloads, buffered (interval sync policy), one writer;
 //! 2. `sync: always` with 8 writers sharing fsyncs (group commit), for ~3 s;
@@ -160,10 +161,24 @@ fn main() {
         .next()
         .map_or(2_000_000, |n| n.parse().expect("MESSAGES"));
     let only = args.next();
-    let _ = std::fs::remove_dir_all(&root);
+    if only.as_deref() != Some("open") {
+        let _ = std::fs::remove_dir_all(&root);
+    }
+    if only.as_deref() == Some("open") {
+        // Re-open the store left by a previous `append` run many times (profiling the open).
+        for _ in 0..10 {
+            let started = Instant::now();
+            let store = open(&root.join("buffered"), SyncPolicy::default());
+            println!(
+                "open: {} msgs in {:.2?}",
+                store.state().msgs,
+                started.elapsed()
+            );
+        }
+        return;
+    }
     if only.as_deref() == Some("append") {
         append_buffered(&root.join("buffered"), messages, false);
-        let _ = std::fs::remove_dir_all(&root);
         return;
     }
     append_buffered(&root.join("buffered"), messages, true);

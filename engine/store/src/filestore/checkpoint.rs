@@ -20,7 +20,7 @@ use natrium_recovery::plan::{OpenPlan, block_prefix_matches, plan_open};
 use super::index::{Block, Entry, REMOVED};
 use super::{FileStore, io_error};
 use crate::Result;
-use crate::io::{OpenMode, read_all, write_atomic};
+use crate::io::{OpenMode, StorageFile, read_all, write_atomic};
 
 /// File name of the index sidecar of `stream.state`.
 pub const STREAM_INDEX: &str = "stream.index";
@@ -147,15 +147,56 @@ fn decode_entry(chunk: &[u8; layout::ENTRY_SIZE]) -> Entry {
 /// Decoded `stream.index`: (state crc, blocks as (index, seq base, entries), subject names).
 type DecodedIndex = (u32, Vec<(u32, u64, Vec<Entry>)>, Vec<String>);
 
-fn decode_index(bytes: &[u8], entries_per_block_max: usize) -> Option<DecodedIndex> {
-    let crc_at = bytes.len().checked_sub(layout::CRC_SIZE)?;
-    let body = bytes.get(..crc_at)?;
-    let stored = u32::from_le_bytes(bytes.get(crc_at..)?.try_into().ok()?);
-    if crc32fast::hash(body) != stored || body.get(..8)? != layout::MAGIC {
+/// Reads `stream.index` front to back through a reused buffer (one read per block section),
+/// hashing as it goes, so the open never holds a second copy of the whole index in memory.
+struct Source<'f> {
+    file: &'f dyn StorageFile,
+    at: u64,
+    /// Where the trailing crc starts.
+    body_len: u64,
+    hasher: crc32fast::Hasher,
+    buf: Vec<u8>,
+}
+
+impl Source<'_> {
+    /// The next `len` bytes of the body (never the crc), hashed.
+    fn read(&mut self, len: usize) -> Option<&[u8]> {
+        let end = self.at.checked_add(len as u64)?;
+        if end > self.body_len {
+            return None;
+        }
+        self.buf.clear();
+        self.buf.resize(len, 0);
+        self.file.read_exact_at(&mut self.buf, self.at).ok()?;
+        self.at = end;
+        self.hasher.update(&self.buf);
+        Some(&self.buf)
+    }
+
+    fn left(&self) -> u64 {
+        self.body_len.saturating_sub(self.at)
+    }
+}
+
+fn decode_index(file: &dyn StorageFile, entries_per_block_max: usize) -> Option<DecodedIndex> {
+    let len = file.len().ok()?;
+    if len > INDEX_BYTES_MAX {
         return None;
     }
-    let mut cursor = Cursor { bytes: body, at: 8 };
-    if cursor.u16()? != layout::VERSION {
+    let body_len = len.checked_sub(layout::CRC_SIZE as u64)?;
+    let mut source = Source {
+        file,
+        at: 0,
+        body_len,
+        hasher: crc32fast::Hasher::new(),
+        buf: Vec::new(),
+    };
+    let header = source.read(layout::HEADER_SIZE)?;
+    let mut cursor = Cursor {
+        bytes: header,
+        at: 0,
+    };
+    if cursor.take(8)? != layout::MAGIC || cursor.u16()? != layout::VERSION {
         return None;
     }
     cursor.u16()?;
@@ -163,18 +204,24 @@ fn decode_index(bytes: &[u8], entries_per_block_max: usize) -> Option<DecodedInd
     let block_count = cursor.u32()? as usize;
     let subject_count = cursor.u32()? as usize;
     // Every count is checked against the bytes left before anything is allocated for it.
-    if block_count > body.len() / layout::BLOCK_HEADER_SIZE || subject_count > body.len() / 2 {
+    let left = usize::try_from(source.left()).ok()?;
+    if block_count > left / layout::BLOCK_HEADER_SIZE || subject_count > left / 2 {
         return None;
     }
     let mut blocks = Vec::with_capacity(block_count);
     for _ in 0..block_count {
+        let mut cursor = Cursor {
+            bytes: source.read(layout::BLOCK_HEADER_SIZE)?,
+            at: 0,
+        };
         let index = cursor.u32()?;
         let count = cursor.u32()? as usize;
         let seq_base = cursor.u64()?;
-        if count > entries_per_block_max || count > body.len() / layout::ENTRY_SIZE {
+        let left = usize::try_from(source.left()).ok()?;
+        if count > entries_per_block_max || count > left / layout::ENTRY_SIZE {
             return None;
         }
-        let raw = cursor.take(count.checked_mul(layout::ENTRY_SIZE)?)?;
+        let raw = source.read(count.checked_mul(layout::ENTRY_SIZE)?)?;
         let mut entries = Vec::with_capacity(count);
         for chunk in raw.chunks_exact(layout::ENTRY_SIZE) {
             let chunk: &[u8; layout::ENTRY_SIZE] = chunk.try_into().ok()?;
@@ -186,12 +233,23 @@ fn decode_index(bytes: &[u8], entries_per_block_max: usize) -> Option<DecodedInd
         }
         blocks.push((index, seq_base, entries));
     }
+    let table_len = usize::try_from(source.left()).ok()?;
+    let mut cursor = Cursor {
+        bytes: source.read(table_len)?,
+        at: 0,
+    };
     let mut subjects = Vec::with_capacity(subject_count);
     for _ in 0..subject_count {
         let len = usize::from(cursor.u16()?);
         subjects.push(String::from_utf8(cursor.take(len)?.to_vec()).ok()?);
     }
-    (cursor.at == body.len()).then_some((state_crc, blocks, subjects))
+    if cursor.at != table_len {
+        return None;
+    }
+    let mut stored = [0u8; layout::CRC_SIZE];
+    file.read_exact_at(&mut stored, body_len).ok()?;
+    (source.hasher.finalize() == u32::from_le_bytes(stored))
+        .then_some((state_crc, blocks, subjects))
 }
 
 impl FileStore {
@@ -285,18 +343,19 @@ pub(super) fn load(store: &mut FileStore) -> Result<Option<Loaded>> {
     let storage = std::sync::Arc::clone(&store.storage);
     let state_path = store.dir.join(STREAM_STATE);
     let index_path = store.dir.join(STREAM_INDEX);
-    let (Ok(state_bytes), Ok(index_bytes)) = (
-        read_all(storage.as_ref(), &state_path, STATE_BYTES_MAX),
-        read_all(storage.as_ref(), &index_path, INDEX_BYTES_MAX),
-    ) else {
+    let Ok(state_bytes) = read_all(storage.as_ref(), &state_path, STATE_BYTES_MAX) else {
         return Ok(None);
     };
     let Ok(state) = StreamState::decode(&state_bytes, &StateLimits::default()) else {
         return Ok(None);
     };
+    let Ok(index_file) = storage.open(&index_path, OpenMode::Existing) else {
+        return Ok(None);
+    };
     let entries_max = usize::try_from(store.options.block_bytes_max).unwrap_or(usize::MAX)
         / natrium_format::layout::record::MIN_SIZE;
-    let Some((state_crc, blocks, subjects)) = decode_index(&index_bytes, entries_max + 1) else {
+    let Some((state_crc, blocks, subjects)) = decode_index(index_file.as_ref(), entries_max + 1)
+    else {
         return Ok(None);
     };
     let same_blocks = blocks.len() == state.blocks.len()

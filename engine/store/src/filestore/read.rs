@@ -23,9 +23,34 @@ use crate::{Error, Result};
 /// Size and alignment of a cached page of block bytes.
 pub const PAGE_BYTES: u64 = 64 * 1024;
 
+/// Hashes a page key with one multiply: keys are block and page numbers chosen by the store,
+/// never by a client, so a DoS-resistant hash buys nothing here.
+#[derive(Debug, Default, Clone, Copy)]
+struct PageKeyHasher(u64);
+
+impl std::hash::Hasher for PageKeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.write_u64(u64::from(*byte));
+        }
+    }
+    fn write_u32(&mut self, value: u32) {
+        self.write_u64(u64::from(value));
+    }
+    fn write_u64(&mut self, value: u64) {
+        // Fibonacci hashing: spreads consecutive page numbers over the table.
+        self.0 = (self.0.rotate_left(29) ^ value).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type PageMap = HashMap<(u32, u64), Arc<Vec<u8>>, std::hash::BuildHasherDefault<PageKeyHasher>>;
+
 #[derive(Debug, Default)]
 struct CacheInner {
-    pages: HashMap<(u32, u64), Arc<Vec<u8>>>,
+    pages: PageMap,
     bytes: usize,
 }
 

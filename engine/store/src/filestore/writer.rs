@@ -21,6 +21,8 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use parking_lot::{Condvar, Mutex};
 
 use crate::io::FileHandle;
@@ -100,6 +102,9 @@ struct State {
 #[derive(Debug)]
 struct Shared {
     config: WriterConfig,
+    /// `appended - written`, readable without the lock: lets a read skip the buffer lookup
+    /// when everything is already in the files (it only reaches 0 after the writes returned).
+    unwritten: AtomicU64,
     state: Mutex<State>,
     work: Condvar,
     progress: Condvar,
@@ -137,6 +142,7 @@ impl Writer {
         };
         let shared = Arc::new(Shared {
             config,
+            unwritten: AtomicU64::new(0),
             state: Mutex::new(state),
             work: Condvar::new(),
             progress: Condvar::new(),
@@ -187,6 +193,10 @@ impl Writer {
         let before = state.pending_bytes;
         state.pending_bytes = state.pending_bytes.saturating_add(bytes.len());
         state.appended = state.appended.saturating_add(bytes.len() as u64);
+        self.shared.unwritten.store(
+            state.appended.saturating_sub(state.written),
+            Ordering::Release,
+        );
         if before == 0 {
             state.oldest_pending = Some(Instant::now());
         }
@@ -236,6 +246,9 @@ impl Writer {
     /// The bytes at `offset..offset + len` of `file` if they are still pending or being
     /// written (newest copy first); `None` when they are not (read them from the file).
     pub fn read_pending(&self, file: &FileHandle, offset: u64, len: usize) -> Option<Vec<u8>> {
+        if self.shared.unwritten.load(Ordering::Acquire) == 0 {
+            return None;
+        }
         let end = offset.saturating_add(len as u64);
         let state = self.shared.state.lock();
         let chunks = state
@@ -297,6 +310,10 @@ fn flush_loop(shared: &Shared) {
         match result {
             Ok(()) => {
                 state.written = round.target;
+                shared.unwritten.store(
+                    state.appended.saturating_sub(state.written),
+                    Ordering::Release,
+                );
                 if round.sync {
                     state.synced = round.target;
                 }
