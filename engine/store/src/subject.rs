@@ -13,9 +13,17 @@ pub fn is_literal(filter: &str) -> bool {
 }
 
 /// True for a subject a message may be stored under: non-empty tokens, no wildcard token,
-/// no whitespace.
+/// no whitespace. One pass: it runs on every store.
 pub fn is_valid_subject(subject: &str) -> bool {
-    is_valid_filter(subject) && is_literal(subject)
+    !subject.is_empty()
+        && subject.split('.').all(|token| {
+            !token.is_empty()
+                && token != "*"
+                && token != ">"
+                && !token
+                    .bytes()
+                    .any(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        })
 }
 
 /// True for a valid filter: non-empty tokens, no whitespace, `>` only as the last token.

@@ -59,26 +59,26 @@ impl SubjectIndex {
         self.entries.clear();
     }
 
-    /// Records message `seq` (above every sequence added before) under `subject` and returns
-    /// the interned subject.
-    pub fn add(&mut self, subject: &str, seq: u64) -> Arc<str> {
-        if let Some(info) = self.entries.get_mut(subject) {
-            info.msgs += 1;
-            info.last_seq = seq;
-            if let Some(key) = self.interned(subject) {
-                return Arc::clone(key);
+    /// Records message `seq` (above every sequence added before) under `subject`; returns the
+    /// interned subject and the subject's previous last sequence (`None` for a new subject),
+    /// which a store needs to link the message to its predecessor.
+    pub fn add(&mut self, subject: &str, seq: u64) -> (Arc<str>, Option<u64>) {
+        if let Some((key, info)) = self.entries.get_key_value(subject) {
+            let (key, previous) = (Arc::clone(key), info.last_seq);
+            if let Some(info) = self.entries.get_mut(subject) {
+                info.msgs += 1;
+                info.last_seq = seq;
             }
+            return (key, Some(previous));
         }
         let key: Arc<str> = Arc::from(subject);
-        self.entries.insert(
-            Arc::clone(&key),
-            SubjectInfo {
-                msgs: 1,
-                first_seq: seq,
-                last_seq: seq,
-            },
-        );
-        key
+        let info = SubjectInfo {
+            msgs: 1,
+            first_seq: seq,
+            last_seq: seq,
+        };
+        self.entries.insert(Arc::clone(&key), info);
+        (key, None)
     }
 
     /// Forgets message `seq` of `subject`. `next(seq)` / `prev(seq)` give the subject's next /
@@ -195,9 +195,11 @@ mod tests {
     #[test]
     fn interned_subjects_are_shared() {
         let mut index = SubjectIndex::new();
-        let first = index.add("orders.eu", 1);
-        let second = index.add("orders.eu", 2);
+        let (first, previous) = index.add("orders.eu", 1);
+        assert_eq!(previous, None);
+        let (second, previous) = index.add("orders.eu", 2);
         assert!(Arc::ptr_eq(&first, &second));
+        assert_eq!(previous, Some(1));
     }
 
     #[test]

@@ -83,11 +83,11 @@ impl MemStore {
         headers_len: u32,
         expires_ns: Option<u64>,
     ) {
-        let prev_same_subject = self.subjects.get(subject).map_or(0, |info| info.last_seq);
+        let (subject, previous) = self.subjects.add(subject, seq);
+        let prev_same_subject = previous.unwrap_or(0);
         if let Some(prev) = self.msgs.get_mut(&prev_same_subject) {
             prev.next_same_subject = seq;
         }
-        let subject = self.subjects.add(subject, seq);
         let msg = MemMsg {
             subject,
             ts_ns,
