@@ -4,7 +4,7 @@
 //! (`append` only builds the store and keeps it; `open` then reopens it ten times)
 //!
 //! 1. append 128-byte payloads, buffered (interval sync policy), one writer;
-//! 2. `sync: always` with 8 writers sharing fsyncs (group commit), for ~3 s;
+//! 2. `sync: always` with 8 writers sharing fsyncs (group commit), for ~3 s (and 1, 64);
 //! 3. `load_last` of one subject, repeated (hot);
 //! 4. open without a checkpoint (full scan) and with one;
 //! 5. index bytes per stored message.
@@ -185,5 +185,6 @@ fn main() {
     open_times(&root.join("buffered"));
     sync_always_writers(&root.join("always8"), 8, Duration::from_secs(3));
     sync_always_writers(&root.join("always1"), 1, Duration::from_secs(2));
+    sync_always_writers(&root.join("always64"), 64, Duration::from_secs(3));
     let _ = std::fs::remove_dir_all(&root);
 }
