@@ -14,6 +14,8 @@ pub mod info;
 pub mod options;
 pub mod outbound;
 pub mod parser;
+mod stall;
+mod writer;
 
 pub use error::{Error, Result};
 pub use frontend::NatsFrontend;

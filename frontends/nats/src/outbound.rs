@@ -17,13 +17,10 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use natrium_auth::Permissions;
 use natrium_router::{Broker, DeliveryOutcome, Message, ServerStats, Sink, Subscription};
-use parking_lot::Mutex;
-use tokio::io::{AsyncWrite, AsyncWriteExt};
-use tokio::sync::Notify;
 
-/// Capacity a drained buffer may keep for reuse; a larger one is shrunk so an idle
-/// connection does not hold a burst's worth of memory.
-const RETAINED_BUFFER_BYTES_MAX: usize = 256 * 1024;
+use crate::stall::{self, StallGate};
+use parking_lot::Mutex;
+use tokio::sync::Notify;
 
 /// Reply subjects a client with `allow_responses` may answer at once (expired ones are
 /// pruned first; beyond this a request's reply is not granted).
@@ -48,14 +45,14 @@ struct ReplyPermit {
 /// Everything behind the outbound mutex.
 #[derive(Debug, Default)]
 pub struct OutboundState {
-    buffer: Vec<u8>,
-    in_flight_bytes: usize,
-    batch_msgs: u64,
-    batch_bytes: u64,
+    pub(crate) buffer: Vec<u8>,
+    pub(crate) in_flight_bytes: usize,
+    pub(crate) batch_msgs: u64,
+    pub(crate) batch_bytes: u64,
     /// Messages and bytes delivered to this client (monitoring `out_msgs`/`out_bytes`).
     pub out_msgs: u64,
     pub out_bytes: u64,
-    closing: Option<Closing>,
+    pub(crate) closing: Option<Closing>,
     slow_consumer: bool,
     /// Subscriptions that reached their auto-unsubscribe limit, for the connection task.
     expired: Vec<Bytes>,
@@ -67,8 +64,10 @@ pub struct OutboundState {
 /// The outbound side of one connection; also its [`Sink`].
 #[derive(Debug)]
 pub struct Outbound {
-    state: Mutex<OutboundState>,
-    writer_wake: Notify,
+    pub(crate) state: Mutex<OutboundState>,
+    pub(crate) writer_wake: Notify,
+    /// Lets a publisher pause briefly while this client drains (see [`crate::stall`]).
+    pub(crate) stall: Arc<StallGate>,
     connection_wake: Notify,
     pending_bytes_max: usize,
     /// For counting slow consumers when detected; weak because the broker holds this sink.
@@ -81,6 +80,7 @@ impl Outbound {
         Self {
             state: Mutex::new(OutboundState::default()),
             writer_wake: Notify::new(),
+            stall: Arc::new(StallGate::default()),
             connection_wake: Notify::new(),
             pending_bytes_max,
             broker,
@@ -121,7 +121,7 @@ impl Outbound {
 
     /// Closes the client as a slow consumer (once) and counts it server-wide. The Go server
     /// closes without a `-ERR`; what is buffered is dropped.
-    fn slow_consumer(&self) {
+    pub(crate) fn slow_consumer(&self) {
         let mut state = self.state.lock();
         let first = !state.slow_consumer;
         state.slow_consumer = true;
@@ -261,6 +261,10 @@ impl Sink for Outbound {
         let expired_now = state.expired.len() != expired_before;
         let was_empty = state.buffer.is_empty();
         write_message(&mut state.buffer, &subscription.sid, message);
+        let pending = state.buffer.len() + state.in_flight_bytes;
+        if pending > self.pending_bytes_max / 2 {
+            stall::request(&self.stall);
+        }
         state.batch_msgs += 1;
         state.batch_bytes += message.size() as u64;
         if !message.reply.is_empty() {
@@ -308,60 +312,4 @@ fn grant_reply(state: &mut OutboundState, reply: &[u8]) {
             expires_at: now + expires,
         },
     );
-}
-
-/// Drains `outbound` into `writer` until the connection closes: one swap and one write per
-/// batch, each bounded by `write_deadline` (a slower write closes the client as slow).
-pub async fn run_writer<W: AsyncWrite + Unpin>(
-    outbound: Arc<Outbound>,
-    mut writer: W,
-    write_deadline: Duration,
-    broker: Arc<Broker>,
-) {
-    let mut batch = Vec::new();
-    loop {
-        let (closing, msgs, bytes) = {
-            let mut state = outbound.state.lock();
-            std::mem::swap(&mut state.buffer, &mut batch);
-            state.in_flight_bytes = batch.len();
-            let counts = (state.batch_msgs, state.batch_bytes);
-            state.out_msgs += counts.0;
-            state.out_bytes += counts.1;
-            state.batch_msgs = 0;
-            state.batch_bytes = 0;
-            (state.closing, counts.0, counts.1)
-        };
-        if closing == Some(Closing::Abort) {
-            break;
-        }
-        if batch.is_empty() {
-            if closing == Some(Closing::Flush) {
-                break;
-            }
-            outbound.writer_wake.notified().await;
-            continue;
-        }
-        let stats = broker.stats();
-        ServerStats::add(&stats.out_msgs, msgs);
-        ServerStats::add(&stats.out_bytes, bytes);
-        match tokio::time::timeout(write_deadline, writer.write_all(&batch)).await {
-            Ok(Ok(())) => {}
-            Ok(Err(_)) => {
-                outbound.close(Closing::Abort);
-                break;
-            }
-            Err(_) => {
-                tracing::info!("slow consumer detected: write deadline exceeded");
-                outbound.slow_consumer();
-                break;
-            }
-        }
-        batch.clear();
-        if batch.capacity() > RETAINED_BUFFER_BYTES_MAX {
-            batch.shrink_to(RETAINED_BUFFER_BYTES_MAX);
-        }
-        outbound.state.lock().in_flight_bytes = 0;
-    }
-    // The peer may already be gone; nothing more to report.
-    let _ = tokio::time::timeout(write_deadline, writer.shutdown()).await;
 }

@@ -23,8 +23,10 @@ use tokio::io::{AsyncReadExt, ReadHalf};
 use crate::connect::ClientFlags;
 use crate::frontend::NatsFrontend;
 use crate::info::{Info, write_err};
-use crate::outbound::{Closing, Outbound, run_writer};
+use crate::outbound::{Closing, Outbound};
 use crate::parser::{self, Parsed, ParserLimits};
+use crate::stall;
+use crate::writer::run_writer;
 use read_buffer::ReadBuffer;
 use view::ClientShared;
 
@@ -183,10 +185,17 @@ impl Connection {
                 read = reader.read_buf(buffer.prepare()) => {
                     match read {
                         Ok(0) | Err(_) => return Close::Abort,
-                        Ok(_) => {}
+                        Ok(count) => buffer.filled(count),
                     }
-                    if let Err(close) = self.process(&mut buffer) {
+                    stall::clear();
+                    let processed = self.process(&mut buffer);
+                    if let Err(close) = processed {
                         return close;
+                    }
+                    // A subscriber this batch filled past three quarters of max_pending:
+                    // give it a moment to drain before reading more (bounded).
+                    if let Some(gate) = stall::take() {
+                        stall::wait(gate).await;
                     }
                 }
                 _ = ping.tick() => {

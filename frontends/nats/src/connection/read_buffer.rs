@@ -2,8 +2,11 @@
 //! frames are parsed in place, and the unparsed tail moves to the front only when room runs
 //! out. Its capacity never exceeds one maximal frame plus a read chunk.
 
-/// Bytes offered to each read when the buffer has no better hint.
-const READ_CHUNK_BYTES: usize = 16 * 1024;
+/// Bytes offered to the first read: most connections are quiet and stay this small.
+const READ_CHUNK_BYTES_MIN: usize = 4 * 1024;
+/// Bytes offered to each read at most: a busy publisher gets big reads (fewer syscalls),
+/// growing to this as its reads keep filling the buffer.
+const READ_CHUNK_BYTES_MAX: usize = 64 * 1024;
 
 /// A read buffer with a parse cursor.
 #[derive(Debug)]
@@ -14,16 +17,19 @@ pub struct ReadBuffer {
     needed: usize,
     /// `frame_bytes_max` + one read chunk: the most this buffer ever holds.
     capacity_max: usize,
+    /// Bytes offered to the next read, between the chunk bounds.
+    chunk: usize,
 }
 
 impl ReadBuffer {
     /// An empty buffer for frames of at most `frame_bytes_max` bytes.
     pub fn new(frame_bytes_max: usize) -> Self {
         Self {
-            bytes: Vec::with_capacity(READ_CHUNK_BYTES),
+            bytes: Vec::new(),
             start: 0,
             needed: 0,
-            capacity_max: frame_bytes_max.saturating_add(READ_CHUNK_BYTES),
+            capacity_max: frame_bytes_max.saturating_add(READ_CHUNK_BYTES_MAX),
+            chunk: READ_CHUNK_BYTES_MIN,
         }
     }
 
@@ -43,6 +49,14 @@ impl ReadBuffer {
         self.needed = needed;
     }
 
+    /// Records that a read brought `count` bytes: a read that filled its chunk asks for a
+    /// bigger one next time.
+    pub fn filled(&mut self, count: usize) {
+        if count >= self.chunk {
+            self.chunk = (self.chunk * 2).min(READ_CHUNK_BYTES_MAX);
+        }
+    }
+
     /// Makes room for the next read and returns the vector to read into (its spare capacity
     /// is filled by `read_buf`). Compacts or grows, within `capacity_max`.
     pub fn prepare(&mut self) -> &mut Vec<u8> {
@@ -53,7 +67,7 @@ impl ReadBuffer {
         }
         let want = self
             .needed
-            .max(unparsed + READ_CHUNK_BYTES / 4)
+            .max(unparsed + self.chunk)
             .min(self.capacity_max);
         if self.start > 0 && self.start + want > self.bytes.capacity() {
             self.bytes.drain(..self.start);
@@ -75,6 +89,8 @@ mod tests {
     #[test]
     fn compacts_and_stays_bounded() {
         let mut buffer = ReadBuffer::new(100);
+        buffer.filled(READ_CHUNK_BYTES_MIN);
+        assert_eq!(buffer.chunk, 2 * READ_CHUNK_BYTES_MIN);
         buffer.prepare().extend_from_slice(b"PING\r\nPU");
         buffer.consume(6);
         assert_eq!(buffer.unparsed(), b"PU");
@@ -84,6 +100,6 @@ mod tests {
         buffer.consume(2);
         buffer.prepare();
         assert!(buffer.unparsed().is_empty());
-        assert!(buffer.bytes.capacity() <= READ_CHUNK_BYTES + 100 + 1024);
+        assert!(buffer.bytes.capacity() <= READ_CHUNK_BYTES_MAX + 100 + 1024);
     }
 }

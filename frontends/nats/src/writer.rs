@@ -1,0 +1,97 @@
+//! The writer task of one connection: drains its [`Outbound`] buffer into the socket, one
+//! buffer swap per batch, written in chunks of at most [`WRITE_CHUNK_BYTES`] so pending bytes
+//! fall (and stalled publishers resume) as the subscriber reads. Each chunk must be written
+//! within `write_deadline`, else the client is a slow consumer.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use natrium_router::{Broker, ServerStats};
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+
+use crate::outbound::{Closing, Outbound};
+
+/// Capacity a drained buffer may keep for reuse; a larger one is dropped once traffic falls,
+/// so an idle connection does not hold a burst's worth of memory.
+const RETAINED_BUFFER_BYTES_MAX: usize = 256 * 1024;
+
+/// Most bytes handed to one `write_all`.
+const WRITE_CHUNK_BYTES: usize = 256 * 1024;
+
+/// Drains `outbound` into `writer` until the connection closes.
+pub async fn run_writer<W: AsyncWrite + Unpin>(
+    outbound: Arc<Outbound>,
+    mut writer: W,
+    write_deadline: Duration,
+    broker: Arc<Broker>,
+) {
+    let mut batch = Vec::new();
+    loop {
+        let (closing, msgs, bytes) = {
+            let mut state = outbound.state.lock();
+            std::mem::swap(&mut state.buffer, &mut batch);
+            state.in_flight_bytes = batch.len();
+            let counts = (state.batch_msgs, state.batch_bytes);
+            state.out_msgs += counts.0;
+            state.out_bytes += counts.1;
+            state.batch_msgs = 0;
+            state.batch_bytes = 0;
+            (state.closing, counts.0, counts.1)
+        };
+        if closing == Some(Closing::Abort) {
+            break;
+        }
+        if batch.is_empty() {
+            if closing == Some(Closing::Flush) {
+                break;
+            }
+            outbound.writer_wake.notified().await;
+            continue;
+        }
+        let stats = broker.stats();
+        ServerStats::add(&stats.out_msgs, msgs);
+        ServerStats::add(&stats.out_bytes, bytes);
+        if !write_batch(&outbound, &mut writer, &batch, write_deadline).await {
+            break;
+        }
+        // Drop the buffer only once traffic has fallen: shrinking one that the next batch
+        // grows again costs a fresh allocation and its page faults on every batch.
+        if batch.capacity() > RETAINED_BUFFER_BYTES_MAX
+            && batch.len() < RETAINED_BUFFER_BYTES_MAX / 4
+        {
+            batch = Vec::new();
+        } else {
+            batch.clear();
+        }
+    }
+    // The peer may already be gone; nothing more to report.
+    let _ = tokio::time::timeout(write_deadline, writer.shutdown()).await;
+}
+
+/// Writes one batch chunk by chunk; false when the connection must close.
+async fn write_batch<W: AsyncWrite + Unpin>(
+    outbound: &Outbound,
+    writer: &mut W,
+    batch: &[u8],
+    write_deadline: Duration,
+) -> bool {
+    for chunk in batch.chunks(WRITE_CHUNK_BYTES) {
+        match tokio::time::timeout(write_deadline, writer.write_all(chunk)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => {
+                outbound.close(Closing::Abort);
+                return false;
+            }
+            Err(_) => {
+                tracing::info!("slow consumer detected: write deadline exceeded");
+                outbound.slow_consumer();
+                return false;
+            }
+        }
+        let mut state = outbound.state.lock();
+        state.in_flight_bytes = state.in_flight_bytes.saturating_sub(chunk.len());
+        drop(state);
+        outbound.stall.drained();
+    }
+    true
+}
