@@ -68,6 +68,12 @@ pub trait StreamStore: Send {
     /// `keep` matching messages; when `up_to_seq > 0`, only those with `seq < up_to_seq`.
     /// With both, the candidates are taken oldest first until `matching - keep` are gone.
     /// Returns how many went.
+    ///
+    /// Differences from Go, for the JetStream layer to bridge: Go refuses `up_to_seq > 1` with
+    /// `keep > 0` (`ErrPurgeArgMismatch`); for a match-all filter Go turns `up_to_seq` into
+    /// `compact(up_to_seq)` (which can move the next sequence past the end) and `keep` into
+    /// `compact(last_seq - keep + 1)` (which keeps fewer than `keep` when there are gaps).
+    /// Here purge_ex never moves sequences and `keep` counts messages.
     fn purge_ex(&mut self, filter: &str, up_to_seq: u64, keep: u64) -> Result<u64>;
 
     /// Removes every message with `seq < seq`; when `seq > last_seq + 1` the stream is emptied
@@ -118,6 +124,6 @@ pub trait StreamStore: Send {
     /// Makes written data durable (no-op for memory).
     fn flush(&mut self) -> Result<()>;
 
-    /// Flushes and closes; later calls fail with [`crate::Error::Closed`].
+    /// Flushes and closes; later writes fail with [`crate::Error::Closed`] (reads may too).
     fn close(&mut self) -> Result<()>;
 }
