@@ -102,7 +102,8 @@ impl TtlWheel {
         self.count == 0
     }
 
-    /// Adds (or moves) the expiry of `seq`.
+    /// Adds the expiry of `seq`. A sequence is added once: re-adding it with another expiry
+    /// leaves the old entry too (remove it first).
     pub fn add(&mut self, seq: u64, expires_ns: u64) {
         let index = self.slot_index(expires_ns);
         let Some(slot) = self.slots.get_mut(index) else {
