@@ -186,15 +186,7 @@ fn run(policy: AckPolicy, ops: &[Op]) {
                 );
             }
             Op::CrashRestart { flush } => {
-                if flush {
-                    file.flush().expect("flush");
-                    flushed = file.state();
-                }
-                drop(file);
-                storage.crash(CrashMode::DropUnsynced);
-                file = FileConsumerStore::open(handle.clone(), Path::new(PATH), config)
-                    .expect("reopen");
-                assert_eq!(file.state(), flushed, "reopened state {ctx}");
+                file = crash_restart(file, &storage, flush, &mut flushed, config, &ctx);
                 // The file store now continues from its flushed state; so do the others.
                 file.replace(model.state.clone()).expect("replace");
             }
@@ -202,6 +194,29 @@ fn run(policy: AckPolicy, ops: &[Op]) {
         assert_eq!(memory.state(), model.state, "memory {ctx}");
         assert_eq!(file.state(), model.state, "file {ctx}");
     }
+}
+
+/// Flushes (when `flush`), crashes the storage and reopens: the state must be the last
+/// flushed one.
+fn crash_restart(
+    file: FileConsumerStore,
+    storage: &MemStorage,
+    flush: bool,
+    flushed: &mut ConsumerState,
+    config: ConsumerConfig,
+    ctx: &str,
+) -> FileConsumerStore {
+    let mut file = file;
+    if flush {
+        file.flush().expect("flush");
+        *flushed = file.state();
+    }
+    drop(file);
+    storage.crash(CrashMode::DropUnsynced);
+    let handle: StorageHandle = Arc::new(storage.clone());
+    let file = FileConsumerStore::open(handle, Path::new(PATH), config).expect("reopen");
+    assert_eq!(&file.state(), flushed, "reopened state {ctx}");
+    file
 }
 
 fn cases() -> u32 {

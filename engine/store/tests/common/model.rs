@@ -393,36 +393,36 @@ fn apply(
     now_ns: &mut u64,
     step: usize,
 ) -> Box<dyn StreamStore> {
+    match *op {
+        Op::Tick { ns } => *now_ns += ns,
+        Op::Restart => store = harness.restart(store),
+        Op::Store { .. }
+        | Op::StoreRaw { .. }
+        | Op::Skip
+        | Op::SkipMany { .. }
+        | Op::UpdateConfig { .. } => apply_write(&mut *store, model, op, *now_ns, step),
+        _ => apply_removal(&mut *store, model, op, *now_ns, step),
+    }
+    store
+}
+
+/// Operations that add messages or sequences, or change the limits.
+fn apply_write(store: &mut dyn StreamStore, model: &mut Model, op: &Op, now_ns: u64, step: usize) {
     let ctx = format!("step {step}: {op:?}");
     match *op {
         Op::Store {
             subject,
             payload_len,
             ttl_ns,
-        } => {
-            let subject = SUBJECTS[subject];
-            let payload: Vec<u8> = (0..payload_len)
-                .map(|i| (i as u8).wrapping_add(step as u8))
-                .collect();
-            let ttl = ttl_ns.map_or(MsgTtl::Stream, |ttl_ns| MsgTtl::After { ttl_ns });
-            let got = store
-                .store(
-                    &NewMsg {
-                        ttl,
-                        ..NewMsg::new(subject, &payload)
-                    },
-                    *now_ns,
-                )
-                .map(|(seq, _)| seq)
-                .map_err(|e| error_name(&e));
-            let msg = ModelMsg {
-                subject: subject.into(),
-                ts_ns: *now_ns,
-                payload,
-                expires_ns: ttl_ns.map(|t| *now_ns + t),
-            };
-            assert_eq!(got, model.store(msg, ttl_ns.is_some()), "{ctx}");
-        }
+        } => check_store(
+            store,
+            model,
+            SUBJECTS[subject],
+            payload_len,
+            ttl_ns,
+            now_ns,
+            &ctx,
+        ),
         Op::StoreRaw {
             subject,
             payload_len,
@@ -432,12 +432,12 @@ fn apply(
             let payload = vec![step as u8; payload_len];
             let seq = model.last_seq + gap;
             let got = store
-                .store_raw(&NewMsg::new(subject, &payload), seq, *now_ns)
+                .store_raw(&NewMsg::new(subject, &payload), seq, now_ns)
                 .map(|()| seq)
                 .map_err(|e| error_name(&e));
             let msg = ModelMsg {
                 subject: subject.into(),
-                ts_ns: *now_ns,
+                ts_ns: now_ns,
                 payload,
                 expires_ns: None,
             };
@@ -446,7 +446,7 @@ fn apply(
         Op::SkipMany { count, wrong } => {
             let seq = model.last_seq + 1 + u64::from(wrong);
             let got = store
-                .skip_many(seq, count, *now_ns)
+                .skip_many(seq, count, now_ns)
                 .map_err(|e| error_name(&e));
             if wrong {
                 assert_eq!(got, Err("SequenceMismatch"), "{ctx}");
@@ -454,7 +454,7 @@ fn apply(
                 assert_eq!(got, Ok(()), "{ctx}");
                 if count > 0 {
                     model.last_seq += count;
-                    model.last_ts_ns = *now_ns;
+                    model.last_ts_ns = now_ns;
                 }
             }
         }
@@ -463,11 +463,58 @@ fn apply(
             model.update_config(config.clone());
         }
         Op::Skip => {
-            let seq = store.skip(*now_ns).expect("skip");
+            let seq = store.skip(now_ns).expect("skip");
             model.last_seq += 1;
-            model.last_ts_ns = *now_ns;
+            model.last_ts_ns = now_ns;
             assert_eq!(seq, model.last_seq, "{ctx}");
         }
+        _ => unreachable!("not a write: {op:?}"),
+    }
+}
+
+/// `store` of a generated message, compared with the model's verdict.
+fn check_store(
+    store: &mut dyn StreamStore,
+    model: &mut Model,
+    subject: &str,
+    payload_len: usize,
+    ttl_ns: Option<u64>,
+    now_ns: u64,
+    ctx: &str,
+) {
+    let payload: Vec<u8> = (0..payload_len)
+        .map(|i| (i as u8).wrapping_add(now_ns as u8))
+        .collect();
+    let ttl = ttl_ns.map_or(MsgTtl::Stream, |ttl_ns| MsgTtl::After { ttl_ns });
+    let got = store
+        .store(
+            &NewMsg {
+                ttl,
+                ..NewMsg::new(subject, &payload)
+            },
+            now_ns,
+        )
+        .map(|(seq, _)| seq)
+        .map_err(|e| error_name(&e));
+    let msg = ModelMsg {
+        subject: subject.into(),
+        ts_ns: now_ns,
+        payload,
+        expires_ns: ttl_ns.map(|t| now_ns + t),
+    };
+    assert_eq!(got, model.store(msg, ttl_ns.is_some()), "{ctx}");
+}
+
+/// Operations that remove messages.
+fn apply_removal(
+    store: &mut dyn StreamStore,
+    model: &mut Model,
+    op: &Op,
+    now_ns: u64,
+    step: usize,
+) {
+    let ctx = format!("step {step}: {op:?}");
+    match *op {
         Op::Remove { pick } | Op::Erase { pick } => {
             let seq = near(model, pick);
             let got = if matches!(op, Op::Remove { .. }) {
@@ -509,17 +556,15 @@ fn apply(
             store.truncate(seq).expect("truncate");
             model.truncate(seq);
         }
-        Op::Tick { ns } => *now_ns += ns,
         Op::Expire => {
             assert_eq!(
-                store.expire(*now_ns).expect("expire"),
-                model.expire(*now_ns),
+                store.expire(now_ns).expect("expire"),
+                model.expire(now_ns),
                 "{ctx}"
             );
         }
-        Op::Restart => store = harness.restart(store),
+        _ => unreachable!("not a removal: {op:?}"),
     }
-    store
 }
 
 /// Compares every query of `store` with the model.
