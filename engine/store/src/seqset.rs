@@ -265,4 +265,74 @@ mod tests {
             model.into_iter().collect::<Vec<_>>()
         );
     }
+
+    #[derive(Clone, Debug)]
+    enum SetOp {
+        Insert(u64),
+        InsertRange(u64, u64),
+        Remove(u64),
+        RemoveBelow(u64),
+        RemoveAbove(u64),
+    }
+
+    fn set_op() -> impl proptest::strategy::Strategy<Value = SetOp> {
+        use proptest::prelude::*;
+        prop_oneof![
+            4 => (0..100u64).prop_map(SetOp::Insert),
+            2 => (0..100u64, 0..12u64).prop_map(|(start, len)| SetOp::InsertRange(start, start + len)),
+            3 => (0..100u64).prop_map(SetOp::Remove),
+            1 => (0..100u64).prop_map(SetOp::RemoveBelow),
+            1 => (0..100u64).prop_map(SetOp::RemoveAbove),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 256,
+            failure_persistence: None,
+            ..Default::default()
+        })]
+
+        #[test]
+        fn every_operation_agrees_with_a_btreeset(
+            ops in proptest::collection::vec(set_op(), 1..60),
+        ) {
+            let mut set = SequenceSet::new();
+            let mut model = BTreeSet::new();
+            for op in ops {
+                match op {
+                    SetOp::Insert(seq) => {
+                        proptest::prop_assert_eq!(set.insert(seq), model.insert(seq));
+                    }
+                    SetOp::InsertRange(start, end) => {
+                        set.insert_range(start, end);
+                        model.extend(start..=end);
+                    }
+                    SetOp::Remove(seq) => {
+                        proptest::prop_assert_eq!(set.remove(seq), model.remove(&seq));
+                    }
+                    SetOp::RemoveBelow(seq) => {
+                        set.remove_below(seq);
+                        model.retain(|&s| s >= seq);
+                    }
+                    SetOp::RemoveAbove(seq) => {
+                        set.remove_above(seq);
+                        model.retain(|&s| s <= seq);
+                    }
+                }
+                proptest::prop_assert_eq!(set.len(), model.len() as u64);
+                proptest::prop_assert_eq!(set.first(), model.first().copied());
+                proptest::prop_assert_eq!(set.last(), model.last().copied());
+                let runs: Vec<(u64, u64)> = set.ranges().collect();
+                // Runs are disjoint and never touch (the compression is maximal).
+                for pair in runs.windows(2) {
+                    proptest::prop_assert!(pair[0].1 + 1 < pair[1].0, "{:?}", runs);
+                }
+            }
+            proptest::prop_assert_eq!(
+                set.iter().collect::<Vec<_>>(),
+                model.into_iter().collect::<Vec<_>>()
+            );
+        }
+    }
 }
