@@ -25,6 +25,9 @@ pub trait LimitTarget {
 }
 
 /// Checks whether `msg` may be stored under `config` (before it is).
+///
+/// Discard-new accepts a message that brings the bytes exactly to `max_bytes` (Go refuses it:
+/// its check is `bytes + size >= max_bytes`), so both discard policies hold the same maximum.
 pub fn admit(config: &StoreConfig, target: &impl LimitTarget, msg: &NewMsg<'_>) -> Result<()> {
     let size = (msg.headers.len() as u64).saturating_add(msg.payload.len() as u64);
     if let Some(max) = config.max_msg_size
