@@ -25,3 +25,12 @@ pub use types::{
     DELETED_LIST_MAX, DiscardPolicy, LostData, MsgTtl, NewMsg, SimpleState, StoreConfig, StoredMsg,
     StreamState, stored_msg_bytes,
 };
+
+/// Property-test case count: `NATRIUM_PROPTEST_CASES` when set, else `default`.
+#[cfg(test)]
+pub(crate) fn proptest_cases(default: u32) -> u32 {
+    std::env::var("NATRIUM_PROPTEST_CASES")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
+}

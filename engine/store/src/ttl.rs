@@ -348,7 +348,7 @@ mod tests {
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig {
-            cases: 256,
+            cases: crate::proptest_cases(256),
             failure_persistence: None,
             ..Default::default()
         })]
