@@ -25,8 +25,8 @@ struct MemMsg {
     /// Headers followed by payload: one allocation per message.
     data: Box<[u8]>,
     headers_len: u32,
-    /// Absolute per-message expiry, 0 when none.
-    expires_ns: u64,
+    /// Absolute per-message expiry, if the message has a TTL.
+    expires_ns: Option<u64>,
     prev_same_subject: u64,
     next_same_subject: u64,
 }
@@ -93,7 +93,7 @@ impl MemStore {
             ts_ns,
             data,
             headers_len,
-            expires_ns: expires_ns.unwrap_or(0),
+            expires_ns,
             prev_same_subject,
             next_same_subject: 0,
         };
@@ -126,8 +126,8 @@ impl MemStore {
             |_| (next != 0).then_some(next),
             |_| (prev != 0).then_some(prev),
         );
-        if msg.expires_ns != 0 {
-            self.ttl.remove(seq, msg.expires_ns);
+        if let Some(expires_ns) = msg.expires_ns {
+            self.ttl.remove(seq, expires_ns);
         }
         if secure {
             msg.data.fill(0);
@@ -228,5 +228,23 @@ mod tests {
         assert_eq!(state.num_deleted, 1 << 40);
         assert_eq!(state.deleted.len(), DELETED_LIST_MAX);
         assert_eq!(state.deleted.first(), Some(&2));
+    }
+
+    #[test]
+    fn a_ttl_expiring_at_the_epoch_is_kept_and_fires() {
+        let config = StoreConfig {
+            allow_msg_ttl: true,
+            ..StoreConfig::default()
+        };
+        let mut store = MemStore::new(config);
+        let msg = NewMsg {
+            ttl: crate::MsgTtl::After { ttl_ns: 0 },
+            ..NewMsg::new("a", b"")
+        };
+        store.store(&msg, 0).expect("store");
+        assert_eq!(store.load(1).expect("load").expires_ns, Some(0));
+        assert_eq!(store.next_expiry_ns(), Some(0));
+        assert_eq!(store.expire(0).expect("expire"), 1);
+        assert_eq!(store.state().msgs, 0);
     }
 }

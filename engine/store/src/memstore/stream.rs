@@ -64,7 +64,7 @@ impl MemStore {
             subject: msg.subject.clone(),
             headers: headers.to_vec(),
             payload: payload.to_vec(),
-            expires_ns: (msg.expires_ns != 0).then_some(msg.expires_ns),
+            expires_ns: msg.expires_ns,
         }
     }
 
@@ -232,7 +232,7 @@ impl StreamStore for MemStore {
         for (seq, _) in due {
             // The wheel already dropped the entry; clear the mark so removal skips it.
             if let Some(msg) = self.msgs.get_mut(&seq) {
-                msg.expires_ns = 0;
+                msg.expires_ns = None;
             }
             removed += u64::from(self.remove_msg(seq, false));
         }
