@@ -9,6 +9,7 @@
 pub mod connect;
 mod connection;
 pub mod error;
+mod flush;
 pub mod frontend;
 pub mod info;
 pub mod options;

@@ -10,16 +10,22 @@
 //! subscriber is closed as a slow consumer and the message is dropped for it alone.
 
 use std::collections::HashMap;
+use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use natrium_auth::Permissions;
-use natrium_router::{Broker, DeliveryOutcome, Message, ServerStats, Sink, Subscription};
+use natrium_router::{
+    Broker, ByteStream, DeliveryOutcome, Message, ServerStats, Sink, Subscription,
+};
 
+use crate::flush;
 use crate::stall::{self, StallGate};
 use parking_lot::Mutex;
+use tokio::io::{AsyncWrite, WriteHalf};
 use tokio::sync::Notify;
 
 /// Reply subjects a client with `allow_responses` may answer at once (expired ones are
@@ -62,7 +68,6 @@ pub struct OutboundState {
 }
 
 /// The outbound side of one connection; also its [`Sink`].
-#[derive(Debug)]
 pub struct Outbound {
     pub(crate) state: Mutex<OutboundState>,
     pub(crate) writer_wake: Notify,
@@ -72,19 +77,104 @@ pub struct Outbound {
     pending_bytes_max: usize,
     /// For counting slow consumers when detected; weak because the broker holds this sink.
     broker: Weak<Broker>,
+    /// The socket's write half: the writer task's, or a publisher's for one non-blocking
+    /// write at the end of its batch (`try_lock`, never awaited by publishers).
+    pub(crate) socket: tokio::sync::Mutex<Option<WriteHalf<ByteStream>>>,
+    /// This outbound, for handing itself to the end-of-batch flush list.
+    me: Weak<Outbound>,
+}
+
+/// Largest buffer a publisher writes itself at the end of its batch; bigger ones go to the
+/// writer task, so a publisher never spends long on someone else's socket.
+const DIRECT_WRITE_BYTES_MAX: usize = 64 * 1024;
+
+impl std::fmt::Debug for Outbound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outbound")
+            .field("state", &self.state)
+            .field("pending_bytes_max", &self.pending_bytes_max)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Outbound {
     /// An empty outbound side that turns slow past `pending_bytes_max` buffered bytes.
-    pub fn new(pending_bytes_max: usize, broker: Weak<Broker>) -> Self {
-        Self {
+    pub fn new(
+        pending_bytes_max: usize,
+        broker: Weak<Broker>,
+        socket: Option<WriteHalf<ByteStream>>,
+    ) -> Arc<Self> {
+        Arc::new_cyclic(|me| Self {
             state: Mutex::new(OutboundState::default()),
             writer_wake: Notify::new(),
             stall: Arc::new(StallGate::default()),
             connection_wake: Notify::new(),
             pending_bytes_max,
             broker,
+            socket: tokio::sync::Mutex::new(socket),
+            me: me.clone(),
+        })
+    }
+
+    /// Wakes the writer, or leaves it to the publisher's end-of-batch flush when the caller
+    /// runs inside a NATS connection's batch (see [`crate::flush`]).
+    fn signal_writer(&self) {
+        if !flush::defer(&self.me) {
+            self.writer_wake.notify_one();
         }
+    }
+
+    /// Called by a publisher at the end of its batch: writes the buffer to the socket right
+    /// away when that can be done without waiting, else wakes the writer task.
+    pub(crate) fn flush_now(&self) {
+        if !self.try_write_now() {
+            self.writer_wake.notify_one();
+        }
+    }
+
+    /// One non-blocking write of the whole (small) buffer; true when it left nothing behind.
+    fn try_write_now(&self) -> bool {
+        let Ok(mut socket) = self.socket.try_lock() else {
+            return false;
+        };
+        let Some(socket) = socket.as_mut() else {
+            return false;
+        };
+        let mut state = self.state.lock();
+        // Bytes the writer has taken but not written yet must go out first.
+        if state.closing.is_some() || state.in_flight_bytes > 0 {
+            return false;
+        }
+        if state.buffer.is_empty() {
+            return true;
+        }
+        if state.buffer.len() > DIRECT_WRITE_BYTES_MAX {
+            return false;
+        }
+        // A no-op waker: if the socket is not ready, the writer task is woken and polls
+        // with its own waker; nobody waits on this poll.
+        let mut context = Context::from_waker(Waker::noop());
+        let written = match Pin::new(&mut *socket).poll_write(&mut context, &state.buffer) {
+            Poll::Ready(Ok(written)) => written,
+            Poll::Ready(Err(_)) | Poll::Pending => 0,
+        };
+        let written = written.min(state.buffer.len());
+        state.buffer.drain(..written);
+        if !state.buffer.is_empty() {
+            return false;
+        }
+        let (msgs, bytes) = (state.batch_msgs, state.batch_bytes);
+        state.out_msgs += msgs;
+        state.out_bytes += bytes;
+        state.batch_msgs = 0;
+        state.batch_bytes = 0;
+        drop(state);
+        if let Some(broker) = self.broker.upgrade() {
+            ServerStats::add(&broker.stats().out_msgs, msgs);
+            ServerStats::add(&broker.stats().out_bytes, bytes);
+        }
+        self.stall.drained();
+        true
     }
 
     /// Appends protocol bytes written by `write` (INFO, PONG, +OK, -ERR) and wakes the writer.
@@ -98,7 +188,7 @@ impl Outbound {
         write(&mut state.buffer);
         drop(state);
         if was_empty {
-            self.writer_wake.notify_one();
+            self.signal_writer();
         }
         true
     }
@@ -272,7 +362,7 @@ impl Sink for Outbound {
         }
         drop(state);
         if was_empty {
-            self.writer_wake.notify_one();
+            self.signal_writer();
         }
         if expired_now {
             self.connection_wake.notify_one();

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use natrium_router::{Broker, ServerStats};
-use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 
 use crate::outbound::{Closing, Outbound};
 
@@ -19,12 +19,7 @@ const RETAINED_BUFFER_BYTES_MAX: usize = 256 * 1024;
 const WRITE_CHUNK_BYTES: usize = 256 * 1024;
 
 /// Drains `outbound` into `writer` until the connection closes.
-pub async fn run_writer<W: AsyncWrite + Unpin>(
-    outbound: Arc<Outbound>,
-    mut writer: W,
-    write_deadline: Duration,
-    broker: Arc<Broker>,
-) {
+pub async fn run_writer(outbound: Arc<Outbound>, write_deadline: Duration, broker: Arc<Broker>) {
     let mut batch = Vec::new();
     loop {
         let (closing, msgs, bytes) = {
@@ -51,7 +46,7 @@ pub async fn run_writer<W: AsyncWrite + Unpin>(
         let stats = broker.stats();
         ServerStats::add(&stats.out_msgs, msgs);
         ServerStats::add(&stats.out_bytes, bytes);
-        if !write_batch(&outbound, &mut writer, &batch, write_deadline).await {
+        if !write_batch(&outbound, &batch, write_deadline).await {
             break;
         }
         // Drop the buffer only once traffic has fallen: shrinking one that the next batch
@@ -64,19 +59,23 @@ pub async fn run_writer<W: AsyncWrite + Unpin>(
             batch.clear();
         }
     }
-    // The peer may already be gone; nothing more to report.
-    let _ = tokio::time::timeout(write_deadline, writer.shutdown()).await;
+    let socket = outbound.socket.lock().await.take();
+    if let Some(mut socket) = socket {
+        // The peer may already be gone; nothing more to report.
+        let _ = tokio::time::timeout(write_deadline, socket.shutdown()).await;
+    }
 }
 
 /// Writes one batch chunk by chunk; false when the connection must close.
-async fn write_batch<W: AsyncWrite + Unpin>(
-    outbound: &Outbound,
-    writer: &mut W,
-    batch: &[u8],
-    write_deadline: Duration,
-) -> bool {
+async fn write_batch(outbound: &Outbound, batch: &[u8], write_deadline: Duration) -> bool {
     for chunk in batch.chunks(WRITE_CHUNK_BYTES) {
-        match tokio::time::timeout(write_deadline, writer.write_all(chunk)).await {
+        let mut socket = outbound.socket.lock().await;
+        let Some(writer) = socket.as_mut() else {
+            return false;
+        };
+        let written = tokio::time::timeout(write_deadline, writer.write_all(chunk)).await;
+        drop(socket);
+        match written {
             Ok(Ok(())) => {}
             Ok(Err(_)) => {
                 outbound.close(Closing::Abort);

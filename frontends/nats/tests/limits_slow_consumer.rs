@@ -102,7 +102,21 @@ async fn write_slower_than_the_deadline_is_a_slow_consumer() {
         b"",
         "the publisher is never held back"
     );
-    slow.read_to_close().await;
+    // Nothing reads from the slow client until the server has given up on it: the writer's
+    // blocked write must outlast the deadline (polled, bounded: there is no event to await).
+    let deadline = tokio::time::Instant::now() + common::WAIT;
+    while server.broker.stats().slow_consumers.load(Ordering::Relaxed) == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never detected as slow"
+        );
+        tokio::task::yield_now().await;
+    }
+    let leftover = slow.read_to_close().await;
+    assert!(
+        leftover.len() < MESSAGES * PAYLOAD,
+        "cut before everything was delivered"
+    );
     assert_eq!(
         server.broker.stats().slow_consumers.load(Ordering::Relaxed),
         1

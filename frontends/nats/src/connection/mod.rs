@@ -25,8 +25,8 @@ use crate::frontend::NatsFrontend;
 use crate::info::{Info, write_err};
 use crate::outbound::{Closing, Outbound};
 use crate::parser::{self, Parsed, ParserLimits};
-use crate::stall;
 use crate::writer::run_writer;
+use crate::{flush, stall};
 use read_buffer::ReadBuffer;
 use view::ClientShared;
 
@@ -91,11 +91,10 @@ pub(crate) async fn serve(
 
     let (read_half, write_half) = tokio::io::split(stream);
     let pending_bytes_max = usize::try_from(options.max_pending).unwrap_or(usize::MAX);
-    let outbound = Arc::new(Outbound::new(pending_bytes_max, Arc::downgrade(&broker)));
+    let outbound = Outbound::new(pending_bytes_max, Arc::downgrade(&broker), Some(write_half));
     outbound.push(|out| info.write_line(out));
     let writer = tokio::spawn(run_writer(
         outbound.clone(),
-        write_half,
         options.write_deadline,
         broker.clone(),
     ));
@@ -188,7 +187,9 @@ impl Connection {
                         Ok(count) => buffer.filled(count),
                     }
                     stall::clear();
+                    flush::begin();
                     let processed = self.process(&mut buffer);
+                    flush::end();
                     if let Err(close) = processed {
                         return close;
                     }
