@@ -110,4 +110,40 @@ mod tests {
         assert!(is_literal("a.b*"));
         assert!(!is_literal("a.*"));
     }
+
+    /// The matching rule spelled out recursively over token lists.
+    fn naive(filter: &[&str], subject: &[&str]) -> bool {
+        match (filter.split_first(), subject.split_first()) {
+            (Some((&">", [])), Some(_)) => true,
+            (Some((&"*", rest_f)), Some((_, rest_s))) => naive(rest_f, rest_s),
+            (Some((f, rest_f)), Some((t, rest_s))) => f == t && naive(rest_f, rest_s),
+            (None, None) => true,
+            _ => false,
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: crate::proptest_cases(512),
+            failure_persistence: None,
+            ..Default::default()
+        })]
+
+        #[test]
+        fn matches_agrees_with_the_recursive_rule(
+            filter in proptest::collection::vec(
+                proptest::sample::select(vec!["a", "b", "*", ">"]), 1..5),
+            subject in proptest::collection::vec(proptest::sample::select(vec!["a", "b"]), 1..5),
+        ) {
+            let filter_text = filter.join(".");
+            let subject_text = subject.join(".");
+            // Only valid filters (">" last) are specified.
+            proptest::prop_assume!(is_valid_filter(&filter_text));
+            proptest::prop_assert_eq!(
+                matches(&filter_text, &subject_text),
+                naive(&filter, &subject),
+                "{} vs {}", filter_text, subject_text
+            );
+        }
+    }
 }
