@@ -155,6 +155,20 @@ impl Authenticator {
         self.inner.timeout
     }
 
+    /// True when a configured token or password is a bcrypt hash. Checking one then costs tens
+    /// to hundreds of milliseconds of CPU by design (about 250 ms at cost 11 on a loaded test
+    /// box), so an async front-end should run [`Authenticator::authenticate`] on a blocking
+    /// thread (`tokio::task::spawn_blocking`) rather than on its reactor.
+    pub fn uses_bcrypt(&self) -> bool {
+        match &self.inner.mode {
+            Mode::Open => false,
+            Mode::Token(token) => password::is_bcrypt(token),
+            Mode::Users { users, .. } => users
+                .values()
+                .any(|user| password::is_bcrypt(&user.password)),
+        }
+    }
+
     /// Checks CONNECT credentials. `nonce` is the nonce sent in this connection's INFO (empty
     /// when none was sent). An `Err` means the client is refused.
     pub fn authenticate(&self, credentials: &Credentials<'_>, nonce: &[u8]) -> Result<Identity> {

@@ -55,6 +55,7 @@ fn token_accepted_and_refused() {
     let auth = Authenticator::new(config).unwrap();
     assert!(auth.auth_required());
     assert!(auth.info_auth_required());
+    assert!(!auth.uses_bcrypt());
     let good = Credentials {
         auth_token: Some("s3cr3t"),
         ..Credentials::default()
@@ -104,6 +105,7 @@ fn users_plain_and_bcrypt() {
     let auth = Authenticator::new(config).unwrap();
     assert!(auth.auth_required());
     assert!(!auth.nonce_required());
+    assert!(auth.uses_bcrypt());
     assert_eq!(auth.timeout(), Some(Duration::from_secs(3)));
     assert_eq!(
         auth.authenticate(&login("alice", "plain-pw"), b"")
