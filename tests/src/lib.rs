@@ -8,6 +8,9 @@
 //! workspace's `target/`). When it is missing it is built once per test process with
 //! `cargo build -p natrium-server --bin natrium`; after changing the server, rebuild it before
 //! running these tests (the harness does not check freshness).
+//!
+//! Debugging: `NATRIUM_TEST_LOG=1` echoes the server's log, `NATRIUM_TEST_ARGS="-DV"` adds
+//! flags to every server started.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -258,6 +261,25 @@ pub fn run_binary(args: &[&str]) -> (ExitStatus, String) {
         output.status,
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
+}
+
+/// Waits until the server has processed everything `client` sent before this call.
+///
+/// `Client::flush` only flushes the client's socket; it is not a round trip. A request to a
+/// subject nobody serves is: the server answers it with a "no responders" status on the same
+/// connection, after every earlier SUB and PUB of that connection took effect. It works for
+/// `no_echo` clients too.
+pub async fn barrier(client: &async_nats::Client) {
+    let answer = tokio::time::timeout(
+        Duration::from_secs(5),
+        client.request("natrium.tests.barrier", bytes::Bytes::new()),
+    )
+    .await
+    .expect("barrier round trip in time");
+    match answer {
+        Err(error) if error.kind() == async_nats::RequestErrorKind::NoResponders => {}
+        other => panic!("barrier expected no responders, got {other:?}"),
+    }
 }
 
 /// A raw HTTP/1.0 GET on loopback; returns the status code and the body.
