@@ -22,6 +22,7 @@
 use std::collections::BTreeMap;
 
 use crate::Result;
+use crate::consumer::{ConsumerConfig, ConsumerStore, MemConsumerStore};
 use crate::types::{NewMsg, SimpleState, StoreConfig, StoredMsg, StreamState};
 
 /// A stream's message store. Object safe: callers hold a `Box<dyn StreamStore>`.
@@ -120,6 +121,22 @@ pub trait StreamStore: Send {
     /// Replaces the limits and enforces them (discard-old removals happen now; age limits at
     /// the next `expire`).
     fn update_config(&mut self, config: StoreConfig) -> Result<()>;
+
+    /// Opens the state store of consumer `name` on this stream (Go's `ConsumerStore`). The
+    /// default keeps it in memory, which is right for a memory stream; a durable store
+    /// overrides it to persist under its directory (`FileConsumerStore::open_in`).
+    fn consumer_store(
+        &mut self,
+        name: &str,
+        config: ConsumerConfig,
+    ) -> Result<Box<dyn ConsumerStore>> {
+        if !crate::consumer::is_valid_name(name) {
+            return Err(crate::Error::InvalidArgument {
+                reason: "consumer name",
+            });
+        }
+        Ok(Box::new(MemConsumerStore::new(config)))
+    }
 
     /// Makes written data durable (no-op for memory).
     fn flush(&mut self) -> Result<()>;

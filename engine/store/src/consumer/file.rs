@@ -57,6 +57,23 @@ impl FileConsumerStore {
         })
     }
 
+    /// Opens the state of consumer `name` of the stream stored in `stream_dir`:
+    /// `<stream_dir>/consumers/<name>.state`. Refuses names that are not safe file names.
+    pub fn open_in(
+        storage: StorageHandle,
+        stream_dir: &Path,
+        name: &str,
+        config: ConsumerConfig,
+    ) -> Result<Self> {
+        if !super::is_valid_name(name) {
+            return Err(Error::InvalidArgument {
+                reason: "consumer name",
+            });
+        }
+        let path = stream_dir.join("consumers").join(format!("{name}.state"));
+        Self::open(storage, &path, config)
+    }
+
     /// Where the state lives.
     pub fn path(&self) -> &Path {
         &self.path
@@ -149,6 +166,22 @@ mod tests {
             FileConsumerStore::open(handle, path, ConsumerConfig::default()).expect("reopen");
         assert_eq!(reopened.state(), flushed);
         assert_eq!(reopened.state().pending.len(), 1);
+    }
+
+    #[test]
+    fn open_in_places_the_file_under_consumers_and_checks_the_name() {
+        let handle: StorageHandle = Arc::new(MemStorage::new());
+        let config = ConsumerConfig::default();
+        let store = FileConsumerStore::open_in(handle.clone(), Path::new("/s"), "orders", config)
+            .expect("open");
+        assert_eq!(store.path(), Path::new("/s/consumers/orders.state"));
+        for bad in ["", "a.b", "../x", "a/b", "a b", "*", ">"] {
+            let refused = FileConsumerStore::open_in(handle.clone(), Path::new("/s"), bad, config);
+            assert!(
+                matches!(refused, Err(Error::InvalidArgument { .. })),
+                "{bad:?} accepted"
+            );
+        }
     }
 
     #[test]

@@ -14,6 +14,23 @@ pub use natrium_format::consumer::{ConsumerState, Pending};
 
 use crate::Result;
 
+/// Longest consumer name accepted (it becomes a file name).
+pub const NAME_LEN_MAX: usize = 255;
+
+/// True for a consumer name that is safe as `consumers/<name>.state`: non-empty, at most
+/// [`NAME_LEN_MAX`] bytes, and none of whitespace, `.`, `*`, `>` (Go's durable-name rule)
+/// or `/`, `\`, NUL (path separators).
+pub fn is_valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= NAME_LEN_MAX
+        && !name.bytes().any(|b| {
+            matches!(
+                b,
+                b' ' | b'\t' | b'\r' | b'\n' | b'\x0c' | b'.' | b'*' | b'>' | b'/' | b'\\' | 0
+            )
+        })
+}
+
 /// Default bound on pending (delivered, unacknowledged) messages tracked per consumer.
 pub const PENDING_MAX_DEFAULT: u64 = 1 << 20;
 

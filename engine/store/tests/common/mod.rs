@@ -43,6 +43,7 @@ macro_rules! store_suite {
             update_config_enforces_new_limits,
             restart_preserves_messages_and_state,
             closed_store_refuses_writes,
+            consumer_store_refuses_bad_names_and_tracks_acks,
         );
     };
     (@tests $make:expr; $($name:ident),* $(,)?) => {

@@ -581,3 +581,27 @@ pub fn huge_gaps_are_counted_and_listed_within_bounds(h: &mut dyn Harness) {
     let store = h.restart(store);
     assert_eq!(store.state().num_deleted, 1 << 40);
 }
+
+pub fn consumer_store_refuses_bad_names_and_tracks_acks(h: &mut dyn Harness) {
+    use natrium_store::consumer::ConsumerConfig;
+    let mut store = h.open(StoreConfig::default());
+    for bad in ["", "a.b", "../up", "a/b", "x y"] {
+        let refused = store.consumer_store(bad, ConsumerConfig::default());
+        assert!(
+            matches!(refused, Err(Error::InvalidArgument { .. })),
+            "{bad:?} accepted"
+        );
+    }
+    let mut consumer = store
+        .consumer_store("orders", ConsumerConfig::default())
+        .expect("open");
+    consumer.update_delivered(1, 1, 1, 10).expect("deliver");
+    consumer.update_delivered(2, 2, 1, 20).expect("deliver");
+    consumer.update_acks(1, 1).expect("ack");
+    let state = consumer.state();
+    assert_eq!(
+        (state.ack_floor_consumer_seq, state.delivered_consumer_seq),
+        (1, 2)
+    );
+    assert_eq!(state.pending.len(), 1);
+}
