@@ -1,8 +1,24 @@
 //! natrium-store: the stream store. A `StreamStore` trait with two implementations,
 //! `FileStore` (durable block files) and `MemStore`, plus the consumer-state store.
 //!
-//! The core is sans-IO with time injected (see [`store`]): sequence assignment, tombstones,
-//! the TTL wheel, the per-subject index and retention are state machines taking `now_ns`.
+//! The core is sans-IO with time injected (see [`store`]): every operation whose outcome
+//! depends on the clock takes `now_ns` from the caller, and expiry runs only in
+//! `StreamStore::expire(now_ns)` when `next_expiry_ns` says so. Map:
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`store`], [`types`], [`error`] | the trait and its semantics, value types, `Error` |
+//! | [`subject`] | subject validation and wildcard matching (no router dependency) |
+//! | [`subjects`] | `SubjectIndex`: per-subject count and first/last sequence |
+//! | [`seqset`] | `SequenceSet`: range-compressed sequences (tombstones, deletions) |
+//! | [`ttl`] | `TtlWheel`: per-message expiries, persisted as `ttl.state` |
+//! | [`limits`] | admission (discard-new) and discard-old removals, shared by both stores |
+//! | [`memstore`] | `MemStore` |
+//! | [`filestore`], [`io`] | `FileStore` and the storage trait it writes through |
+//! | [`consumer`] | `ConsumerStore`: memory and file consumer state |
+//!
+//! The shared behaviour suite and the model-based property test live in `tests/common/` and
+//! run against every store (`tests/store_suite_*.rs`, `tests/store_model_*.rs`).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
 
 pub mod consumer;
