@@ -442,7 +442,14 @@ impl Parser<'_, '_, '_> {
         };
         let parsed = parse_text(&document, file, self.dir.clone(), self.budget, nesting);
         self.budget.env_references.remove(name);
-        let entry = parsed?
+        // Report a bad value where the reference stands, naming the variable.
+        let parsed = parsed.map_err(|error| match error {
+            Error::Syntax { reason, .. } => {
+                not_found(format!("environment variable '{name}': {reason}"))
+            }
+            other => other,
+        })?;
+        let entry = parsed
             .into_entries()
             .into_iter()
             .find(|entry| entry.key == "pk");

@@ -97,6 +97,20 @@ fn unknown_variable_is_an_error_with_position() {
 }
 
 #[test]
+fn a_bad_environment_value_is_reported_at_the_reference() {
+    let error = parse("a: 1\nb: $BROKEN\n", &[("BROKEN", "[1, 2")]).unwrap_err();
+    match &error {
+        Error::Syntax { position, reason } => {
+            assert_eq!(position.file.to_str(), Some("vars.conf"));
+            assert_eq!((position.line, position.column), (2, 4));
+            assert!(reason.contains("environment variable 'BROKEN'"), "{reason}");
+            assert!(reason.contains("array"), "{reason}");
+        }
+        other => panic!("unexpected error {other}"),
+    }
+}
+
+#[test]
 fn unquoted_bcrypt_hashes_are_not_variables() {
     let hash = "$2a$11$W2zko751KUvVy59mUTWmpOdWjpEm5qhcCZRd05GjI/sSOT.xtiHyG";
     let map = parse(&format!("password: {hash}\n"), &[]).unwrap();
