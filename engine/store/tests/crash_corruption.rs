@@ -134,15 +134,26 @@ fn damage_in_the_last_block() {
     for at in (0..original.len()).step_by(3) {
         let mut bytes = original.clone();
         bytes[at] ^= 0x80;
-        let damaged = copy_with(&mem, &last, bytes);
+        // Each mode gets its own copy: recovery cuts and quarantines in place.
+        let damaged = copy_with(&mem, &last, bytes.clone());
         assert!(
             open(&damaged, RecoveryMode::Strict).is_err(),
             "strict missed byte {at}"
         );
-        // The default mode may treat it as a torn tail (then the prefix survives) or refuse.
-        if let Ok(store) = open(&damaged, RecoveryMode::TruncateTornTail) {
-            loadable(&store);
+        // The default mode cuts the last block at the damage (what follows was never fsynced
+        // if this is a crash) and keeps a copy in quarantine; a damaged header is refused.
+        let damaged = copy_with(&mem, &last, bytes.clone());
+        match open(&damaged, RecoveryMode::TruncateTornTail) {
+            Ok(mut store) => {
+                let kept = loadable(&store);
+                assert_eq!(store.state().msgs, kept, "byte {at}");
+                assert_eq!(store.state().last_seq, kept, "byte {at}: a prefix survives");
+                let (seq, _) = store.store(&NewMsg::new("c.d", b"next"), 0).unwrap();
+                assert_eq!(seq, kept + 1, "byte {at}");
+            }
+            Err(_) => assert!(at < 32, "byte {at}: only header damage is refused"),
         }
+        let damaged = copy_with(&mem, &last, bytes);
         let store = open(&damaged, RecoveryMode::Salvage).unwrap();
         assert!(loadable(&store) + 1 >= MESSAGES, "byte {at}");
     }

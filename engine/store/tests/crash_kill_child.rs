@@ -21,6 +21,12 @@ fn payload(seq: u64) -> String {
     format!("kill-test payload {seq:>12}")
 }
 
+/// The sequence of a `SEQ TS_NS` line.
+fn sequence_of(line: &str) -> u64 {
+    let first = line.split_whitespace().next().unwrap_or_default();
+    first.parse().expect("a sequence")
+}
+
 /// xorshift64*: deterministic from the printed seed.
 struct Rng(u64);
 
@@ -52,7 +58,7 @@ fn run_child_and_kill(dir: &Path, acks_before_kill: u64, extra_us: u64) -> Vec<u
     let mut acked = Vec::new();
     while (acked.len() as u64) < acks_before_kill {
         match lines.next() {
-            Some(Ok(line)) => acked.push(line.trim().parse::<u64>().expect("a sequence")),
+            Some(Ok(line)) => acked.push(sequence_of(&line)),
             _ => break,
         }
     }
@@ -65,7 +71,7 @@ fn run_child_and_kill(dir: &Path, acks_before_kill: u64, extra_us: u64) -> Vec<u
     // Lines printed before the kill are acknowledged too: drain the pipe to EOF.
     for line in lines {
         match line {
-            Ok(line) => acked.push(line.trim().parse::<u64>().expect("a sequence")),
+            Ok(line) => acked.push(sequence_of(&line)),
             Err(_) => break,
         }
     }

@@ -6,6 +6,7 @@
 use std::path::Path;
 
 use natrium_format::cipher::{RecordCipher, StreamKey};
+use natrium_format::layout::block::HEADER_SIZE as BLOCK_HEADER_SIZE;
 use natrium_format::meta::StreamMeta;
 use natrium_format::names::{
     BLOCKS_DIR, CONSUMERS_DIR, QUARANTINE_DIR, STREAM_META, TTL_STATE, block_path,
@@ -176,8 +177,21 @@ pub(super) fn load_blocks(store: &mut FileStore, loaded: Option<&Loaded>) -> Res
     if let Some(loaded) = loaded {
         tally.saw(loaded.last_seq, loaded.last_ts_ns);
     }
+    let mut lengths = Vec::with_capacity(indices.len());
+    for &index in &indices {
+        let path = block_path(&store.dir, index);
+        let len = storage
+            .open(&path, OpenMode::Existing)
+            .and_then(|file| file.len())
+            .map_err(|source| io_error("stat", &path, source))?;
+        lengths.push(len);
+    }
     for (at, &index) in indices.iter().enumerate() {
-        let last_block = at + 1 == indices.len();
+        // Records are written in order, so a torn tail can sit in an earlier block only when
+        // every later block holds no record yet (its header is written at rotation, before
+        // the earlier block's buffered tail).
+        let later = lengths.get(at + 1..).unwrap_or_default();
+        let last_block = later.iter().all(|len| *len <= BLOCK_HEADER_SIZE as u64);
         if let Some(block) = scan_one(store, index, last_block, bytes_max, &mut tally)? {
             store.blocks.push(block);
         }
@@ -215,6 +229,23 @@ fn scan_one(
         .map_err(|source| io_error("open", &path, source))?;
     let mut options = ScanOptions::new(store.options.recovery, &path, last_block);
     options.limits = store.options.record_limits;
+    let cut = tail_cut(&bytes, &options);
+    let bytes = match cut {
+        Some(cut) => {
+            // What follows the first damage of the last block was never fsynced (or it would
+            // precede the damage): keep a copy, then cut it off like a torn tail.
+            quarantine(
+                storage.as_ref(),
+                &store.dir,
+                index,
+                &bytes,
+                cut,
+                bytes.len() as u64,
+            )?;
+            bytes.get(..cut as usize).unwrap_or_default().to_vec()
+        }
+        None => bytes,
+    };
     let mut block = Block {
         index,
         file,
@@ -247,6 +278,13 @@ fn scan_one(
             damage.end,
         )?;
     }
+    if let (Some(cut), None) = (cut, scan.torn_tail) {
+        block
+            .file
+            .truncate(cut)
+            .and_then(|()| block.file.sync())
+            .map_err(|source| io_error("truncate damaged tail", &path, source))?;
+    }
     if let Some((start, end)) = scan.torn_tail {
         if store.options.recovery == RecoveryMode::Salvage {
             quarantine(storage.as_ref(), &store.dir, index, &bytes, start, end)?;
@@ -263,6 +301,21 @@ fn scan_one(
     hasher.update(prefix);
     block.crc = Some(hasher);
     Ok(Some(block))
+}
+
+/// Under `TruncateTornTail`, where the last block must be cut when damage inside it is followed
+/// by records that verify (pages written back out of order before a crash): the start of the
+/// first damage after the header. `None` when there is none, or when the header itself is
+/// damaged (left to the scanner's rules).
+fn tail_cut(bytes: &[u8], options: &ScanOptions<'_>) -> Option<u64> {
+    if options.mode != RecoveryMode::TruncateTornTail || !options.last_block {
+        return None;
+    }
+    let mut salvage = *options;
+    salvage.mode = RecoveryMode::Salvage;
+    let scan = scan_block(bytes, &salvage, |_| {}).ok()?;
+    let first = scan.damaged.first()?;
+    (first.start >= BLOCK_HEADER_SIZE as u64).then_some(first.start)
 }
 
 /// Copies `bytes[start..end]` of block `index` to `quarantine/` (never deleted automatically).

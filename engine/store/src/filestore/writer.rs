@@ -386,6 +386,13 @@ fn next_round(shared: &Shared, dirty: &[FileHandle], last_sync: Instant) -> Opti
 
 fn write_round(round: &Round, dirty: &mut Vec<FileHandle>) -> io::Result<()> {
     for chunk in round.chunks.iter() {
+        // Before the first byte goes to another file (the next block after a rotation, or an
+        // erase in a sealed one), fsync the files already written: the disk then never holds
+        // a later block's records without every earlier record, whatever order the page cache
+        // is written back in, so a crash only ever loses a suffix.
+        if dirty.iter().any(|file| !Arc::ptr_eq(file, &chunk.file)) {
+            sync_files(dirty)?;
+        }
         chunk.file.write_at(&chunk.bytes, chunk.offset)?;
         if !dirty.iter().any(|file| Arc::ptr_eq(file, &chunk.file)) {
             dirty.push(Arc::clone(&chunk.file));

@@ -28,6 +28,14 @@ pub enum CrashMode {
         /// How many bytes of the un-fsynced growth survive.
         bytes: u64,
     },
+    /// If the file only grew since its last fsync, it keeps its new length but each
+    /// `page_bytes`-aligned page of the growth independently survives or reads as zeros
+    /// (chosen by `seed`): the page cache written back out of order, size already updated.
+    ScrambleUnsyncedPages {
+        seed: u64,
+        /// Page size (4096 on Linux; smaller in tests with tiny blocks). 0 acts as 1.
+        page_bytes: usize,
+    },
 }
 
 #[derive(Debug, Default)]
@@ -39,13 +47,31 @@ struct Content {
 impl Content {
     fn surviving(&self, mode: CrashMode) -> Vec<u8> {
         let mut kept = self.synced.clone();
-        if let CrashMode::KeepUnsyncedPrefix { bytes } = mode {
-            let only_grew = self.data.starts_with(&self.synced);
-            if let (true, Some(growth)) = (only_grew, self.data.get(self.synced.len()..)) {
+        let only_grew = self.data.starts_with(&self.synced);
+        let Some(growth) = self.data.get(self.synced.len()..).filter(|_| only_grew) else {
+            return kept;
+        };
+        match mode {
+            CrashMode::DropUnsynced => {}
+            CrashMode::KeepUnsyncedPrefix { bytes } => {
                 let take = usize::try_from(bytes)
                     .unwrap_or(usize::MAX)
                     .min(growth.len());
                 kept.extend_from_slice(growth.get(..take).unwrap_or_default());
+            }
+            CrashMode::ScrambleUnsyncedPages { seed, page_bytes } => {
+                let page_bytes = page_bytes.max(1);
+                let start = self.synced.len();
+                let mut state = seed | 1;
+                for (at, byte) in growth.iter().enumerate() {
+                    if at == 0 || (start + at).is_multiple_of(page_bytes) {
+                        // xorshift64: one coin per page (the synced page's tail counts too).
+                        state ^= state << 13;
+                        state ^= state >> 7;
+                        state ^= state << 17;
+                    }
+                    kept.push(if (state >> 32) & 1 == 1 { *byte } else { 0 });
+                }
             }
         }
         kept

@@ -88,6 +88,29 @@ fn crash_can_keep_a_torn_prefix_of_appended_bytes() {
 }
 
 #[test]
+fn crash_can_scramble_unsynced_pages() {
+    let mem = MemStorage::new();
+    let path = PathBuf::from("/d/f");
+    let file = synced_file(&mem, &path, b"durable");
+    let growth: Vec<u8> = (0..40_000u32).map(|i| (i % 251 + 1) as u8).collect();
+    file.append(&growth).unwrap();
+    mem.crash(CrashMode::ScrambleUnsyncedPages {
+        seed: 7,
+        page_bytes: 4096,
+    });
+    let after = mem.file_content(&path).unwrap();
+    assert_eq!(after.len(), 7 + growth.len());
+    assert_eq!(&after[..7], b"durable");
+    // Whole file pages after the first (which also holds synced bytes).
+    let pages: Vec<bool> = after[4096..]
+        .chunks(4096)
+        .map(|page| page.iter().all(|b| *b == 0))
+        .collect();
+    assert!(pages.iter().any(|zeroed| *zeroed), "{pages:?}");
+    assert!(pages.iter().any(|zeroed| !*zeroed), "{pages:?}");
+}
+
+#[test]
 fn crash_keeps_nothing_unsynced_after_an_overwrite() {
     let mem = MemStorage::new();
     let path = PathBuf::from("/d/f");
