@@ -15,6 +15,12 @@ pub trait Harness {
     /// Simulates a restart: closes `store` and opens it again from whatever it persisted
     /// (a memory store returns itself).
     fn restart(&mut self, store: Box<dyn StreamStore>) -> Box<dyn StreamStore>;
+    /// Simulates a crash and a reopen. The model expects nothing to be lost, so a durable
+    /// store overrides this only when it syncs every operation; the default is a clean
+    /// [`Harness::restart`].
+    fn crash_restart(&mut self, store: Box<dyn StreamStore>) -> Box<dyn StreamStore> {
+        self.restart(store)
+    }
 }
 
 /// Declares one `#[test]` per suite behaviour, each with a fresh harness from `$make`.

@@ -60,6 +60,8 @@ pub enum Op {
     },
     Expire,
     Restart,
+    /// [`Harness::crash_restart`].
+    CrashRestart,
 }
 
 /// A random operation, weighted towards stores.
@@ -83,6 +85,7 @@ pub fn op_strategy() -> impl Strategy<Value = Op> {
         3 => (0..120u64).prop_map(|ns| Op::Tick { ns }),
         2 => Just(Op::Expire),
         1 => Just(Op::Restart),
+        1 => Just(Op::CrashRestart),
     ]
 }
 
@@ -396,6 +399,7 @@ fn apply(
     match *op {
         Op::Tick { ns } => *now_ns += ns,
         Op::Restart => store = harness.restart(store),
+        Op::CrashRestart => store = harness.crash_restart(store),
         Op::Store { .. }
         | Op::StoreRaw { .. }
         | Op::Skip
