@@ -72,13 +72,17 @@ impl Logger {
         self.trace.store(trace, Ordering::Relaxed);
     }
 
-    /// Reopens the log file (after a log rotation moved it away). No-op on stderr.
-    pub fn reopen(&self) -> std::io::Result<()> {
+    /// Reopens the log file (after a log rotation moved it away). Returns false when logging
+    /// to stderr (nothing to reopen).
+    pub fn reopen(&self) -> std::io::Result<bool> {
         let mut output = self.output.lock();
-        if let Output::File { path, file } = &mut *output {
-            *file = open_append(path)?;
+        match &mut *output {
+            Output::File { path, file } => {
+                *file = open_append(path)?;
+                Ok(true)
+            }
+            Output::Stderr => Ok(false),
         }
-        Ok(())
     }
 
     fn level_enabled(&self, level: Level) -> bool {
@@ -223,7 +227,7 @@ mod tests {
         logger.write_line("one\n");
         let rotated = dir.path().join("natrium.log.1");
         std::fs::rename(&path, &rotated).expect("rotate");
-        logger.reopen().expect("reopen");
+        assert!(logger.reopen().expect("reopen"), "a file logger reopens");
         logger.write_line("two\n");
         assert_eq!(std::fs::read_to_string(&rotated).expect("rotated"), "one\n");
         assert_eq!(std::fs::read_to_string(&path).expect("new log"), "two\n");

@@ -30,6 +30,9 @@ use crate::signals::PidFile;
 /// How long connections get to flush and close at shutdown before their tasks are aborted.
 const SHUTDOWN_DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long monitoring may take to finish its open HTTP requests at shutdown.
+const MONITOR_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// What `main` hands over: settings already merged, the logger installed.
 pub struct Boot {
     pub settings: Settings,
@@ -134,8 +137,15 @@ pub async fn run(boot: Boot) -> anyhow::Result<()> {
         tracing::warn!("{aborted} connections did not close in time and were aborted");
     }
     if let Some(task) = monitor_task {
-        // The monitor shuts down on the Stopping phase; its error, if any, is not actionable.
-        let _ = task.await;
+        // The monitor shuts down on the Stopping phase, but waits for open HTTP connections;
+        // a keep-alive client must not hold the exit up. Its error is not actionable here.
+        let abort = task.abort_handle();
+        if tokio::time::timeout(MONITOR_SHUTDOWN_TIMEOUT, task)
+            .await
+            .is_err()
+        {
+            abort.abort();
+        }
     }
     tracing::info!("Server Exiting..");
     Ok(())
@@ -326,8 +336,12 @@ impl Running {
                 }
                 _ = signals.user1.recv() => {
                     tracing::info!("Trapped \"user defined signal 1\" signal");
-                    if let Err(error) = self.logger.reopen() {
-                        tracing::error!("Failed to reopen the log file: {error}");
+                    match self.logger.reopen() {
+                        Ok(true) => tracing::info!("File log re-opened"),
+                        Ok(false) => {
+                            tracing::info!("File log re-open ignored, not a file logger");
+                        }
+                        Err(error) => tracing::error!("Failed to reopen the log file: {error}"),
                     }
                 }
                 _ = signals.user2.recv() => {
