@@ -116,6 +116,16 @@ fn bit_flips_in_a_sealed_block() {
             .unwrap_or_else(|error| panic!("salvage failed at byte {at}: {error}"));
         let kept = loadable(&store);
         assert!(kept + 1 >= MESSAGES, "byte {at}: salvage kept only {kept}");
+        let lost = store.state().lost.expect("salvage reports what it skipped");
+        assert!(lost.bytes > 0, "byte {at}");
+        for seq in 1..=MESSAGES {
+            if store.load(seq).is_err() && !lost.msgs.is_empty() {
+                assert!(
+                    lost.msgs.contains(&seq),
+                    "byte {at}: {seq} lost, not reported"
+                );
+            }
+        }
         assert!(
             damaged
                 .file_paths()

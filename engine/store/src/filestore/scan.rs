@@ -13,7 +13,7 @@ use natrium_format::names::{
     parse_block_file_name, quarantine_path,
 };
 use natrium_format::record::RecordView;
-use natrium_recovery::scan::{ScanOptions, scan_block};
+use natrium_recovery::scan::{BlockScan, ScanOptions, scan_block};
 
 pub use natrium_recovery::RecoveryMode;
 
@@ -22,7 +22,7 @@ use super::index::{Block, REMOVED, Subjects};
 use super::{FileStore, format_error, io_error};
 use crate::io::{OpenMode, Storage, read_all, write_atomic};
 use crate::ttl::TtlWheel;
-use crate::types::stored_msg_bytes;
+use crate::types::{LostData, stored_msg_bytes};
 use crate::{Error, Result};
 
 /// `stream.meta` is tiny; anything larger is not ours.
@@ -234,14 +234,9 @@ fn scan_one(
         Some(cut) => {
             // What follows the first damage of the last block was never fsynced (or it would
             // precede the damage): keep a copy, then cut it off like a torn tail.
-            quarantine(
-                storage.as_ref(),
-                &store.dir,
-                index,
-                &bytes,
-                cut,
-                bytes.len() as u64,
-            )?;
+            let len = bytes.len() as u64;
+            quarantine(storage.as_ref(), &store.dir, index, &bytes, cut, len)?;
+            store.note_lost(len.saturating_sub(cut), None);
             bytes.get(..cut as usize).unwrap_or_default().to_vec()
         }
         None => bytes,
@@ -268,39 +263,53 @@ fn scan_one(
             .map_err(|source| io_error("remove torn block", &path, source))?;
         return Ok(None);
     }
-    for damage in &scan.damaged {
-        quarantine(
-            storage.as_ref(),
-            &store.dir,
-            index,
-            &bytes,
-            damage.start,
-            damage.end,
-        )?;
-    }
-    if let (Some(cut), None) = (cut, scan.torn_tail) {
-        block
-            .file
-            .truncate(cut)
-            .and_then(|()| block.file.sync())
-            .map_err(|source| io_error("truncate damaged tail", &path, source))?;
-    }
-    if let Some((start, end)) = scan.torn_tail {
-        if store.options.recovery == RecoveryMode::Salvage {
-            quarantine(storage.as_ref(), &store.dir, index, &bytes, start, end)?;
-        }
-        block
-            .file
-            .truncate(start)
-            .and_then(|()| block.file.sync())
-            .map_err(|source| io_error("truncate torn tail", &path, source))?;
-    }
+    repair_after_scan(store, &block, &bytes, &scan, cut)?;
     block.end_offset = scan.valid_end;
     let prefix = bytes.get(..scan.valid_end as usize).unwrap_or_default();
     let mut hasher = crc32fast::Hasher::new();
     hasher.update(prefix);
     block.crc = Some(hasher);
     Ok(Some(block))
+}
+
+/// Quarantines damaged ranges, truncates a cut or torn tail durably, and records the loss.
+fn repair_after_scan(
+    store: &mut FileStore,
+    block: &Block,
+    bytes: &[u8],
+    scan: &BlockScan,
+    cut: Option<u64>,
+) -> Result<()> {
+    let path = block_path(&store.dir, block.index);
+    let storage = std::sync::Arc::clone(&store.storage);
+    for damage in &scan.damaged {
+        let (start, end) = (damage.start, damage.end);
+        quarantine(storage.as_ref(), &store.dir, block.index, bytes, start, end)?;
+        let between = match (damage.seq_before, damage.seq_after) {
+            (Some(before), Some(after)) => Some((before.saturating_add(1), after)),
+            _ => None,
+        };
+        store.note_lost(end.saturating_sub(start), between);
+    }
+    let truncate_at = match (cut, scan.torn_tail) {
+        (_, Some((start, end))) => {
+            if store.options.recovery == RecoveryMode::Salvage {
+                quarantine(storage.as_ref(), &store.dir, block.index, bytes, start, end)?;
+            }
+            store.note_lost(end.saturating_sub(start), None);
+            Some(start)
+        }
+        (Some(cut), None) => Some(cut),
+        (None, None) => None,
+    };
+    if let Some(len) = truncate_at {
+        block
+            .file
+            .truncate(len)
+            .and_then(|()| block.file.sync())
+            .map_err(|source| io_error("truncate damaged tail", &path, source))?;
+    }
+    Ok(())
 }
 
 /// Under `TruncateTornTail`, where the last block must be cut when damage inside it is followed
@@ -356,7 +365,21 @@ pub(super) fn load_ttl(store: &mut FileStore) {
     }
 }
 
+/// Bound on the sequences listed in `StreamState::lost` (the byte count stays exact).
+const LOST_MSGS_MAX: usize = 1 << 20;
+
 impl FileStore {
+    /// Records `bytes` of damaged or cut data and, when known, the sequences `start..end` that
+    /// sat in it (reported once in `state().lost`).
+    fn note_lost(&mut self, bytes: u64, sequences: Option<(u64, u64)>) {
+        let lost = self.lost.get_or_insert_with(LostData::default);
+        lost.bytes = lost.bytes.saturating_add(bytes);
+        if let Some((start, end)) = sequences {
+            let room = LOST_MSGS_MAX.saturating_sub(lost.msgs.len());
+            lost.msgs.extend((start..end).take(room));
+        }
+    }
+
     /// Recomputes every counter (messages, bytes, subjects, live per block, first sequence)
     /// from the entries.
     pub(super) fn rebuild_counters(&mut self) {
