@@ -66,3 +66,21 @@ pub fn end() {
         }
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defer_only_while_collecting_and_end_writes_out() {
+        let outbound = Outbound::new(1024, Weak::new(), None);
+        let me = Arc::downgrade(&outbound);
+        assert!(!defer(&me), "outside a batch the caller wakes the writer");
+        begin();
+        assert!(defer(&me));
+        assert_eq!(DEFERRED.with(|list| list.borrow().len()), 1);
+        end();
+        assert_eq!(DEFERRED.with(|list| list.borrow().len()), 0);
+        assert!(!defer(&me));
+    }
+}

@@ -79,3 +79,52 @@ pub async fn wait(gate: Arc<StallGate>) {
         gate.stuck.store(true, Ordering::Relaxed);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_is_per_batch_and_first_gate_wins() {
+        let first = Arc::new(StallGate::default());
+        let second = Arc::new(StallGate::default());
+        clear();
+        request(&first);
+        request(&second);
+        assert!(take().is_some_and(|gate| Arc::ptr_eq(&gate, &first)));
+        assert!(take().is_none());
+        request(&second);
+        clear();
+        assert!(take().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_subscriber_that_never_drains_becomes_stuck_until_it_drains() {
+        let gate = Arc::new(StallGate::default());
+        for _ in 0..STUCK_AFTER_MISSES {
+            clear();
+            request(&gate);
+            let taken = take().expect("not stuck yet");
+            wait(taken).await;
+        }
+        clear();
+        request(&gate);
+        assert!(take().is_none(), "stuck: publishers no longer wait on it");
+        gate.drained();
+        request(&gate);
+        assert!(take().is_some(), "draining makes it eligible again");
+    }
+
+    #[tokio::test]
+    async fn wait_ends_when_the_writer_drains() {
+        let gate = Arc::new(StallGate::default());
+        let waiter = tokio::spawn(wait(gate.clone()));
+        // The waiter is registered once the spawned task has polled; drain until it ends.
+        while !waiter.is_finished() {
+            gate.drained();
+            tokio::task::yield_now().await;
+        }
+        waiter.await.unwrap();
+        assert_eq!(gate.misses.load(Ordering::Relaxed), 0);
+    }
+}

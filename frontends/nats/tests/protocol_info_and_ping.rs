@@ -80,3 +80,25 @@ async fn stopping_flushes_and_closes() {
     server.phase.send(ServerPhase::Stopping).unwrap();
     assert!(client.read_to_close().await.is_empty());
 }
+
+#[tokio::test]
+async fn active_client_is_not_pinged_once_rtt_is_known() {
+    let mut opts = options();
+    opts.ping_interval = Duration::from_millis(300);
+    opts.ping_max = 1;
+    let server = start_with(opts, Authenticator::open()).await;
+    let mut client = Client::connect_quiet(&server, "").await;
+    // The first server PING measures the RTT.
+    client.expect(b"PING\r\n").await;
+    client.send(b"PONG\r\n").await;
+    // Activity (here the client's own PINGs, every 50 ms over two ping intervals) keeps the
+    // server from pinging: a server PING would arrive where a PONG is expected. The pacing is
+    // the point of the test, so it sleeps.
+    for _ in 0..12 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        client.send(b"PING\r\n").await;
+        client.expect(b"PONG\r\n").await;
+    }
+    // Idle again: the server pings.
+    client.expect(b"PING\r\n").await;
+}

@@ -30,6 +30,9 @@ use crate::{flush, stall};
 use read_buffer::ReadBuffer;
 use view::ClientShared;
 
+/// How long an RTT measurement stays fresh (Go's `DEFAULT_RTT_MEASUREMENT_INTERVAL`).
+const RTT_MEASUREMENT_INTERVAL: Duration = Duration::from_secs(3600);
+
 /// How long closing waits for the writer to flush before giving up on it.
 const CLOSE_FLUSH_WAIT: Duration = Duration::from_secs(2);
 
@@ -56,6 +59,11 @@ pub(crate) struct Connection {
     permissions: Option<Arc<Permissions>>,
     pings_outstanding: u32,
     ping_sent_at: Option<Instant>,
+    /// Last bytes from the client, last PING from the client, last RTT measurement: a server
+    /// PING is skipped while the client is evidently alive, as Go's `processPingTimer` does.
+    last_read_at: Instant,
+    client_ping_at: Option<Instant>,
+    rtt_measured_at: Option<Instant>,
     /// The match of the last subject published: publishers repeat subjects, and a hit skips
     /// the shared sublist cache entirely.
     last_match: LastMatch,
@@ -125,6 +133,9 @@ pub(crate) async fn serve(
         permissions: None,
         pings_outstanding: 0,
         ping_sent_at: None,
+        last_read_at: Instant::now(),
+        client_ping_at: None,
+        rtt_measured_at: None,
         last_match: LastMatch::new(),
         batch_in_msgs: 0,
         batch_in_bytes: 0,
@@ -184,7 +195,10 @@ impl Connection {
                 read = reader.read_buf(buffer.prepare()) => {
                     match read {
                         Ok(0) | Err(_) => return Close::Abort,
-                        Ok(count) => buffer.filled(count),
+                        Ok(count) => {
+                            buffer.filled(count);
+                            self.last_read_at = Instant::now();
+                        }
                     }
                     stall::clear();
                     flush::begin();
@@ -200,7 +214,7 @@ impl Connection {
                     }
                 }
                 _ = ping.tick() => {
-                    if let Err(close) = self.server_ping(options.ping_max) {
+                    if let Err(close) = self.server_ping(options.ping_max, ping_interval) {
                         return close;
                     }
                 }
@@ -279,8 +293,17 @@ impl Connection {
         self.batch_in_bytes = 0;
     }
 
-    /// Sends a server PING, or closes a client that left `ping_max` PINGs unanswered.
-    fn server_ping(&mut self, ping_max: u32) -> Result<(), Close> {
+    /// Sends a server PING, or closes a client that left `ping_max` PINGs unanswered. Skipped
+    /// while the client showed activity within the interval and the RTT is fresh.
+    fn server_ping(&mut self, ping_max: u32, ping_interval: Duration) -> Result<(), Close> {
+        let now = Instant::now();
+        let rtt_needed = self
+            .rtt_measured_at
+            .is_none_or(|at| now.duration_since(at) > RTT_MEASUREMENT_INTERVAL);
+        let recent = |at: Instant| now.duration_since(at) < ping_interval;
+        if !rtt_needed && (recent(self.last_read_at) || self.client_ping_at.is_some_and(recent)) {
+            return Ok(());
+        }
         if self.pings_outstanding + 1 > ping_max {
             self.send_err("Stale Connection");
             return Err(Close::Flush);

@@ -71,12 +71,14 @@ impl Connection {
                 Ok(())
             }
             Frame::Ping => {
+                self.client_ping_at = Some(Instant::now());
                 self.outbound.push(|out| out.extend_from_slice(b"PONG\r\n"));
                 Ok(())
             }
             Frame::Pong => {
                 self.pings_outstanding = 0;
                 if let Some(sent) = self.ping_sent_at.take() {
+                    self.rtt_measured_at = Some(Instant::now());
                     let rtt = u64::try_from(sent.elapsed().as_nanos()).unwrap_or(u64::MAX);
                     self.shared.rtt_nanos.store(rtt, Ordering::Relaxed);
                 }
