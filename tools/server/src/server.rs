@@ -336,13 +336,7 @@ impl Running {
                 }
                 _ = signals.user1.recv() => {
                     tracing::info!("Trapped \"user defined signal 1\" signal");
-                    match self.logger.reopen() {
-                        Ok(true) => tracing::info!("File log re-opened"),
-                        Ok(false) => {
-                            tracing::info!("File log re-open ignored, not a file logger");
-                        }
-                        Err(error) => tracing::error!("Failed to reopen the log file: {error}"),
-                    }
+                    self.reopen_log();
                 }
                 _ = signals.user2.recv() => {
                     tracing::info!("Trapped \"user defined signal 2\" signal");
@@ -375,6 +369,15 @@ impl Running {
         match accept {
             Some(accepting) => Ok(accepting.close().await),
             None => Ok(JoinSet::new()),
+        }
+    }
+
+    /// SIGUSR1: reopens the log file after a rotation moved it away.
+    fn reopen_log(&self) {
+        match self.logger.reopen() {
+            Ok(true) => tracing::info!("File log re-opened"),
+            Ok(false) => tracing::info!("File log re-open ignored, not a file logger"),
+            Err(error) => tracing::error!("Failed to reopen the log file: {error}"),
         }
     }
 
