@@ -88,7 +88,12 @@ impl FileStore {
         for (&expiring, &expires_ns) in &self.expiries {
             self.ttl.add(expiring, expires_ns);
         }
-        // The cut may have dropped tombstones: write them again, then a marker at `seq`.
+        self.rewrite_tombstones_below(seq, new_last_ts)
+    }
+
+    /// After a cut, writes again the tombstones of removed messages that remain below it (the
+    /// cut may have dropped them), then a marker at `seq` unless `seq` holds a message.
+    fn rewrite_tombstones_below(&mut self, seq: u64, last_ts_ns: u64) -> Result<()> {
         let dead: Vec<(u64, u64)> = self
             .blocks
             .iter()
@@ -104,7 +109,7 @@ impl FileStore {
             self.append_tombstone(dead_seq, ts_ns)?;
         }
         if self.live_entry(seq).is_none() {
-            self.append_tombstone(seq, new_last_ts)?;
+            self.append_tombstone(seq, last_ts_ns)?;
         }
         Ok(())
     }
