@@ -50,9 +50,22 @@ impl Default for ClientFlags {
 pub const CLIENT_PROTOCOL_MAX: i64 = 1;
 
 impl ConnectOptions {
-    /// Parses the JSON of a CONNECT line.
+    /// Parses the JSON of a CONNECT line. Field names match case-insensitively, as Go's
+    /// `encoding/json` matches them (`"Verbose"` sets `verbose`).
     pub fn parse(json: &[u8]) -> crate::Result<Self> {
-        Ok(serde_json::from_slice(json)?)
+        let object: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(json)?;
+        let object = if object
+            .keys()
+            .any(|key| key.bytes().any(|b| b.is_ascii_uppercase()))
+        {
+            object
+                .into_iter()
+                .map(|(key, value)| (key.to_ascii_lowercase(), value))
+                .collect()
+        } else {
+            object
+        };
+        Ok(serde_json::from_value(serde_json::Value::Object(object))?)
     }
 
     /// The switches this CONNECT sets, starting from `current`.
@@ -75,5 +88,24 @@ impl ConnectOptions {
             nkey: self.nkey.as_deref(),
             sig: self.sig.as_deref(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_nulls_and_case_insensitive_names() {
+        let connect =
+            ConnectOptions::parse(br#"{"Verbose":false,"ECHO":false,"name":null}"#).unwrap();
+        let flags = connect.flags(ClientFlags::default());
+        assert!(!flags.verbose && !flags.echo && flags.pedantic && !flags.headers);
+        assert_eq!(connect.name, None);
+        let connect = ConnectOptions::parse(br#"{"user":"a","pass":"b","lang":"go"}"#).unwrap();
+        let credentials = connect.credentials();
+        assert_eq!((credentials.user, credentials.pass), (Some("a"), Some("b")));
+        assert!(ConnectOptions::parse(b"xx").is_err());
+        assert!(ConnectOptions::parse(br#"{"verbose":"yes"}"#).is_err());
     }
 }

@@ -94,3 +94,19 @@ async fn stale_connection_after_unanswered_pings() {
         "PING\r\nPING\r\n-ERR 'Stale Connection'\r\n"
     );
 }
+
+#[tokio::test]
+async fn defaults_before_connect_are_verbose_and_pedantic() {
+    let server = start().await;
+    let (mut client, _) = Client::connect(&server).await;
+    client.send(b"PUB foo.* 2\r\nhi\r\nSUB a 1\r\n").await;
+    assert_eq!(
+        String::from_utf8_lossy(&client.sync().await),
+        "-ERR 'Invalid Publish Subject'\r\n+OK\r\n+OK\r\n"
+    );
+    // CONNECT field names match case-insensitively, as Go's JSON decoder does.
+    client
+        .send(b"CONNECT {\"Verbose\":false}\r\nSUB b 2\r\n")
+        .await;
+    assert_eq!(client.sync().await, b"");
+}

@@ -141,6 +141,8 @@ impl Connection {
             // message (the router only routes literal subjects) but reports it only when asked.
             if self.flags.pedantic {
                 self.send_err("Invalid Publish Subject");
+                // The Go server still acknowledges the PUB in verbose mode.
+                self.send_ok();
             }
             return;
         }
