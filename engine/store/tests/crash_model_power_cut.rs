@@ -48,6 +48,10 @@ impl Harness for PowerCutHarness {
         self.open_at(config)
     }
 
+    fn crash_restart(&mut self, store: Box<dyn StreamStore>) -> Box<dyn StreamStore> {
+        self.restart(store)
+    }
+
     fn restart(&mut self, store: Box<dyn StreamStore>) -> Box<dyn StreamStore> {
         let config = store.config().clone();
         // The crash happens first: the dropped store's flush thread cannot save anything more.

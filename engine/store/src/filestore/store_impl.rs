@@ -2,6 +2,7 @@
 //! head (compact) of the stream.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use natrium_format::layout::block::HEADER_SIZE as BLOCK_HEADER_SIZE;
 use natrium_format::names::block_path;
@@ -9,6 +10,7 @@ use natrium_format::names::block_path;
 use super::read::SubjectFilter;
 use super::remove::not_found_or_eof;
 use super::{FileStore, io_error};
+use crate::consumer::{ConsumerConfig, ConsumerStore, FileConsumerStore};
 use crate::limits;
 use crate::store::StreamStore;
 use crate::types::{NewMsg, SimpleState, StoreConfig, StoredMsg, StreamState};
@@ -321,6 +323,17 @@ impl StreamStore for FileStore {
         self.config = config.clone();
         limits::enforce_all(&config, self)?;
         self.settle_all()
+    }
+
+    fn consumer_store(
+        &mut self,
+        name: &str,
+        config: ConsumerConfig,
+    ) -> Result<Box<dyn ConsumerStore>> {
+        self.check_open()?;
+        let consumer =
+            FileConsumerStore::open_in(Arc::clone(&self.storage), &self.dir, name, config)?;
+        Ok(Box::new(consumer))
     }
 
     fn flush(&mut self) -> Result<()> {
