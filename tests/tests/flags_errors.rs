@@ -27,6 +27,13 @@ fn malformed_values_exit_non_zero() {
 }
 
 #[test]
+fn contradictory_auth_flags_exit_non_zero() {
+    let (status, stderr) = run_binary(&["--auth", "t", "--user", "u", "--pass", "p"]);
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("invalid authorization"), "{stderr}");
+}
+
+#[test]
 fn help_and_version_exit_zero() {
     let output = std::process::Command::new(natrium_tests::natrium_binary())
         .arg("-h")

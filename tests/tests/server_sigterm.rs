@@ -1,4 +1,5 @@
-//! Graceful shutdown: SIGTERM closes client connections, removes the PID file and exits 0.
+//! Graceful shutdown: SIGTERM (sent with `--signal term=PIDFILE`) closes client connections,
+//! removes the PID file and exits 0.
 
 use std::time::Duration;
 
@@ -30,7 +31,12 @@ async fn sigterm_exits_cleanly() {
         .expect("connect");
     natrium_tests::barrier(&client).await;
 
-    server.send_signal("term");
+    // `--signal term=PIDFILE`: the target named by the PID file the server wrote.
+    let (status, stderr) = natrium_tests::run_binary(&[
+        "--signal",
+        &format!("term={}", pid_file.to_str().expect("utf-8")),
+    ]);
+    assert!(status.success(), "{stderr}");
     let status = server
         .wait_exit(Duration::from_secs(8))
         .expect("server exits");

@@ -81,13 +81,7 @@ pub async fn run(boot: Boot) -> anyhow::Result<()> {
 
     let auth = Authenticator::new(settings.auth.clone()).context("invalid authorization")?;
     let auth_required = auth.auth_required();
-    let mut options = settings.nats.clone();
-    options.server_id.clone_from(&server_id);
-    options.server_name.clone_from(&server_name);
-    options.host.clone_from(&settings.host);
-    options.port = client_port;
-    // JetStream is not advertised until its API is served.
-    options.jetstream = false;
+    let options = nats_options(&settings, &server_id, &server_name, client_port);
 
     let mut description = describe(&settings, &options, auth_required);
     description.config_load_time = Some(start);
@@ -130,8 +124,37 @@ pub async fn run(boot: Boot) -> anyhow::Result<()> {
     };
     let tasks = running.signal_loop(signals, accepting).await?;
 
+    shutdown(&running.phase, tasks, monitor_task).await;
+    tracing::info!("Server Exiting..");
+    Ok(())
+}
+
+/// The NATS front-end's options: the configured limits plus the identity and bound port.
+fn nats_options(
+    settings: &Settings,
+    server_id: &str,
+    server_name: &str,
+    port: u16,
+) -> natrium_nats::NatsOptions {
+    let mut options = settings.nats.clone();
+    server_id.clone_into(&mut options.server_id);
+    server_name.clone_into(&mut options.server_name);
+    options.host.clone_from(&settings.host);
+    options.port = port;
+    // JetStream is not advertised until its API is served.
+    options.jetstream = false;
+    options
+}
+
+/// Stops every connection (flushing what is buffered), waits for them within a bound, and
+/// stops monitoring.
+async fn shutdown(
+    phase: &watch::Sender<ServerPhase>,
+    tasks: JoinSet<()>,
+    monitor_task: Option<MonitorTask>,
+) {
     tracing::info!("Initiating Shutdown...");
-    running.phase.send_replace(ServerPhase::Stopping);
+    phase.send_replace(ServerPhase::Stopping);
     let aborted = listener::drain(tasks, SHUTDOWN_DRAIN_TIMEOUT).await;
     if aborted > 0 {
         tracing::warn!("{aborted} connections did not close in time and were aborted");
@@ -147,8 +170,6 @@ pub async fn run(boot: Boot) -> anyhow::Result<()> {
             abort.abort();
         }
     }
-    tracing::info!("Server Exiting..");
-    Ok(())
 }
 
 fn log_banner(settings: &Settings, server_name: &str, server_id: &str) {

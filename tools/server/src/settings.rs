@@ -138,6 +138,9 @@ pub fn load(flags: &Flags) -> anyhow::Result<(Settings, Vec<String>)> {
         settings.config_file = Some(path.clone());
     }
     settings.apply_flags(flags);
+    // Checked here so that `-t` and a reload refuse what the server could not start with.
+    natrium_auth::Authenticator::new(settings.auth.clone())
+        .map_err(|error| anyhow::anyhow!("invalid authorization: {error}"))?;
     Ok((settings, warnings))
 }
 
@@ -307,6 +310,17 @@ mod tests {
         assert!(
             warnings.iter().any(|warning| warning.contains("bogus_key")),
             "{warnings:?}"
+        );
+    }
+
+    #[test]
+    fn contradictory_authorization_is_refused() {
+        let flags = crate::flags::parse(["--auth", "t", "--user", "u", "--pass", "p"])
+            .expect("flags parse");
+        let error = load(&flags).expect_err("a token and users together");
+        assert!(
+            error.to_string().contains("invalid authorization"),
+            "{error}"
         );
     }
 
