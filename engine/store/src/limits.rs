@@ -103,9 +103,13 @@ pub fn enforce_all(config: &StoreConfig, target: &mut impl LimitTarget) -> Resul
     Ok(removed)
 }
 
-/// `max_msgs` then `max_bytes`, oldest first.
+/// `max_msgs` then `max_bytes`, oldest first. Only under discard-old: a discard-new stream
+/// refuses at admission and, as in Go, keeps what it holds when a limit is lowered.
 fn enforce_totals(config: &StoreConfig, target: &mut impl LimitTarget) -> Result<u64> {
     let mut removed = 0;
+    if config.discard != DiscardPolicy::Old {
+        return Ok(removed);
+    }
     if let Some(max) = config.max_msgs {
         while target.msgs() > max && target.remove_first()? {
             removed += 1;

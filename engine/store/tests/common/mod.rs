@@ -47,6 +47,7 @@ macro_rules! store_suite {
             num_pending_counts_matches_from_a_sequence,
             seq_from_time_finds_the_first_at_or_after,
             update_config_enforces_new_limits,
+            lowered_limits_under_discard_new_keep_messages_and_refuse,
             restart_preserves_messages_and_state,
             closed_store_refuses_writes,
             consumer_store_refuses_bad_names_and_tracks_acks,

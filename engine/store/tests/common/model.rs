@@ -241,10 +241,13 @@ impl Model {
                 self.msgs.remove(&first);
             }
         }
-        while c.max_msgs.is_some_and(|max| self.msgs.len() as u64 > max) {
+        // Discard-new refused at admission; only discard-old removes for the totals.
+        while c.discard == DiscardPolicy::Old
+            && c.max_msgs.is_some_and(|max| self.msgs.len() as u64 > max)
+        {
             self.msgs.pop_first();
         }
-        while c.max_bytes.is_some_and(|max| self.bytes() > max) {
+        while c.discard == DiscardPolicy::Old && c.max_bytes.is_some_and(|max| self.bytes() > max) {
             self.msgs.pop_first();
         }
         Ok(seq)
@@ -261,6 +264,10 @@ impl Model {
                     self.msgs.remove(seq);
                 }
             }
+        }
+        // Discard-new keeps what it holds when a total limit is lowered (as Go does).
+        if config.discard == DiscardPolicy::New {
+            return;
         }
         while config
             .max_msgs

@@ -605,3 +605,24 @@ pub fn consumer_store_refuses_bad_names_and_tracks_acks(h: &mut dyn Harness) {
     );
     assert_eq!(state.pending.len(), 1);
 }
+
+pub fn lowered_limits_under_discard_new_keep_messages_and_refuse(h: &mut dyn Harness) {
+    let config = StoreConfig {
+        discard: DiscardPolicy::New,
+        ..StoreConfig::default()
+    };
+    let mut store = h.open(config.clone());
+    fill(&mut *store, &["a", "b", "c"]);
+    store
+        .update_config(StoreConfig {
+            max_msgs: Some(1),
+            ..config
+        })
+        .expect("update");
+    // As in Go: nothing is removed, new messages are refused until the stream shrinks.
+    assert_eq!(seqs_of(&*store), vec![1, 2, 3]);
+    assert!(matches!(
+        store.store(&NewMsg::new("d", b""), 9),
+        Err(Error::MaxMsgs)
+    ));
+}
