@@ -27,6 +27,8 @@ pub struct Flags {
     pub debug: Option<bool>,
     pub trace: Option<bool>,
     pub log_file: Option<PathBuf>,
+    /// `-T`/`--logtime`: timestamps on log lines (default true).
+    pub logtime: Option<bool>,
     pub pid_file: Option<PathBuf>,
     /// `--signal CMD[=PID]`.
     pub signal: Option<String>,
@@ -62,6 +64,8 @@ enum Target {
     Trace,
     DebugAndTrace,
     LogFile,
+    LogTime,
+    LogTimeUtc,
     PidFile,
     Signal,
     Version,
@@ -77,6 +81,8 @@ impl Target {
                 | Self::Debug
                 | Self::Trace
                 | Self::DebugAndTrace
+                | Self::LogTime
+                | Self::LogTimeUtc
                 | Self::Version
                 | Self::Help
         )
@@ -112,6 +118,9 @@ const FLAG_TABLE: &[(&str, Target)] = &[
     ("DV", Target::DebugAndTrace),
     ("l", Target::LogFile),
     ("log", Target::LogFile),
+    ("T", Target::LogTime),
+    ("logtime", Target::LogTime),
+    ("logtime_utc", Target::LogTimeUtc),
     ("P", Target::PidFile),
     ("pid", Target::PidFile),
     ("sl", Target::Signal),
@@ -187,6 +196,11 @@ fn apply(flags: &mut Flags, target: Target, name: &str, value: String) -> Result
             flags.trace = Some(on);
         }
         Target::LogFile => flags.log_file = Some(PathBuf::from(value)),
+        Target::LogTime => flags.logtime = Some(parse_bool(name, &value)?),
+        // Accepted for nats-server compatibility: natrium always logs UTC.
+        Target::LogTimeUtc => {
+            parse_bool(name, &value)?;
+        }
         Target::PidFile => flags.pid_file = Some(PathBuf::from(value)),
         Target::Signal => flags.signal = Some(value),
         Target::Version => flags.version = parse_bool(name, &value)?,
@@ -232,6 +246,7 @@ Server Options:
 
 Logging Options:
     -l, --log <file>                 File to redirect log output
+    -T, --logtime                    Timestamp log entries (default: true; always UTC)
     -D, --debug                      Enable debugging output
     -V, --trace                      Trace the raw protocol
     -DV                              Debug and trace
@@ -302,6 +317,7 @@ mod tests {
         assert_eq!(flags.token.as_deref(), Some("t"));
         assert_eq!(flags.pid_file, Some(PathBuf::from("f")));
         assert_eq!(flags.log_file, Some(PathBuf::from("g")));
+        assert_eq!(parsed(&["-T=false", "--logtime_utc"]).logtime, Some(false));
     }
 
     #[test]

@@ -35,6 +35,7 @@ pub struct Logger {
     output: Mutex<Output>,
     debug: AtomicBool,
     trace: AtomicBool,
+    timestamps: AtomicBool,
     pid: u32,
 }
 
@@ -52,6 +53,7 @@ impl Logger {
             output: Mutex::new(output),
             debug: AtomicBool::new(debug),
             trace: AtomicBool::new(trace),
+            timestamps: AtomicBool::new(true),
             pid: std::process::id(),
         }))
     }
@@ -93,7 +95,8 @@ impl Logger {
         }
     }
 
-    /// Formats one line: `[PID] date [LVL] message`.
+    /// Formats one line: `[PID] date [LVL] message`, or `[PID] [LVL] message` without
+    /// timestamps.
     pub fn format_line(&self, time: SystemTime, level: Level, message: &str) -> String {
         let tag = match level {
             Level::ERROR => "ERR",
@@ -102,11 +105,17 @@ impl Logger {
             Level::DEBUG => "DBG",
             Level::TRACE => "TRC",
         };
-        format!(
-            "[{}] {} [{tag}] {message}\n",
-            self.pid,
-            timefmt::log_timestamp(time)
-        )
+        if self.timestamps.load(Ordering::Relaxed) {
+            let stamp = timefmt::log_timestamp(time);
+            format!("[{}] {stamp} [{tag}] {message}\n", self.pid)
+        } else {
+            format!("[{}] [{tag}] {message}\n", self.pid)
+        }
+    }
+
+    /// Switches timestamps on or off (`-T=false`, config `logtime: false`).
+    pub fn set_timestamps(&self, on: bool) {
+        self.timestamps.store(on, Ordering::Relaxed);
     }
 
     fn write_line(&self, line: &str) {

@@ -82,6 +82,7 @@ fn start(flags: flags::Flags) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+    logger.set_timestamps(settings.logtime);
     if let Err(error) = logger.install() {
         eprintln!("natrium: could not install the logger: {error:#}");
         return ExitCode::FAILURE;

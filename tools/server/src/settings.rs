@@ -32,6 +32,8 @@ pub struct Settings {
     pub debug: bool,
     pub trace: bool,
     pub log_file: Option<PathBuf>,
+    /// Timestamps on log lines.
+    pub logtime: bool,
     pub pid_file: Option<PathBuf>,
     pub config_file: Option<PathBuf>,
     /// Limits and timers of the NATS front-end (ids, host and port are filled at start).
@@ -52,6 +54,7 @@ impl Default for Settings {
             debug: false,
             trace: false,
             log_file: None,
+            logtime: true,
             pid_file: None,
             config_file: None,
             nats: NatsOptions::default(),
@@ -89,6 +92,9 @@ impl Settings {
         }
         if let Some(log_file) = &flags.log_file {
             self.log_file = Some(log_file.clone());
+        }
+        if let Some(logtime) = flags.logtime {
+            self.logtime = logtime;
         }
         if let Some(pid_file) = &flags.pid_file {
             self.pid_file = Some(pid_file.clone());
@@ -181,6 +187,7 @@ impl Settings {
         self.debug = config.debug.unwrap_or(self.debug);
         self.trace = config.trace.unwrap_or(self.trace);
         self.log_file = config.log_file.or(self.log_file.take());
+        self.logtime = config.logtime.unwrap_or(self.logtime);
         self.pid_file = config.pid_file.or(self.pid_file.take());
         if let Some(auth) = config.auth {
             if let Some(timeout) = auth.timeout {
