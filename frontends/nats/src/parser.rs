@@ -77,8 +77,9 @@ pub enum Frame<'a> {
     Ok,
     /// `-ERR <text>`: the client reports an error; the Go server closes the connection.
     Err(&'a [u8]),
-    /// `INFO <json>` sent by a client: accepted and ignored, as the Go server does.
-    Info,
+    /// `INFO <json>` sent by a client: the raw JSON. The Go server checks that it parses and
+    /// otherwise ignores it.
+    Info(&'a [u8]),
 }
 
 /// The outcome of one parse call.
@@ -180,6 +181,19 @@ pub fn parse<'a>(buffer: &'a [u8], limits: &ParserLimits) -> Result<Parsed<'a>> 
             parse_arguments_verb(buffer, verb, after_verb, limits)
         }
         Verb::Connect | Verb::Info | Verb::Err => {
+            // `-ERR` needs a blank after the verb ("-ERRX" is unknown); CONNECT and INFO may
+            // run straight into their JSON.
+            if verb == Verb::Err {
+                match buffer.get(after_verb) {
+                    None => {
+                        return Ok(Parsed::Incomplete {
+                            needed: after_verb + 1,
+                        });
+                    }
+                    Some(b' ' | b'\t') => {}
+                    Some(_) => return Err(Error::UnknownOperation),
+                }
+            }
             let Some((arguments, line_end)) = control_line(buffer, after_verb, limits)? else {
                 return Ok(Parsed::Incomplete {
                     needed: buffer.len() + 1,
@@ -187,7 +201,7 @@ pub fn parse<'a>(buffer: &'a [u8], limits: &ParserLimits) -> Result<Parsed<'a>> 
             };
             let frame = match verb {
                 Verb::Connect => Frame::Connect(arguments),
-                Verb::Info => Frame::Info,
+                Verb::Info => Frame::Info(arguments),
                 _ => Frame::Err(arguments),
             };
             Ok(Parsed::Frame {

@@ -110,3 +110,19 @@ async fn defaults_before_connect_are_verbose_and_pedantic() {
         .await;
     assert_eq!(client.sync().await, b"");
 }
+
+#[tokio::test]
+async fn client_info_and_err_frames() {
+    let server = start().await;
+    // A client INFO that parses is ignored; one that does not closes silently.
+    let mut client = Client::connect_quiet(&server, "").await;
+    client.send(b"INFO {\"x\":1}\r\n").await;
+    assert_eq!(client.sync().await, b"");
+    assert_eq!(until_close(&server, b"INFO\r\nPING\r\n").await, b"");
+    // -ERR from a client closes silently; "-ERRX" is not a verb.
+    assert_eq!(until_close(&server, b"-ERR 'boom'\r\n").await, b"");
+    assert_eq!(
+        until_close(&server, b"-ERRX\r\n").await,
+        b"-ERR 'Unknown Protocol Operation'\r\n"
+    );
+}

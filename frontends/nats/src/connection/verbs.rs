@@ -84,7 +84,12 @@ impl Connection {
                 }
                 Ok(())
             }
-            Frame::Ok | Frame::Info => Ok(()),
+            Frame::Ok => Ok(()),
+            // A client's INFO is ignored, but the Go server closes on one it cannot parse.
+            Frame::Info(json) => match serde_json::from_slice::<serde::de::IgnoredAny>(json) {
+                Ok(_) => Ok(()),
+                Err(_) => Err(Close::Flush),
+            },
             Frame::Err(_) => Err(Close::Flush),
         }
     }

@@ -145,7 +145,7 @@ fn sub_unsub_and_simple_verbs() {
     assert_eq!(frame(b"PONG\r\n").0, Frame::Pong);
     assert_eq!(frame(b"+ok\r\n").0, Frame::Ok);
     assert_eq!(frame(b"-ERR 'x'\r\n").0, Frame::Err(b"'x'"));
-    assert_eq!(frame(b"INFO {}\r\n").0, Frame::Info);
+    assert_eq!(frame(b"INFO {}\r\n").0, Frame::Info(b"{}"));
     assert_eq!(
         frame(b"CONNECT {\"a\":1}\r\n").0,
         Frame::Connect(b"{\"a\":1}")
@@ -194,6 +194,8 @@ fn unknown_operations() {
         b"MSG foo 1 1\r\na\r\n",
         b"PUB foo 1\r\nab\r\n",
         b"PUB foo 1\r\na\r\r\n",
+        b"-ERRX\r\n",
+        b"-ERR\r\n",
         b"PUB foo 1\r\na\rP",
     ] {
         assert!(
@@ -318,6 +320,8 @@ mod split {
             Just("pong\n".to_owned()),
             Just("CONNECT {\"verbose\":false}\r\n".to_owned()),
             Just("+OK\r\n".to_owned()),
+            Just("INFO {}\r\n".to_owned()),
+            Just("-ERR 'x'\r\n".to_owned()),
         ];
         (
             proptest::collection::vec(frame, 1..12),
