@@ -112,6 +112,35 @@ pub trait StreamStore: Send {
     /// last message of each subject counts (when it is at or after `start_seq`).
     fn num_pending(&self, start_seq: u64, filter: &str, last_per_subject: bool) -> u64;
 
+    /// The first message at or after `start_seq` matching any of `filters` (a consumer with
+    /// several filter subjects); [`crate::Error::Eof`] when none, or when `filters` is empty.
+    /// The default asks `load_next` once per filter.
+    fn load_next_any(&self, filters: &[&str], start_seq: u64) -> Result<StoredMsg> {
+        let mut best: Option<StoredMsg> = None;
+        for filter in filters {
+            match self.load_next(filter, start_seq) {
+                Ok(msg) if best.as_ref().is_none_or(|best| msg.seq < best.seq) => best = Some(msg),
+                Ok(_) | Err(crate::Error::Eof) => {}
+                Err(error) => return Err(error),
+            }
+        }
+        best.ok_or(crate::Error::Eof)
+    }
+
+    /// [`StreamStore::num_pending`] over the union of `filters` (overlapping filters count a
+    /// message once). The default splits the union into its distinct subjects, which
+    /// partition the messages.
+    fn num_pending_any(&self, start_seq: u64, filters: &[&str], last_per_subject: bool) -> u64 {
+        let mut subjects = std::collections::BTreeSet::new();
+        for filter in filters {
+            subjects.extend(self.subjects_totals(filter).into_keys());
+        }
+        subjects
+            .iter()
+            .map(|subject| self.num_pending(start_seq, subject, last_per_subject))
+            .sum()
+    }
+
     /// The first sequence whose timestamp is `>= ts_ns`; `last_seq + 1` when none.
     fn seq_from_time(&self, ts_ns: u64) -> u64;
 

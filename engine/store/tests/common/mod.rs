@@ -45,6 +45,7 @@ macro_rules! store_suite {
             message_ttl_expires_individually,
             filtered_and_subject_state_agree_with_contents,
             num_pending_counts_matches_from_a_sequence,
+            several_filters_load_and_count_their_union,
             seq_from_time_finds_the_first_at_or_after,
             update_config_enforces_new_limits,
             lowered_limits_under_discard_new_keep_messages_and_refuse,

@@ -654,6 +654,7 @@ fn compare_filters(store: &dyn StreamStore, model: &Model, ctx: &str) {
         model.last_seq.saturating_sub(1),
         model.last_seq + 1,
     ];
+    compare_filter_pairs(store, model, &starts, ctx);
     for filter in FILTERS {
         for start in starts {
             let want = model.filtered(start, filter);
@@ -718,4 +719,37 @@ fn compare_filters(store: &dyn StreamStore, model: &Model, ctx: &str) {
         store.subjects_totals(">").len() as u64,
         "{ctx}"
     );
+}
+
+/// Filter pairs, some overlapping, for the several-filter queries.
+const FILTER_PAIRS: [[&str; 2]; 4] = [[">", "a"], ["b.*", "*.x"], ["a", "c.>"], ["zz", "b.>"]];
+
+fn compare_filter_pairs(store: &dyn StreamStore, model: &Model, starts: &[u64], ctx: &str) {
+    for filters in FILTER_PAIRS {
+        let matches_any = |subject: &str| {
+            filters
+                .iter()
+                .any(|f| natrium_store::subject::matches(f, subject))
+        };
+        for &start in starts {
+            let seqs: Vec<u64> = model
+                .msgs
+                .range(start..)
+                .filter(|(_, m)| matches_any(&m.subject))
+                .map(|(&s, _)| s)
+                .collect();
+            let next = store.load_next_any(&filters, start).map(|m| m.seq).ok();
+            assert_eq!(
+                next,
+                seqs.first().copied(),
+                "load_next_any({filters:?}, {start}) {ctx}"
+            );
+            let pending = store.num_pending_any(start, &filters, false);
+            assert_eq!(
+                pending,
+                seqs.len() as u64,
+                "num_pending_any({filters:?}) {ctx}"
+            );
+        }
+    }
 }

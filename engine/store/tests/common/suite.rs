@@ -626,3 +626,17 @@ pub fn lowered_limits_under_discard_new_keep_messages_and_refuse(h: &mut dyn Har
         Err(Error::MaxMsgs)
     ));
 }
+
+pub fn several_filters_load_and_count_their_union(h: &mut dyn Harness) {
+    let mut store = h.open(StoreConfig::default());
+    fill(&mut *store, &["o.eu", "o.us", "p.eu", "o.eu", "p.us", "q"]);
+    assert_eq!(store.load_next_any(&["p.*", "q"], 1).expect("next").seq, 3);
+    assert_eq!(store.load_next_any(&["q", "o.us"], 3).expect("next").seq, 6);
+    assert!(matches!(store.load_next_any(&["x"], 1), Err(Error::Eof)));
+    assert!(matches!(store.load_next_any(&[], 1), Err(Error::Eof)));
+    // "*.eu" and "o.*" overlap on o.eu: its two messages count once.
+    assert_eq!(store.num_pending_any(1, &["*.eu", "o.*"], false), 4);
+    assert_eq!(store.num_pending_any(4, &["*.eu", "o.*"], false), 1);
+    assert_eq!(store.num_pending_any(1, &["*.eu", "o.*"], true), 3);
+    assert_eq!(store.num_pending_any(1, &[">", "q"], false), 6);
+}
