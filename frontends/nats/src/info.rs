@@ -18,6 +18,9 @@ pub struct Info<'a> {
     pub headers: bool,
     #[serde(skip_serializing_if = "is_false")]
     pub auth_required: bool,
+    /// True when a transport below encrypts the connection (`PeerInfo::secure`).
+    #[serde(skip_serializing_if = "is_false")]
+    pub tls_required: bool,
     pub max_payload: u32,
     #[serde(skip_serializing_if = "is_false")]
     pub jetstream: bool,
@@ -51,6 +54,7 @@ impl<'a> Info<'a> {
             port: options.port,
             headers: options.headers,
             auth_required: false,
+            tls_required: false,
             max_payload: options.max_payload,
             jetstream: options.jetstream,
             client_id,

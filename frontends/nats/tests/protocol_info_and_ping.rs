@@ -27,6 +27,7 @@ async fn info_carries_the_go_fields() {
     );
     assert!(info.get("nonce").is_none());
     assert!(info.get("ldm").is_none());
+    assert!(info.get("tls_required").is_none(), "plain TCP");
     assert!(info["version"].is_string() && info["go"].is_string());
 }
 
@@ -101,4 +102,35 @@ async fn active_client_is_not_pinged_once_rtt_is_known() {
     }
     // Idle again: the server pings.
     client.expect(b"PING\r\n").await;
+}
+
+#[tokio::test]
+async fn info_says_tls_required_over_a_secure_transport() {
+    use natrium_router::{Frontend, PeerInfo};
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+    let server = start().await;
+    // Any byte stream will do: an in-memory pipe stands in for a TLS-wrapped socket.
+    let (client_side, server_side) = tokio::io::duplex(64 * 1024);
+    let peer = PeerInfo {
+        remote: server.addr,
+        local: server.addr,
+        secure: true,
+    };
+    let (_phase, phase_rx) = tokio::sync::watch::channel(ServerPhase::Running);
+    tokio::spawn(
+        server
+            .frontend
+            .clone()
+            .serve(Box::new(server_side), peer, phase_rx),
+    );
+    let mut client = BufReader::new(client_side);
+    let mut line = String::new();
+    client.read_line(&mut line).await.unwrap();
+    let json: serde_json::Value = serde_json::from_str(&line[5..line.len() - 3]).unwrap();
+    assert_eq!(json["tls_required"], true);
+    client.get_mut().write_all(b"PING\r\n").await.unwrap();
+    line.clear();
+    client.read_line(&mut line).await.unwrap();
+    assert_eq!(line, "PONG\r\n");
 }

@@ -54,6 +54,8 @@ pub(crate) struct Connection {
     auth: Authenticator,
     nonce: Option<String>,
     limits: ParserLimits,
+    /// True when a transport below encrypts the stream (INFO `tls_required`).
+    secure: bool,
     flags: ClientFlags,
     connect_received: bool,
     permissions: Option<Arc<Permissions>>,
@@ -95,6 +97,7 @@ pub(crate) async fn serve(
     let client_ip = peer.remote.ip().to_string();
     let mut info = Info::new(options, id.0, &client_ip);
     info.auth_required = auth.info_auth_required();
+    info.tls_required = peer.secure;
     info.nonce = nonce.as_deref();
 
     let (read_half, write_half) = tokio::io::split(stream);
@@ -128,6 +131,7 @@ pub(crate) async fn serve(
         outbound: outbound.clone(),
         auth,
         nonce,
+        secure: peer.secure,
         flags: ClientFlags::default(),
         connect_received: false,
         permissions: None,
@@ -320,6 +324,7 @@ impl Connection {
         let client_ip = self.shared.remote.ip().to_string();
         let mut info = Info::new(options, self.id.0, &client_ip);
         info.auth_required = self.auth.info_auth_required();
+        info.tls_required = self.secure;
         info.nonce = self.nonce.as_deref();
         info.ldm = true;
         self.outbound.push(|out| info.write_line(out));
