@@ -1,13 +1,20 @@
 //! A connection's outbound side: the bounded buffer that deliveries and protocol replies are
-//! appended to, the [`Sink`] the broker delivers through, and the writer task that drains it.
+//! appended to, and the [`Sink`] the broker delivers through. The writer task that drains it
+//! is in [`crate::writer`].
 //!
 //! Concurrency: one `parking_lot::Mutex` around [`OutboundState`], taken briefly by the
 //! publishers' tasks (one append per delivery), by the connection task (replies), by the
-//! writer (one buffer swap per batch) and by monitoring. Never held across an `.await`. The
-//! writer is woken through a `Notify` only when the buffer goes from empty to non-empty, so a
-//! burst of deliveries costs one wake-up; it swaps the buffer for its spare and issues one
-//! write per batch. A publisher never waits for a subscriber: over `pending_bytes_max` the
-//! subscriber is closed as a slow consumer and the message is dropped for it alone.
+//! writer (one buffer swap per batch) and by monitoring; never held across an `.await`. The
+//! socket's write half sits behind a `tokio::sync::Mutex`: the writer task holds it while it
+//! writes; a publisher only ever `try_lock`s it for one non-blocking write at the end of its
+//! read batch ([`crate::flush`]). Lock order: socket, then state; never the reverse.
+//!
+//! Wake-ups: a delivery that makes the buffer non-empty either lists this outbound for the
+//! publisher's end-of-batch flush (inside a NATS connection's batch) or wakes the writer, so
+//! a burst costs one signal per subscriber. A publisher never blocks on a subscriber: past
+//! half of `pending_bytes_max` it may pause briefly ([`crate::stall`]); past
+//! `pending_bytes_max` the subscriber is closed as a slow consumer and the message is dropped
+//! for it alone.
 
 use std::collections::HashMap;
 use std::pin::Pin;
@@ -22,11 +29,12 @@ use natrium_router::{
     Broker, ByteStream, DeliveryOutcome, Message, ServerStats, Sink, Subscription,
 };
 
-use crate::flush;
-use crate::stall::{self, StallGate};
 use parking_lot::Mutex;
 use tokio::io::{AsyncWrite, WriteHalf};
 use tokio::sync::Notify;
+
+use crate::flush;
+use crate::stall::{self, StallGate};
 
 /// Reply subjects a client with `allow_responses` may answer at once (expired ones are
 /// pruned first; beyond this a request's reply is not granted).
