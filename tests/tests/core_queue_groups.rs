@@ -5,32 +5,36 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use natrium_tests::ServerProcess;
+use tokio::sync::mpsc;
 
 const MESSAGES: usize = 300;
-
-/// Drains `subscription` until `quiet` passes with nothing new; returns the payloads.
-async fn drain(subscription: &mut async_nats::Subscriber, quiet: Duration) -> Vec<String> {
-    let mut payloads = Vec::new();
-    while let Ok(Some(message)) = tokio::time::timeout(quiet, subscription.next()).await {
-        payloads.push(String::from_utf8_lossy(&message.payload).into_owned());
-    }
-    payloads
-}
+const MEMBERS: usize = 3;
 
 #[tokio::test]
 async fn one_member_per_message_spread_across_members() {
     let server = ServerProcess::start(&[]);
-    let mut members = Vec::new();
-    for _ in 0..3 {
+    // Every member forwards (member index, message index) to one channel.
+    let (sender, mut deliveries) = mpsc::unbounded_channel::<(usize, usize)>();
+    let mut clients = Vec::new();
+    for member in 0..MEMBERS {
         let client = async_nats::connect(server.url())
             .await
             .expect("connect member");
-        let subscription = client
+        let mut subscription = client
             .queue_subscribe("work", "workers".into())
             .await
             .expect("queue subscribe");
         natrium_tests::barrier(&client).await;
-        members.push((client, subscription));
+        let sender = sender.clone();
+        tokio::spawn(async move {
+            while let Some(message) = subscription.next().await {
+                let index = String::from_utf8_lossy(&message.payload)
+                    .parse()
+                    .unwrap_or(usize::MAX);
+                let _ = sender.send((member, index));
+            }
+        });
+        clients.push(client);
     }
     let watcher = async_nats::connect(server.url())
         .await
@@ -49,25 +53,29 @@ async fn one_member_per_message_spread_across_members() {
     }
     natrium_tests::barrier(&publisher).await;
 
-    let mut received = Vec::new();
-    for (_, subscription) in &mut members {
-        let got = drain(subscription, Duration::from_millis(500)).await;
-        assert!(!got.is_empty(), "every member gets a share");
-        received.push(got);
+    let mut per_member = [0_usize; MEMBERS];
+    let mut seen = vec![false; MESSAGES];
+    for _ in 0..MESSAGES {
+        let (member, index) = tokio::time::timeout(Duration::from_secs(5), deliveries.recv())
+            .await
+            .expect("delivery in time")
+            .expect("members alive");
+        assert!(index < MESSAGES, "payload {index}");
+        assert!(!seen[index], "message {index} delivered twice");
+        seen[index] = true;
+        per_member[member] += 1;
     }
-    let mut every: Vec<usize> = received
-        .iter()
-        .flatten()
-        .map(|payload| payload.parse().expect("index"))
-        .collect();
-    every.sort_unstable();
-    assert_eq!(
-        every,
-        (0..MESSAGES).collect::<Vec<_>>(),
-        "each message exactly once"
+    assert!(
+        per_member.iter().all(|&count| count > 0),
+        "every member gets a share: {per_member:?}"
     );
-    assert_eq!(
-        drain(&mut all, Duration::from_millis(300)).await.len(),
-        MESSAGES
-    );
+    let extra = tokio::time::timeout(Duration::from_millis(200), deliveries.recv()).await;
+    assert!(extra.is_err(), "no message delivered twice: {extra:?}");
+
+    for _ in 0..MESSAGES {
+        tokio::time::timeout(Duration::from_secs(5), all.next())
+            .await
+            .expect("the plain subscriber gets every message")
+            .expect("open");
+    }
 }
