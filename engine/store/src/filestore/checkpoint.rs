@@ -14,7 +14,7 @@
 //! and rescans that block and every later one. Anything else (or any doubt) means a full scan.
 
 use natrium_format::names::{STREAM_STATE, block_path, parse_block_file_name};
-use natrium_format::state::{BlockSummary, StateLimits, StreamState};
+use natrium_format::state::{BlockSummary, StateLimits, StreamState, SubjectSummary};
 use natrium_recovery::plan::{OpenPlan, block_prefix_matches, plan_open};
 
 use super::index::{Block, Entry, REMOVED};
@@ -292,8 +292,19 @@ impl FileStore {
             bytes: state.bytes,
             checkpoint_ts_ns,
             blocks,
-            deleted: Vec::new(),
-            subjects: Vec::new(),
+            deleted: self.deleted_set().ranges().collect(),
+            subjects: self
+                .subjects
+                .infos
+                .iter()
+                .filter(|info| info.msgs > 0)
+                .map(|info| SubjectSummary {
+                    subject: info.name.as_bytes().to_vec(),
+                    msgs: info.msgs,
+                    first_seq: info.first_seq,
+                    last_seq: info.last_seq,
+                })
+                .collect(),
         })
     }
 

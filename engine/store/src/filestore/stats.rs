@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::FileStore;
+use crate::seqset::SequenceSet;
 use crate::types::{SimpleState, StreamState};
 
 impl FileStore {
@@ -34,9 +35,11 @@ impl FileStore {
         }
     }
 
-    /// Every sequence between `first_seq` and `last_seq` without a live message, ascending.
-    pub(super) fn deleted_list(&self) -> Vec<u64> {
-        let mut deleted = Vec::new();
+    /// The sequences between `first_seq` and `last_seq` without a live message, as runs
+    /// (empty when the stream holds no message). Built from the index by walking the live
+    /// entries, so a huge skipped range costs one run, not one item per sequence.
+    pub(super) fn deleted_set(&self) -> SequenceSet {
+        let mut deleted = SequenceSet::new();
         if self.msgs == 0 {
             return deleted;
         }
@@ -44,12 +47,19 @@ impl FileStore {
         for block in &self.blocks {
             for entry in block.entries.iter().filter(|entry| entry.is_live()) {
                 let seq = block.seq_of(entry);
-                deleted.extend(expected..seq);
+                if seq > expected {
+                    deleted.insert_range(expected, seq - 1);
+                }
                 expected = seq.saturating_add(1);
             }
         }
-        deleted.extend(expected..=self.last_seq);
+        deleted.insert_range(expected, self.last_seq);
         deleted
+    }
+
+    /// Every sequence between `first_seq` and `last_seq` without a live message, ascending.
+    pub(super) fn deleted_list(&self) -> Vec<u64> {
+        self.deleted_set().iter().collect()
     }
 
     pub(super) fn filtered(&self, start_seq: u64, filter: &str) -> SimpleState {
