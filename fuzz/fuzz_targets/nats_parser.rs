@@ -5,9 +5,12 @@
 use libfuzzer_sys::fuzz_target;
 use natrium_nats::{Parsed, ParserLimits, parser};
 
-/// Parses `input` in chunks cut at `cut`, as a connection would; returns the frames (as debug
-/// text) and whether parsing stopped on an error.
-fn parse_stream(input: &[u8], cut: usize, limits: &ParserLimits) -> (Vec<String>, bool) {
+/// What a client would see: the frames (as debug text) and, when parsing stopped on an error,
+/// the `-ERR` text sent for it (`None` inside for a silent close).
+type Outcome = (Vec<String>, Option<Option<&'static str>>);
+
+/// Parses `input` in chunks cut at `cut`, as a connection would.
+fn parse_stream(input: &[u8], cut: usize, limits: &ParserLimits) -> Outcome {
     let mut frames = Vec::new();
     let mut buffer = Vec::new();
     for chunk in [&input[..cut], &input[cut..]] {
@@ -23,11 +26,11 @@ fn parse_stream(input: &[u8], cut: usize, limits: &ParserLimits) -> (Vec<String>
                     assert!(needed > buffer.len() && needed <= limits.frame_bytes_max());
                     break;
                 }
-                Err(_) => return (frames, true),
+                Err(error) => return (frames, Some(error.client_text())),
             }
         }
     }
-    (frames, false)
+    (frames, None)
 }
 
 fuzz_target!(|data: &[u8]| {
