@@ -1,15 +1,19 @@
 //! FileStore: the durable stream store on block files.
 //!
-//! A thin I/O driver: sequence numbers, limits and removal decisions follow the same rules as
-//! the memory store (see `store.rs`), and every byte goes through the [`crate::io`] trait so
-//! tests can run it on an in-memory or fault-injecting disk. Layout of a stream directory and
-//! of every file: docs/formats/. The write path, fsync points and loss windows:
-//! docs/durability.md.
+//! An I/O driver around the store's sans-IO pieces: admission and discard-old decisions come
+//! from the `limits` state machine (FileStore is its `LimitTarget`), expiries from the
+//! `TtlWheel`, deleted runs from `SequenceSet`, subject matching from `subject`; time always
+//! comes in as `now_ns`. What FileStore adds is where the bytes go. Every byte goes through the
+//! [`crate::io`] trait so tests can run it on an in-memory or fault-injecting disk. Layout of a
+//! stream directory and of every file: docs/formats/. The write path, fsync points and loss
+//! windows: docs/durability.md.
 //!
 //! Pieces: [`writer`] (the flush loop and group commit), [`index`] (the compact per-block
 //! message index), `append` (encoding records, block rotation), `read` (loading records through
-//! a bounded page cache), `remove` (tombstones, secure erase, purge, compact, truncate, limits),
-//! `scan` (open: reading `stream.meta` and scanning blocks), `stats` (state queries).
+//! a bounded page cache), `remove` (tombstones, secure erase, purge, compact, limits, expiry),
+//! `store_impl` (the `StreamStore` trait, truncate), `scan` (open: `stream.meta`, scanning
+//! blocks with recovery's scanner), [`checkpoint`] (`stream.state` + `stream.index`), `stats`
+//! (state queries from the index alone).
 //!
 //! # Concurrency model
 //! `FileStore` itself is `&mut self` for every mutation and is not shared; the caller serialises
