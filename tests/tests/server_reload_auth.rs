@@ -1,5 +1,5 @@
 //! Reload (`--signal reload=PID`, SIGHUP): a changed password in the configuration file takes
-//! effect for new connections without a restart.
+//! effect for new connections without a restart, and so does a change of log level.
 
 use async_nats::ConnectErrorKind;
 use natrium_tests::ServerProcess;
@@ -26,14 +26,20 @@ async fn password_change_applies_on_reload() {
         .await
         .expect("first password works");
 
-    std::fs::write(server.dir.path().join("natrium.conf"), config("second")).expect("rewrite");
+    let second = format!("{}debug: true\n", config("second"));
+    std::fs::write(server.dir.path().join("natrium.conf"), second).expect("rewrite");
     server.send_signal("reload");
     let reloaded = server.wait_for_log(
         "Reloaded server configuration",
         natrium_tests::STARTUP_TIMEOUT,
     );
     assert!(reloaded.is_some(), "log:\n{}", server.log_text());
-    assert!(server.log_text().contains("Reloaded: authorization"));
+    let log = server.log_text();
+    assert!(log.contains("Reloaded: authorization"), "{log}");
+    assert!(
+        log.contains("Reloaded: debug = true, trace = false"),
+        "{log}"
+    );
 
     connect(&server, "second")
         .await
