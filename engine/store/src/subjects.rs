@@ -2,13 +2,16 @@
 //! last-by-subject loads, per-subject limits and subject-filtered state.
 //!
 //! Memory is per distinct subject, never per message: one interned `Arc<str>` (shared with the
-//! messages of a store that keeps them, so a subject's bytes exist once) and one map entry.
-//! [`SubjectIndex::heap_bytes`] estimates it; the `store_subject_memory` example measures it.
+//! messages of a store that keeps them, so a subject's bytes exist once), one hash-map entry
+//! for lookups and one entry in an ordered set, so a wildcard filter with a literal prefix
+//! (`orders.eu.*`) visits only the subjects under that prefix instead of all of them.
+//! [`SubjectIndex::heap_bytes`] estimates it; the `store_subject_memory` bench measures it.
 //!
 //! Sequences are added in ascending order. When the first or last message of a subject goes,
 //! the caller supplies the neighbour (`next`/`prev` closures), because only the store knows
 //! how to find the next message of a subject cheaply.
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::ops::Bound;
 use std::sync::Arc;
 
 use crate::subject;
@@ -39,6 +42,8 @@ impl From<SubjectInfo> for SimpleState {
 #[derive(Clone, Debug, Default)]
 pub struct SubjectIndex {
     entries: HashMap<Arc<str>, SubjectInfo>,
+    /// The same subjects in byte order, for prefix scans.
+    ordered: BTreeSet<Arc<str>>,
 }
 
 impl SubjectIndex {
@@ -57,6 +62,7 @@ impl SubjectIndex {
 
     pub fn clear(&mut self) {
         self.entries.clear();
+        self.ordered.clear();
     }
 
     /// Records message `seq` (above every sequence added before) under `subject`; returns the
@@ -78,6 +84,7 @@ impl SubjectIndex {
             last_seq: seq,
         };
         self.entries.insert(Arc::clone(&key), info);
+        self.ordered.insert(Arc::clone(&key));
         (key, None)
     }
 
@@ -95,6 +102,7 @@ impl SubjectIndex {
         };
         if info.msgs <= 1 {
             self.entries.remove(subject);
+            self.ordered.remove(subject);
             return;
         }
         info.msgs -= 1;
@@ -128,11 +136,21 @@ impl SubjectIndex {
                     .into_iter(),
             );
         }
+        let prefix = literal_prefix(filter);
+        if prefix.is_empty() {
+            return Box::new(
+                self.entries
+                    .iter()
+                    .filter(move |(key, _)| subject::matches(filter, key))
+                    .map(|(key, info)| (key, *info)),
+            );
+        }
         Box::new(
-            self.entries
-                .iter()
-                .filter(move |(key, _)| subject::matches(filter, key))
-                .map(|(key, info)| (key, *info)),
+            self.ordered
+                .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+                .take_while(move |key| key.starts_with(prefix))
+                .filter(move |key| subject::matches(filter, key))
+                .filter_map(|key| self.entries.get(&**key).map(|info| (key, *info))),
         )
     }
 
@@ -147,8 +165,25 @@ impl SubjectIndex {
         let table = self.entries.capacity() * slot;
         // An `Arc<str>` allocation holds two counters before the bytes.
         let strings: usize = self.entries.keys().map(|key| key.len() + 16).sum();
-        table + strings
+        // B-tree leaves hold up to 11 keys and run about two-thirds full.
+        let ordered = self.ordered.len() * size_of::<Arc<str>>() * 3 / 2;
+        table + strings + ordered
     }
+}
+
+/// The literal tokens of `filter` before its first wildcard token, with their trailing `.`
+/// (`"a.b.*"` gives `"a.b."`); empty when the filter starts with a wildcard. Every subject
+/// the filter matches starts with it, because a wildcard token stands for at least one token.
+fn literal_prefix(filter: &str) -> &str {
+    let mut end = 0;
+    for token in filter.split('.') {
+        if token == "*" || token == ">" {
+            return filter.get(..end).unwrap_or_default();
+        }
+        end += token.len() + 1;
+    }
+    // No wildcard: the caller handles literal filters by lookup; scanning is still correct.
+    ""
 }
 
 #[cfg(test)]
@@ -215,5 +250,39 @@ mod tests {
         assert_eq!(index.matching("b.x").count(), 1);
         assert_eq!(index.matching("c").count(), 0);
         assert_eq!(index.matching("").count(), 4);
+        assert_eq!(index.matching("a.x.*").count(), 1);
+        assert_eq!(index.matching("*.x").count(), 2);
+    }
+
+    #[test]
+    fn literal_prefixes_stop_at_the_first_wildcard() {
+        assert_eq!(literal_prefix("a.b.*"), "a.b.");
+        assert_eq!(literal_prefix("a.*.c"), "a.");
+        assert_eq!(literal_prefix("a.>"), "a.");
+        assert_eq!(literal_prefix("*.b"), "");
+        assert_eq!(literal_prefix(">"), "");
+        assert_eq!(literal_prefix("a.b"), "");
+    }
+
+    #[test]
+    fn prefix_scans_see_removals_and_subjects_sharing_a_prefix() {
+        let mut index = SubjectIndex::new();
+        for (seq, subject) in [
+            (1, "kv.a"),
+            (2, "kv.ab"),
+            (3, "kv.a.b"),
+            (4, "kva.x"),
+            (5, "kv"),
+        ] {
+            index.add(subject, seq);
+        }
+        let mut names: Vec<String> = index.matching("kv.*").map(|(k, _)| k.to_string()).collect();
+        names.sort();
+        assert_eq!(names, vec!["kv.a", "kv.ab"]);
+        assert_eq!(index.matching("kv.>").count(), 3);
+        index.remove("kv.ab", 2, |_| None, |_| None);
+        assert_eq!(index.matching("kv.*").count(), 1);
+        index.clear();
+        assert_eq!(index.matching("kv.>").count(), 0);
     }
 }
