@@ -44,9 +44,12 @@ impl FileStore {
             .and_then(|()| file.sync())
             .and_then(|()| self.storage.sync_dir(&blocks_dir))
             .map_err(|source| io_error("write block header", &path, source))?;
+        if let Some(previous) = self.blocks.last_mut() {
+            previous.file = None;
+        }
         self.blocks.push(Block {
             index,
-            file,
+            file: Some(file),
             seq_base: self.last_seq.saturating_add(1),
             entries: Vec::new(),
             live: 0,
@@ -87,18 +90,24 @@ impl FileStore {
         };
         if needs_rotation {
             if let Some(sealed) = self.blocks.last_mut() {
-                // A sealed block gets no more entries: give back the Vec's growth slack.
+                // A sealed block gets no more entries: give back the Vec's growth slack, and its
+                // handle (the writer keeps its own until the buffered bytes are written).
                 sealed.entries.shrink_to_fit();
+                sealed.file = None;
             }
             self.create_block()?;
         }
+        let file = match self.blocks.last() {
+            Some(block) => self.block_handle(block)?,
+            None => return Err(Error::Closed),
+        };
         let Some(block) = self.blocks.last_mut() else {
             return Err(Error::Closed);
         };
         let offset = block.end_offset;
         let ticket = self
             .writer
-            .append(&block.file, offset, &self.scratch)
+            .append(&file, u64::from(block.index), offset, &self.scratch)
             .map_err(|source| io_error("append", &block_path(&self.dir, block.index), source))?;
         block.end_offset = offset.saturating_add(u64::from(record_len));
         if let Some(hasher) = &mut block.crc {

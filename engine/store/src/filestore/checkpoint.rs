@@ -260,8 +260,7 @@ impl FileStore {
         }
         let path = block_path(&self.dir, block.index);
         let mut bytes = vec![0u8; usize::try_from(block.end_offset).unwrap_or(0)];
-        block
-            .file
+        self.block_handle(block)?
             .read_exact_at(&mut bytes, 0)
             .map_err(|source| io_error("read", &path, source))?;
         Ok(crc32fast::hash(&bytes))
@@ -341,6 +340,16 @@ impl FileStore {
     }
 }
 
+/// Whether the last summarised block still starts with the bytes the checkpoint hashed.
+fn last_prefix_matches(store: &FileStore, summary: &BlockSummary) -> bool {
+    let path = block_path(&store.dir, summary.index);
+    let Ok(file) = store.storage.open(&path, OpenMode::Existing) else {
+        return false;
+    };
+    let mut bytes = vec![0u8; usize::try_from(summary.end_offset).unwrap_or(0)];
+    file.read_exact_at(&mut bytes, 0).is_ok() && block_prefix_matches(&bytes, summary)
+}
+
 /// What a usable checkpoint gives the open.
 pub(super) struct Loaded {
     /// Blocks to rescan start at this index (`u32::MAX`: none).
@@ -381,23 +390,28 @@ pub(super) fn load(store: &mut FileStore) -> Result<Option<Loaded>> {
     let names = storage
         .list_dir(&blocks_dir)
         .map_err(|source| io_error("list", &blocks_dir, source))?;
-    let mut files = Vec::new();
+    // Lengths only: handles are opened again on demand (one per block would exhaust descriptors
+    // on a long stream).
+    let mut lengths = Vec::new();
     for index in names.iter().filter_map(|name| parse_block_file_name(name)) {
         let path = block_path(&store.dir, index);
-        let file = storage
+        let len = storage
             .open(&path, OpenMode::Existing)
-            .map_err(|source| io_error("open", &path, source))?;
-        let len = file
-            .len()
+            .and_then(|file| file.len())
             .map_err(|source| io_error("stat", &path, source))?;
-        files.push((index, len, file));
+        lengths.push((index, len));
     }
-    let lengths: Vec<(u32, u64)> = files.iter().map(|(index, len, _)| (*index, *len)).collect();
     let scan_from = match plan_open(&state, &lengths) {
         OpenPlan::Trust => u32::MAX,
         OpenPlan::ScanTail { block, .. } => block,
         OpenPlan::Rescan { .. } => return Ok(None),
     };
+    if scan_from == u32::MAX
+        && let Some(summary) = state.blocks.last()
+        && !last_prefix_matches(store, summary)
+    {
+        return Ok(None);
+    }
     for name in &subjects {
         store.subjects.intern(name);
     }
@@ -405,21 +419,9 @@ pub(super) fn load(store: &mut FileStore) -> Result<Option<Loaded>> {
         if index >= scan_from {
             break;
         }
-        let Some((_, _, file)) = files.iter().find(|(at, _, _)| *at == index) else {
-            return Ok(None);
-        };
-        if scan_from == u32::MAX && state.blocks.last() == Some(summary) {
-            let mut bytes = vec![0u8; usize::try_from(summary.end_offset).unwrap_or(0)];
-            let read = file.read_exact_at(&mut bytes, 0);
-            if read.is_err() || !block_prefix_matches(&bytes, summary) {
-                store.subjects.clear();
-                store.blocks.clear();
-                return Ok(None);
-            }
-        }
         store.blocks.push(Block {
             index,
-            file: std::sync::Arc::clone(file),
+            file: None,
             seq_base,
             entries,
             live: 0,

@@ -44,7 +44,10 @@ impl Entry {
 #[derive(Debug)]
 pub struct Block {
     pub index: u32,
-    pub file: FileHandle,
+    /// The open handle of the active block; sealed blocks are opened on demand through the
+    /// store's bounded cache of open files (so a long stream does not hold one descriptor per
+    /// block).
+    pub file: Option<FileHandle>,
     /// Base of `Entry::seq_delta`.
     pub seq_base: u64,
     pub entries: Vec<Entry>,

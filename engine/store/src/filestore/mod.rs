@@ -52,13 +52,15 @@ pub use scan::RecoveryMode;
 pub use writer::{SyncPolicy, WriterConfig};
 
 use index::{Block, Subjects};
-use read::PageCache;
+use read::{FileCache, PageCache};
 use writer::Writer;
 
 /// Default block size: rotation happens before a block passes this many bytes.
 pub const BLOCK_BYTES_MAX_DEFAULT: u64 = 8 * 1024 * 1024;
 /// Record offsets are `u32` in the index, so a block cannot be larger.
 pub const BLOCK_BYTES_MAX_LIMIT: u64 = u32::MAX as u64;
+/// Default bound on open handles of sealed blocks.
+pub const OPEN_FILES_MAX_DEFAULT: usize = 64;
 /// Default bound of the page cache of block bytes.
 pub const BLOCK_CACHE_BYTES_MAX_DEFAULT: usize = 32 * 1024 * 1024;
 
@@ -75,6 +77,8 @@ pub struct FileStoreOptions {
     pub key: Option<Vec<u8>>,
     pub recovery: RecoveryMode,
     pub block_cache_bytes_max: usize,
+    /// Bound on open handles of sealed blocks (the active block holds one more).
+    pub open_files_max: usize,
     pub record_limits: Limits,
 }
 
@@ -89,6 +93,7 @@ impl Default for FileStoreOptions {
             key: None,
             recovery: RecoveryMode::default(),
             block_cache_bytes_max: BLOCK_CACHE_BYTES_MAX_DEFAULT,
+            open_files_max: OPEN_FILES_MAX_DEFAULT,
             record_limits: Limits::default(),
         }
     }
@@ -128,6 +133,7 @@ pub struct FileStore {
     /// seq -> expires_ns of messages stored with a TTL (the wheel is keyed by time).
     expiries: BTreeMap<u64, u64>,
     cache: PageCache,
+    files: FileCache,
     first_seq: u64,
     last_seq: u64,
     last_ts_ns: u64,
@@ -207,6 +213,7 @@ impl FileStore {
                 options.compression == Compression::Snappy,
             ),
             cache: PageCache::new(options.block_cache_bytes_max),
+            files: FileCache::new(options.open_files_max),
             options,
             config,
             scratch: Vec::new(),
@@ -236,6 +243,19 @@ impl FileStore {
         scan::load_blocks(&mut store, loaded.as_ref())?;
         if store.blocks.is_empty() {
             store.create_block()?;
+        }
+        // Only the active block keeps a handle; sealed ones reopen through the bounded cache.
+        let last = store.blocks.len().saturating_sub(1);
+        for block in store.blocks.get_mut(..last).unwrap_or_default() {
+            block.file = None;
+        }
+        if let Some(active) = store.blocks.last()
+            && active.file.is_none()
+        {
+            let file = store.block_handle(active)?;
+            if let Some(active) = store.blocks.last_mut() {
+                active.file = Some(file);
+            }
         }
         scan::load_ttl(&mut store);
         Ok(store)

@@ -17,6 +17,7 @@ use parking_lot::Mutex;
 
 use super::index::{Block, Entry};
 use super::{FileStore, format_error, io_error};
+use crate::io::FileHandle;
 use crate::types::StoredMsg;
 use crate::{Error, Result};
 
@@ -114,6 +115,49 @@ impl PageCache {
     }
 }
 
+/// Open handles of sealed blocks, at most `open_files_max`, oldest opened evicted first. Its
+/// mutex is held for the lookup and the insert, not across the `open` itself.
+#[derive(Debug)]
+pub struct FileCache {
+    inner: Mutex<(HashMap<u32, FileHandle>, std::collections::VecDeque<u32>)>,
+    open_files_max: usize,
+}
+
+impl FileCache {
+    pub fn new(open_files_max: usize) -> Self {
+        Self {
+            inner: Mutex::new((HashMap::new(), std::collections::VecDeque::new())),
+            open_files_max: open_files_max.max(1),
+        }
+    }
+
+    fn get(&self, index: u32) -> Option<FileHandle> {
+        self.inner.lock().0.get(&index).cloned()
+    }
+
+    fn insert(&self, index: u32, file: FileHandle) {
+        let mut inner = self.inner.lock();
+        let (files, order) = &mut *inner;
+        if files.insert(index, file).is_none() {
+            order.push_back(index);
+        }
+        while files.len() > self.open_files_max {
+            let Some(oldest) = order.pop_front() else {
+                break;
+            };
+            files.remove(&oldest);
+        }
+    }
+
+    /// Closes the cached handle of a block that is being removed or rewritten.
+    pub fn forget(&self, index: u32) {
+        let mut inner = self.inner.lock();
+        let (files, order) = &mut *inner;
+        files.remove(&index);
+        order.retain(|at| *at != index);
+    }
+}
+
 /// Record bytes from wherever they were found.
 enum Bytes {
     Owned(Vec<u8>),
@@ -121,22 +165,41 @@ enum Bytes {
 }
 
 impl FileStore {
+    /// A handle to `block`'s file: its own when active, else through the bounded cache.
+    pub(super) fn block_handle(&self, block: &Block) -> Result<FileHandle> {
+        if let Some(file) = &block.file {
+            return Ok(Arc::clone(file));
+        }
+        if let Some(file) = self.files.get(block.index) {
+            return Ok(file);
+        }
+        let path = block_path(&self.dir, block.index);
+        let file = self
+            .storage
+            .open(&path, crate::io::OpenMode::Existing)
+            .map_err(|source| io_error("open", &path, source))?;
+        self.files.insert(block.index, Arc::clone(&file));
+        Ok(file)
+    }
+
     /// The record bytes of `entry` (unverified).
     fn record_bytes(&self, block: &Block, entry: &Entry) -> Result<Bytes> {
         let offset = u64::from(entry.offset);
         let len = entry.record_len as usize;
         let path = || block_path(&self.dir, block.index);
-        if let Some(buf) = self.writer.read_pending(&block.file, offset, len) {
+        if let Some(buf) = self
+            .writer
+            .read_pending(u64::from(block.index), offset, len)
+        {
             return Ok(Bytes::Owned(buf));
         }
+        let file = self.block_handle(block)?;
         let page_no = offset / PAGE_BYTES;
         let page_start = page_no * PAGE_BYTES;
         let end = offset.saturating_add(len as u64);
         if end > page_start + PAGE_BYTES {
             let mut buf = vec![0u8; len];
-            block
-                .file
-                .read_exact_at(&mut buf, offset)
+            file.read_exact_at(&mut buf, offset)
                 .map_err(|source| io_error("read", &path(), source))?;
             return Ok(Bytes::Owned(buf));
         }
@@ -151,8 +214,7 @@ impl FileStore {
         let mut filled = 0usize;
         while filled < page.len() {
             let rest = page.get_mut(filled..).unwrap_or_default();
-            let read = block
-                .file
+            let read = file
                 .read_at(rest, page_start + filled as u64)
                 .map_err(|source| io_error("read", &path(), source))?;
             if read == 0 {

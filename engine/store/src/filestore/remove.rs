@@ -118,9 +118,8 @@ impl FileStore {
         };
         let path = block_path(&self.dir, block.index);
         let mut record = vec![0u8; entry.record_len as usize];
-        block
-            .file
-            .read_exact_at(&mut record, u64::from(entry.offset))
+        let file = self.block_handle(block)?;
+        file.read_exact_at(&mut record, u64::from(entry.offset))
             .map_err(|source| io_error("read", &path, source))?;
         let layout = natrium_format::layout::record::HEADER_SIZE;
         let subject_len = record
@@ -140,7 +139,12 @@ impl FileStore {
             stored.copy_from_slice(&crc.to_le_bytes());
         }
         self.writer
-            .append(&block.file, u64::from(entry.offset), &record)
+            .append(
+                &file,
+                u64::from(block.index),
+                u64::from(entry.offset),
+                &record,
+            )
             .map_err(|source| io_error("erase", &path, source))?;
         self.cache.invalidate_block(block.index);
         if let Some(block) = self.blocks.get_mut(block_at) {
@@ -155,6 +159,7 @@ impl FileStore {
             // Its pending bytes (tombstones) must not be written after the file is gone.
             self.wait_all_written()?;
             let block = self.blocks.remove(0);
+            self.files.forget(block.index);
             let path = block_path(&self.dir, block.index);
             self.storage
                 .remove(&path)
@@ -179,6 +184,7 @@ impl FileStore {
                 .map_err(|source| io_error("fsync", &self.blocks_dir(), source))?;
         }
         for block in old {
+            self.files.forget(block.index);
             let path = block_path(&self.dir, block.index);
             self.storage
                 .remove(&path)

@@ -243,7 +243,7 @@ fn scan_one(
     };
     let mut block = Block {
         index,
-        file,
+        file: Some(file),
         seq_base: tally.max_seq.saturating_add(1),
         entries: Vec::new(),
         live: 0,
@@ -302,11 +302,9 @@ fn repair_after_scan(
         (Some(cut), None) => Some(cut),
         (None, None) => None,
     };
-    if let Some(len) = truncate_at {
-        block
-            .file
-            .truncate(len)
-            .and_then(|()| block.file.sync())
+    if let (Some(len), Some(file)) = (truncate_at, &block.file) {
+        file.truncate(len)
+            .and_then(|()| file.sync())
             .map_err(|source| io_error("truncate damaged tail", &path, source))?;
     }
     Ok(())

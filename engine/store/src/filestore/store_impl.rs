@@ -53,6 +53,7 @@ impl FileStore {
             })
         {
             if let Some(block) = self.blocks.pop() {
+                self.files.forget(block.index);
                 let path = block_path(&self.dir, block.index);
                 self.storage
                     .remove(&path)
@@ -60,7 +61,11 @@ impl FileStore {
                 self.cache.invalidate_block(block.index);
             }
         }
-        if let Some(block) = self.blocks.last_mut() {
+        let active = match self.blocks.last() {
+            Some(block) => Some(self.block_handle(block)?),
+            None => None,
+        };
+        if let (Some(block), Some(file)) = (self.blocks.last_mut(), active) {
             let keep = block.entries.partition_point(|e| block.seq_of(e) <= seq);
             block.entries.truncate(keep);
             let cut = block
@@ -70,11 +75,11 @@ impl FileStore {
                     u64::from(entry.offset).saturating_add(u64::from(entry.record_len))
                 });
             let path = block_path(&self.dir, block.index);
-            block
-                .file
-                .truncate(cut)
-                .and_then(|()| block.file.sync())
+            file.truncate(cut)
+                .and_then(|()| file.sync())
                 .map_err(|source| io_error("truncate", &path, source))?;
+            // The cut block is the active one again: it keeps its handle.
+            block.file = Some(file);
             block.end_offset = cut;
             block.crc = None;
             self.cache.invalidate_block(block.index);

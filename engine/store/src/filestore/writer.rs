@@ -73,6 +73,8 @@ impl Default for WriterConfig {
 
 #[derive(Debug)]
 struct Chunk {
+    /// Names the file independently of the handle (a sealed block may be reopened).
+    file_id: u64,
     file: FileHandle,
     offset: u64,
     bytes: Vec<u8>,
@@ -162,8 +164,15 @@ impl Writer {
         self.shared.config
     }
 
-    /// Queues `bytes` to be written at `offset` of `file`; returns the ticket to wait on.
-    pub fn append(&self, file: &FileHandle, offset: u64, bytes: &[u8]) -> io::Result<u64> {
+    /// Queues `bytes` to be written at `offset` of `file` (named `file_id`, the same id for
+    /// every handle of one file); returns the ticket to wait on.
+    pub fn append(
+        &self,
+        file: &FileHandle,
+        file_id: u64,
+        offset: u64,
+        bytes: &[u8],
+    ) -> io::Result<u64> {
         let config = self.shared.config;
         let mut state = self.shared.state.lock();
         // Back-pressure: bounded pending memory. The thread always drains, so this ends.
@@ -181,10 +190,11 @@ impl Writer {
         let contiguous = state
             .pending
             .last_mut()
-            .filter(|last| Arc::ptr_eq(&last.file, file) && last.end() == offset);
+            .filter(|last| last.file_id == file_id && last.end() == offset);
         match contiguous {
             Some(last) => last.bytes.extend_from_slice(bytes),
             None => state.pending.push(Chunk {
+                file_id,
                 file: Arc::clone(file),
                 offset,
                 bytes: bytes.to_vec(),
@@ -245,7 +255,7 @@ impl Writer {
 
     /// The bytes at `offset..offset + len` of `file` if they are still pending or being
     /// written (newest copy first); `None` when they are not (read them from the file).
-    pub fn read_pending(&self, file: &FileHandle, offset: u64, len: usize) -> Option<Vec<u8>> {
+    pub fn read_pending(&self, file_id: u64, offset: u64, len: usize) -> Option<Vec<u8>> {
         if self.shared.unwritten.load(Ordering::Acquire) == 0 {
             return None;
         }
@@ -257,7 +267,7 @@ impl Writer {
             .rev()
             .chain(state.inflight.iter().rev());
         for chunk in chunks {
-            if !Arc::ptr_eq(&chunk.file, file) || chunk.offset > offset || chunk.end() < end {
+            if chunk.file_id != file_id || chunk.offset > offset || chunk.end() < end {
                 continue;
             }
             let start = usize::try_from(offset.saturating_sub(chunk.offset)).unwrap_or(0);
@@ -291,7 +301,7 @@ struct Round {
 }
 
 fn flush_loop(shared: &Shared) {
-    let mut dirty: Vec<FileHandle> = Vec::new();
+    let mut dirty: Vec<(u64, FileHandle)> = Vec::new();
     let mut last_sync = Instant::now();
     loop {
         let Some(round) = next_round(shared, &dirty, last_sync) else {
@@ -332,7 +342,7 @@ fn flush_loop(shared: &Shared) {
 }
 
 /// Waits for work; `None` when shutting down with nothing left to write or fsync.
-fn next_round(shared: &Shared, dirty: &[FileHandle], last_sync: Instant) -> Option<Round> {
+fn next_round(shared: &Shared, dirty: &[(u64, FileHandle)], last_sync: Instant) -> Option<Round> {
     let config = shared.config;
     let flush_interval = Duration::from_millis(config.flush_interval_ms);
     let sync_interval = match config.sync {
@@ -384,25 +394,25 @@ fn next_round(shared: &Shared, dirty: &[FileHandle], last_sync: Instant) -> Opti
     }
 }
 
-fn write_round(round: &Round, dirty: &mut Vec<FileHandle>) -> io::Result<()> {
+fn write_round(round: &Round, dirty: &mut Vec<(u64, FileHandle)>) -> io::Result<()> {
     for chunk in round.chunks.iter() {
         // Before the first byte goes to another file (the next block after a rotation, or an
         // erase in a sealed one), fsync the files already written: the disk then never holds
         // a later block's records without every earlier record, whatever order the page cache
         // is written back in, so a crash only ever loses a suffix.
-        if dirty.iter().any(|file| !Arc::ptr_eq(file, &chunk.file)) {
+        if dirty.iter().any(|(id, _)| *id != chunk.file_id) {
             sync_files(dirty)?;
         }
         chunk.file.write_at(&chunk.bytes, chunk.offset)?;
-        if !dirty.iter().any(|file| Arc::ptr_eq(file, &chunk.file)) {
-            dirty.push(Arc::clone(&chunk.file));
+        if !dirty.iter().any(|(id, _)| *id == chunk.file_id) {
+            dirty.push((chunk.file_id, Arc::clone(&chunk.file)));
         }
     }
     Ok(())
 }
 
-fn sync_files(dirty: &mut Vec<FileHandle>) -> io::Result<()> {
-    for file in dirty.iter() {
+fn sync_files(dirty: &mut Vec<(u64, FileHandle)>) -> io::Result<()> {
+    for (_, file) in dirty.iter() {
         file.sync()?;
     }
     dirty.clear();
