@@ -17,7 +17,7 @@ use natrium_store::io::RealStorage;
 use natrium_store::{StoreConfig, StreamStore};
 
 const KILLS: u32 = 10;
-const TEST_TIME_MAX: Duration = Duration::from_secs(15);
+const TEST_TIME_MAX: Duration = Duration::from_secs(8);
 /// `WriterConfig::default().flush_interval_ms`.
 const FLUSH_INTERVAL_MS: u64 = 5;
 /// How long the flush thread may wait for a CPU on a machine shared with ~10 builders.
