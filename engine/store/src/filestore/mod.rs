@@ -17,9 +17,10 @@
 //!
 //! # Concurrency model
 //! `FileStore` itself is `&mut self` for every mutation and is not shared; the caller serialises
-//! it (usually one `Mutex` per stream). Two pieces are shared with other threads: the
-//! [`writer::Writer`] (its own mutex, see there) and the page cache (a `Mutex`, held only to look
-//! up or insert a page, never across I/O). A caller who wants concurrent `sync: always`
+//! it (usually one `Mutex` per stream). Three pieces are shared with other threads or used
+//! through `&self`: the [`writer::Writer`] (its own mutex, see there), the page cache and the
+//! cache of open sealed-block handles (one `Mutex` each, held only to look up or insert, never
+//! across I/O, never two at once). A caller who wants concurrent `sync: always`
 //! publishers to share fsyncs uses [`FileStore::store_deferred`] under its lock and waits on the
 //! returned ticket with a [`DurableWaiter`] after releasing it.
 
