@@ -5,9 +5,9 @@
 //! PID) when dropped; [`http_get`] fetches a monitoring endpoint over a plain `TcpStream`.
 //!
 //! The binary is `$NATRIUM_BIN`, else `<target>/debug/natrium` (`$CARGO_TARGET_DIR` or the
-//! workspace's `target/`). When it is missing it is built once per test process with
-//! `cargo build -p natrium-server --bin natrium`; after changing the server, rebuild it before
-//! running these tests (the harness does not check freshness).
+//! workspace's `target/`). When it is missing, or older than a source file of the server or
+//! of the crates it is built from, it is built once per test process with
+//! `cargo build -p natrium-server --bin natrium`.
 //!
 //! Debugging: `NATRIUM_TEST_LOG=1` echoes the server's log, `NATRIUM_TEST_ARGS="-DV"` adds
 //! flags to every server started.
@@ -37,7 +37,57 @@ pub fn workspace_root() -> PathBuf {
     manifest.parent().unwrap_or(manifest).to_path_buf()
 }
 
-/// The `natrium` binary, built once if missing.
+/// Directories (and files) whose changes make the `natrium` binary stale: the server and the
+/// workspace crates it is built from.
+const SERVER_SOURCES: &[&str] = &[
+    "Cargo.lock",
+    "tools/server",
+    "tools/config",
+    "frontends",
+    "engine/router",
+    "engine/auth",
+];
+/// Files looked at when checking freshness, at most (the walk is bounded).
+const SOURCE_FILES_MAX: usize = 10_000;
+
+/// The newest modification time under `path` (recursively), or `None` when nothing is there.
+fn newest_mtime(path: &Path, budget: &mut usize) -> Option<std::time::SystemTime> {
+    let metadata = std::fs::metadata(path).ok()?;
+    if !metadata.is_dir() {
+        *budget = budget.saturating_sub(1);
+        return metadata.modified().ok();
+    }
+    let mut newest = None;
+    for entry in std::fs::read_dir(path).ok()?.flatten() {
+        if *budget == 0 {
+            break;
+        }
+        if entry.file_name() == "target" {
+            continue;
+        }
+        newest = newest.max(newest_mtime(&entry.path(), budget));
+    }
+    newest
+}
+
+/// True when the binary is missing or older than any of the server's sources.
+fn binary_is_stale(binary: &Path) -> bool {
+    let Some(built) = std::fs::metadata(binary)
+        .and_then(|meta| meta.modified())
+        .ok()
+    else {
+        return true;
+    };
+    let root = workspace_root();
+    let mut budget = SOURCE_FILES_MAX;
+    SERVER_SOURCES
+        .iter()
+        .filter_map(|source| newest_mtime(&root.join(source), &mut budget))
+        .any(|changed| changed > built)
+}
+
+/// The `natrium` binary; built (once per test process) when missing or older than its
+/// sources.
 pub fn natrium_binary() -> &'static Path {
     static BINARY: OnceLock<PathBuf> = OnceLock::new();
     BINARY.get_or_init(|| {
@@ -55,7 +105,7 @@ pub fn natrium_binary() -> &'static Path {
             })
             .unwrap_or_else(|| workspace_root().join("target"));
         let binary = target.join("debug").join("natrium");
-        if !binary.exists() {
+        if binary_is_stale(&binary) {
             let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
             let status = Command::new(cargo)
                 .args(["build", "-p", "natrium-server", "--bin", "natrium"])
@@ -324,6 +374,22 @@ mod tests {
         let line = "[12] ... [INF] Starting http monitor on [::1]:8222";
         assert_eq!(port_after(line, MONITOR_LINE), Some(8222));
         assert_eq!(port_after("nothing here", LISTENING_LINE), None);
+    }
+
+    #[test]
+    fn newest_mtime_walks_directories_within_budget() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let nested = dir.path().join("a").join("b");
+        std::fs::create_dir_all(&nested).expect("dirs");
+        std::fs::write(nested.join("file.rs"), "x").expect("write");
+        let file_time = std::fs::metadata(nested.join("file.rs"))
+            .and_then(|meta| meta.modified())
+            .expect("mtime");
+        let mut budget = 10;
+        assert_eq!(newest_mtime(dir.path(), &mut budget), Some(file_time));
+        assert_eq!(budget, 9, "one file visited");
+        assert_eq!(newest_mtime(&dir.path().join("missing"), &mut budget), None);
+        assert!(binary_is_stale(&dir.path().join("no-binary")));
     }
 
     #[test]
