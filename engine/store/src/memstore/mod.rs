@@ -5,6 +5,9 @@
 //! message of its subject, so removing a subject's first or last message updates the
 //! [`SubjectIndex`] in O(log n) and per-subject limits never scan. Per-message TTLs sit in a
 //! [`TtlWheel`]. Not shared: the owner wraps it in whatever lock it needs.
+//!
+//! `erase` zeroes the message's bytes before freeing them; copies already handed out by a load
+//! belong to the caller and are not touched.
 mod query;
 mod stream;
 
