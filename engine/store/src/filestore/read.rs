@@ -193,13 +193,13 @@ impl FileStore {
         {
             return Ok(Bytes::Owned(buf));
         }
-        let file = self.block_handle(block)?;
         let page_no = offset / PAGE_BYTES;
         let page_start = page_no * PAGE_BYTES;
         let end = offset.saturating_add(len as u64);
         if end > page_start + PAGE_BYTES {
             let mut buf = vec![0u8; len];
-            file.read_exact_at(&mut buf, offset)
+            self.block_handle(block)?
+                .read_exact_at(&mut buf, offset)
                 .map_err(|source| io_error("read", &path(), source))?;
             return Ok(Bytes::Owned(buf));
         }
@@ -210,6 +210,8 @@ impl FileStore {
         {
             return Ok(Bytes::Page(page, within));
         }
+        // Only a cache miss needs the file (and so, for a sealed block, a handle).
+        let file = self.block_handle(block)?;
         let mut page = vec![0u8; PAGE_BYTES as usize];
         let mut filled = 0usize;
         while filled < page.len() {
