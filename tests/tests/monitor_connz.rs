@@ -78,6 +78,20 @@ async fn connz_lists_sorts_and_pages() {
             .is_none()
     );
 
+    let closed = http_json(monitor, "/connz?state=closed");
+    assert_eq!(
+        closed["num_connections"], 0,
+        "closed connections are not kept"
+    );
+    assert_eq!(
+        http_json(
+            monitor,
+            &format!("/connz?cid={cid}", cid = connections[1]["cid"])
+        )["connections"][0]["name"],
+        "beta"
+    );
+    let (status, body) = http_get(monitor, "/connz?state=sideways");
+    assert_eq!(status, 400, "{body}");
     let (status, body) = http_get(monitor, "/connz?sort=bogus");
     assert_eq!(status, 400, "{body}");
 }

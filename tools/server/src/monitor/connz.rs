@@ -1,4 +1,5 @@
 //! `/connz`: open client connections, with nats-server's `Connz`/`ConnInfo` field names,
+//! its `state` filter (closed connections are not kept, so `state=closed` lists none),
 //! its sort options (only `cid` and `start` ascend; the others descend, `uptime` ascends as
 //! in Go), and its paging (`offset`, `limit` defaulting to 1024).
 
@@ -106,6 +107,18 @@ struct ConnzQuery {
     offset: i64,
     limit: i64,
     cid: u64,
+    /// `state=closed`: natrium keeps no closed connections, so the list is empty.
+    closed_only: bool,
+}
+
+/// Go's `state` parameter: `open` (default), `closed`, `any`/`all`.
+fn decode_closed_only(params: &Params) -> Result<bool, BadRequest> {
+    let text = params.get("state").map_or("", String::as_str);
+    match text.to_ascii_lowercase().as_str() {
+        "" | "open" | "any" | "all" => Ok(false),
+        "closed" => Ok(true),
+        _ => Err(BadRequest(format!("Error decoding state for {text}"))),
+    }
 }
 
 fn decode(params: &Params) -> Result<ConnzQuery, BadRequest> {
@@ -129,6 +142,7 @@ fn decode(params: &Params) -> Result<ConnzQuery, BadRequest> {
             CONNECTION_LIST_SIZE_DEFAULT
         },
         cid: u64::try_from(query_int(params, "cid")?).unwrap_or(0),
+        closed_only: decode_closed_only(params)?,
     })
 }
 
@@ -140,6 +154,9 @@ pub(super) async fn handle(State(state): State<Arc<MonitorState>>, params: Param
     };
     let now = SystemTime::now();
     let mut snapshots = state.broker.clients().snapshots(query.subscriptions);
+    if query.closed_only {
+        snapshots.clear();
+    }
     if query.cid > 0 {
         snapshots.retain(|snapshot| snapshot.cid == query.cid);
         query.limit = 1;
