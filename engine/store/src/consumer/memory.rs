@@ -50,7 +50,7 @@ impl MemConsumerStore {
             if state.delivered_consumer_seq > consumer_seq {
                 let next = state
                     .pending
-                    .range(stream_seq + 1..=state.delivered_stream_seq)
+                    .range(stream_seq.saturating_add(1)..=state.delivered_stream_seq)
                     .next();
                 if let Some((&next_stream_seq, next)) = next
                     && next.consumer_seq > 0
@@ -128,10 +128,16 @@ impl ConsumerStore for MemConsumerStore {
                     return Err(Error::NotFound);
                 }
                 // Everything at or below `stream_seq` is acknowledged at once.
-                let rest = self.state.pending.split_off(&(stream_seq + 1));
-                self.state.pending = rest;
-                let rest = self.state.redelivered.split_off(&(stream_seq + 1));
-                self.state.redelivered = rest;
+                match stream_seq.checked_add(1) {
+                    Some(above) => {
+                        self.state.pending = self.state.pending.split_off(&above);
+                        self.state.redelivered = self.state.redelivered.split_off(&above);
+                    }
+                    None => {
+                        self.state.pending.clear();
+                        self.state.redelivered.clear();
+                    }
+                }
                 self.state.ack_floor_consumer_seq =
                     self.state.ack_floor_consumer_seq.max(consumer_seq);
                 self.state.ack_floor_stream_seq = self.state.ack_floor_stream_seq.max(stream_seq);
@@ -312,5 +318,27 @@ mod tests {
         store.update_acks(1, 1).expect("ack");
         store.update_delivered(1, 1, 1, 5).expect("replay");
         assert!(store.state().pending.is_empty());
+    }
+
+    #[test]
+    fn the_last_stream_sequence_acks_without_overflow() {
+        for ack_policy in [AckPolicy::All, AckPolicy::Explicit] {
+            let config = ConsumerConfig {
+                ack_policy,
+                ..ConsumerConfig::default()
+            };
+            let mut store = MemConsumerStore::new(config);
+            store
+                .update_delivered(1, u64::MAX - 1, 1, 0)
+                .expect("deliver");
+            store.update_delivered(2, u64::MAX, 1, 0).expect("deliver");
+            store
+                .update_acks(2, u64::MAX)
+                .expect("ack the last sequence");
+            assert!(
+                !store.state().pending.contains_key(&u64::MAX),
+                "{ack_policy:?}"
+            );
+        }
     }
 }
