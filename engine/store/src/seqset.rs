@@ -4,6 +4,12 @@
 //! the number of runs.
 use std::collections::BTreeMap;
 
+/// Sequences in `start ..= end` (`start <= end`); saturates for the one run that cannot be
+/// counted in a `u64`, `0 ..= u64::MAX`.
+fn run_len(start: u64, end: u64) -> u64 {
+    (end - start).saturating_add(1)
+}
+
 /// A set of `u64` kept as disjoint, non-adjacent inclusive ranges `start ..= end`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SequenceSet {
@@ -17,7 +23,7 @@ impl SequenceSet {
         Self::default()
     }
 
-    /// Number of sequences in the set.
+    /// Number of sequences in the set (saturating at `u64::MAX`).
     pub fn len(&self) -> u64 {
         self.count
     }
@@ -98,12 +104,12 @@ impl SequenceSet {
                 continue;
             }
             self.ranges.remove(&s);
-            self.count -= e - s + 1;
+            self.count -= run_len(s, e);
             new_start = new_start.min(s);
             new_end = new_end.max(e);
         }
         self.ranges.insert(new_start, new_end);
-        self.count += new_end - new_start + 1;
+        self.count = self.count.saturating_add(run_len(new_start, new_end));
     }
 
     /// Removes `seq`; false when it was absent.
@@ -131,7 +137,7 @@ impl SequenceSet {
                 self.ranges.insert(seq, end);
                 self.count -= seq - start;
             } else {
-                self.count -= end - start + 1;
+                self.count -= run_len(start, end);
             }
         }
     }
@@ -152,7 +158,7 @@ impl SequenceSet {
         for (start, end) in above {
             if start > seq {
                 self.ranges.remove(&start);
-                self.count -= end - start + 1;
+                self.count -= run_len(start, end);
             }
         }
     }
@@ -334,5 +340,17 @@ mod tests {
                 model.into_iter().collect::<Vec<_>>()
             );
         }
+    }
+
+    #[test]
+    fn the_whole_sequence_space_is_one_run_without_overflow() {
+        let mut set = SequenceSet::new();
+        set.insert_range(0, u64::MAX);
+        assert_eq!(set.len(), u64::MAX);
+        assert!(set.contains(u64::MAX));
+        assert!(set.remove(u64::MAX));
+        assert!(!set.insert(0));
+        set.remove_below(10);
+        assert_eq!(set.first(), Some(10));
     }
 }
