@@ -70,7 +70,8 @@ impl Settings {
             self.host.clone_from(host);
         }
         if let Some(port) = flags.port {
-            self.port = port;
+            // As in nats-server, 0 means "the default port"; -1 asks for a random one.
+            self.port = if port == 0 { PORT_DEFAULT } else { port };
         }
         if let Some(name) = &flags.server_name {
             self.server_name = Some(name.clone());
@@ -296,6 +297,12 @@ mod tests {
             Some("u")
         );
         assert!(Settings::bind_port(70_000).is_err());
+        let mut settings = Settings::default();
+        settings.apply_flags(&crate::flags::parse(["-p", "0"]).expect("flags"));
+        assert_eq!(
+            settings.port, PORT_DEFAULT,
+            "-p 0 is the default port, as in Go"
+        );
     }
 
     #[test]
