@@ -15,7 +15,7 @@ async fn until_close(server: &common::TestServer, input: &[u8]) -> Vec<u8> {
 #[tokio::test]
 async fn closing_errors() {
     let server = start().await;
-    let cases: [(&[u8], &[u8]); 8] = [
+    let cases: [(&[u8], &[u8]); 9] = [
         (b"FOO\r\n", b"-ERR 'Unknown Protocol Operation'\r\n"),
         (b"\r\nPING\r\n", b"-ERR 'Unknown Protocol Operation'\r\n"),
         (
@@ -23,6 +23,10 @@ async fn closing_errors() {
             b"-ERR 'Unknown Protocol Operation'\r\n",
         ),
         (b"PUB foo 2000\r\n", b"-ERR 'Maximum Payload Violation'\r\n"),
+        (
+            b"CONNECT {\"verbose\":false,\"headers\":true}\r\nHPUB foo 12 2000\r\n",
+            b"-ERR 'Maximum Payload Violation'\r\n",
+        ),
         (
             b"CONNECT {\"protocol\":2}\r\n",
             b"-ERR 'invalid client protocol'\r\n",
