@@ -41,7 +41,7 @@ use std::sync::Arc;
 use natrium_format::cipher::{RecordCipher, StreamKey};
 use natrium_format::record::{Limits, RecordEncoder};
 
-use crate::io::{StorageHandle, write_atomic};
+use crate::io::{LockGuard, StorageHandle, write_atomic};
 use crate::ttl::TtlWheel;
 use crate::types::{LostData, StoreConfig};
 use crate::{Error, Result};
@@ -60,6 +60,8 @@ use writer::Writer;
 pub const BLOCK_BYTES_MAX_DEFAULT: u64 = 8 * 1024 * 1024;
 /// Record offsets are `u32` in the index, so a block cannot be larger.
 pub const BLOCK_BYTES_MAX_LIMIT: u64 = u32::MAX as u64;
+/// Name of the lock file in a stream directory (advisory `flock`; holds no data).
+pub const STREAM_LOCK: &str = "stream.lock";
 /// Default bound on open handles of sealed blocks.
 pub const OPEN_FILES_MAX_DEFAULT: usize = 64;
 /// Default bound of the page cache of block bytes.
@@ -143,6 +145,8 @@ pub struct FileStore {
     lost: Option<LostData>,
     closed: bool,
     opened_from_checkpoint: bool,
+    /// Exclusive lock on `stream.lock`: one store per directory, released at close or exit.
+    lock: Option<LockGuard>,
 }
 
 impl std::fmt::Debug for FileStore {
@@ -232,7 +236,9 @@ impl FileStore {
             lost: None,
             closed: false,
             opened_from_checkpoint: false,
+            lock: None,
         };
+        store.lock = Some(store.take_lock()?);
         store.cipher = scan::open_meta(&mut store, key.as_ref())?;
         let loaded = checkpoint::load(&mut store)?;
         if loaded.is_none() {
@@ -297,6 +303,16 @@ impl FileStore {
 
     fn blocks_dir(&self) -> PathBuf {
         self.dir.join(natrium_format::names::BLOCKS_DIR)
+    }
+
+    /// Locks `<dir>/stream.lock` so a second store (in this process or another) cannot open
+    /// the same directory and interleave writes.
+    fn take_lock(&self) -> Result<LockGuard> {
+        let path = self.dir.join(STREAM_LOCK);
+        self.storage
+            .create_dir_all(&self.dir)
+            .and_then(|()| self.storage.lock(&path))
+            .map_err(|source| io_error("lock", &path, source))
     }
 
     fn check_open(&self) -> Result<()> {

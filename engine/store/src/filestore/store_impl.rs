@@ -354,6 +354,8 @@ impl StreamStore for FileStore {
             .sync_all()
             .and_then(|()| self.checkpoint(self.last_ts_ns));
         self.closed = true;
+        // Another store may open the directory now.
+        self.lock = None;
         result
     }
 }

@@ -13,7 +13,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use super::{FileHandle, MemStorage, OpenMode, Storage, StorageFile};
+use super::{FileHandle, LockGuard, MemStorage, OpenMode, Storage, StorageFile};
 
 /// When and how a [`FaultStorage`] fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,5 +191,10 @@ impl Storage for FaultStorage {
 
     fn exists(&self, path: &Path) -> io::Result<bool> {
         self.inner.exists(path)
+    }
+
+    fn lock(&self, path: &Path) -> io::Result<LockGuard> {
+        // Not a data operation: neither counted nor failed.
+        self.inner.lock(path)
     }
 }

@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
-use super::{FileHandle, OpenMode, Storage, StorageFile};
+use super::{FileHandle, LockGuard, OpenMode, Storage, StorageFile};
 
 /// What survives of the bytes written since a file's last fsync when [`MemStorage::crash`]
 /// simulates a power cut.
@@ -86,6 +86,8 @@ struct Inode {
 #[derive(Debug, Default)]
 struct Namespace {
     dirs: BTreeSet<PathBuf>,
+    /// Paths locked with `Storage::lock` (advisory, like flock; not part of the file data).
+    locks: BTreeSet<PathBuf>,
     live: BTreeMap<PathBuf, Arc<Inode>>,
     durable: BTreeMap<PathBuf, Arc<Inode>>,
 }
@@ -160,6 +162,18 @@ impl MemStorage {
     /// Every live file path, sorted.
     pub fn file_paths(&self) -> Vec<PathBuf> {
         self.namespace.lock().live.keys().cloned().collect()
+    }
+}
+
+/// Releases an in-memory lock when dropped.
+struct MemLock {
+    namespace: Arc<Mutex<Namespace>>,
+    path: PathBuf,
+}
+
+impl Drop for MemLock {
+    fn drop(&mut self) {
+        self.namespace.lock().locks.remove(&self.path);
     }
 }
 
@@ -285,6 +299,20 @@ impl Storage for MemStorage {
             .collect();
         namespace.durable.extend(entries);
         Ok(())
+    }
+
+    fn lock(&self, path: &Path) -> io::Result<LockGuard> {
+        let mut namespace = self.namespace.lock();
+        if !namespace.locks.insert(path.to_path_buf()) {
+            return Err(io::Error::new(
+                io::ErrorKind::WouldBlock,
+                format!("{} is locked by another store", path.display()),
+            ));
+        }
+        Ok(LockGuard::new(Box::new(MemLock {
+            namespace: Arc::clone(&self.namespace),
+            path: path.to_path_buf(),
+        })))
     }
 
     fn exists(&self, path: &Path) -> io::Result<bool> {

@@ -118,6 +118,29 @@ pub trait Storage: Send + Sync + fmt::Debug {
 
     /// Whether a file or directory exists at `path`.
     fn exists(&self, path: &Path) -> io::Result<bool>;
+
+    /// Takes an exclusive advisory lock named by `path` (the file is created if missing),
+    /// held until the returned guard is dropped — or the process dies. Fails with
+    /// `WouldBlock` when someone else holds it.
+    fn lock(&self, path: &Path) -> io::Result<LockGuard>;
+}
+
+/// Holds a lock taken with [`Storage::lock`]; dropping it releases the lock.
+pub struct LockGuard {
+    _held: Box<dyn Send + Sync>,
+}
+
+impl LockGuard {
+    /// Wraps whatever keeps the lock alive (an open file, a registration to undo on drop).
+    pub fn new(held: Box<dyn Send + Sync>) -> Self {
+        Self { _held: held }
+    }
+}
+
+impl fmt::Debug for LockGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("LockGuard")
+    }
 }
 
 /// A shared handle to a storage implementation.

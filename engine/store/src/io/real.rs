@@ -6,7 +6,7 @@ use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{FileHandle, OpenMode, Storage, StorageFile};
+use super::{FileHandle, LockGuard, OpenMode, Storage, StorageFile};
 
 /// Files on the local file system.
 #[derive(Debug, Default, Clone, Copy)]
@@ -90,5 +90,23 @@ impl Storage for RealStorage {
 
     fn exists(&self, path: &Path) -> io::Result<bool> {
         path.try_exists()
+    }
+
+    fn lock(&self, path: &Path) -> io::Result<LockGuard> {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)?;
+        // flock(2): released by the kernel when the file is closed, including by a crash.
+        file.try_lock().map_err(|error| match error {
+            std::fs::TryLockError::WouldBlock => io::Error::new(
+                io::ErrorKind::WouldBlock,
+                format!("{} is locked by another store", path.display()),
+            ),
+            std::fs::TryLockError::Error(error) => error,
+        })?;
+        Ok(LockGuard::new(Box::new(file)))
     }
 }

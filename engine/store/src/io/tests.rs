@@ -36,6 +36,23 @@ fn exercise_round_trip(storage: &dyn Storage, dir: &Path) {
     assert!(storage.open(&path, OpenMode::Existing).is_err());
 }
 
+fn exercise_lock(storage: &dyn Storage, dir: &Path) {
+    storage.create_dir_all(dir).unwrap();
+    let path = dir.join("LOCK");
+    let first = storage.lock(&path).unwrap();
+    let second = storage.lock(&path).unwrap_err();
+    assert_eq!(second.kind(), std::io::ErrorKind::WouldBlock);
+    drop(first);
+    let _again = storage.lock(&path).unwrap();
+}
+
+#[test]
+fn locks_are_exclusive_until_dropped() {
+    let temp = tempfile::tempdir().unwrap();
+    exercise_lock(&RealStorage::new(), temp.path());
+    exercise_lock(&MemStorage::new(), Path::new("/l"));
+}
+
 #[test]
 fn real_storage_round_trip() {
     let temp = tempfile::tempdir().unwrap();
