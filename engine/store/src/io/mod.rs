@@ -1,7 +1,7 @@
 //! Storage I/O behind a trait: real files, in-memory, and fault-injecting implementations.
 //!
 //! `FileStore` never calls `std::fs` directly; it goes through a [`Storage`] (the namespace:
-//! open, rename, remove, list, directory fsync) and the [`StorageFile`]s it hands out
+//! open, rename, remove, list, directory fsync, an exclusive advisory lock) and the [`StorageFile`]s it hands out
 //! (positional read and write, length, fsync, truncate). Three implementations:
 //! - [`RealStorage`]: `std::fs` with `pread`/`pwrite` (`std::os::unix::fs::FileExt`).
 //! - [`MemStorage`]: an in-memory file system that remembers, per file, which bytes were
