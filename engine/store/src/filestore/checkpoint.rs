@@ -52,6 +52,15 @@ const INDEX_BYTES_MAX: u64 = 4 << 30;
 /// Largest `stream.state` read back.
 const STATE_BYTES_MAX: u64 = 1 << 30;
 
+/// The identity of a `stream.state` file that `stream.index` records: the crc32 of its bytes
+/// without the trailing crc. Hashing the whole file would not do: crc32 over any message
+/// followed by its own crc32 is one constant, so every valid checkpoint would look alike and
+/// a rewritten `stream.state` (natrium-blk compact/recover) would pass for the old one.
+fn state_identity(state_bytes: &[u8]) -> u32 {
+    let body_len = state_bytes.len().saturating_sub(4);
+    crc32fast::hash(state_bytes.get(..body_len).unwrap_or_default())
+}
+
 fn encode_index(store: &FileStore, state_crc: u32) -> Vec<u8> {
     let entries: usize = store.blocks.iter().map(|block| block.entries.len()).sum();
     let mut out = Vec::with_capacity(layout::HEADER_SIZE + entries * layout::ENTRY_SIZE);
@@ -318,7 +327,7 @@ impl FileStore {
         state
             .encode(&mut state_bytes)
             .map_err(|error| super::format_error(&state_path, error))?;
-        let index_bytes = encode_index(self, crc32fast::hash(&state_bytes));
+        let index_bytes = encode_index(self, state_identity(&state_bytes));
         let index_path = self.dir.join(STREAM_INDEX);
         write_atomic(self.storage.as_ref(), &index_path, &index_bytes)
             .map_err(|source| io_error("write", &index_path, source))?;
@@ -383,7 +392,7 @@ pub(super) fn load(store: &mut FileStore) -> Result<Option<Loaded>> {
             .iter()
             .zip(&state.blocks)
             .all(|(b, s)| b.0 == s.index);
-    if state_crc != crc32fast::hash(&state_bytes) || !same_blocks {
+    if state_crc != state_identity(&state_bytes) || !same_blocks {
         return Ok(None);
     }
     let blocks_dir = store.blocks_dir();
@@ -438,4 +447,34 @@ pub(super) fn load(store: &mut FileStore) -> Result<Option<Loaded>> {
         last_seq: state.last_seq,
         last_ts_ns: u64::try_from(state.last_ts_ns).unwrap_or(0),
     }))
+}
+
+#[cfg(test)]
+mod state_identity_tests {
+    use super::state_identity;
+
+    /// A message followed by its own little-endian crc32.
+    fn with_crc(body: &[u8]) -> Vec<u8> {
+        let mut bytes = body.to_vec();
+        bytes.extend_from_slice(&crc32fast::hash(body).to_le_bytes());
+        bytes
+    }
+
+    #[test]
+    fn distinct_checkpoints_have_distinct_identities() {
+        let first = with_crc(b"checkpoint one");
+        let second = with_crc(b"checkpoint two");
+        // The pitfall this guards against: whole-file crcs of self-checked files coincide.
+        assert_eq!(crc32fast::hash(&first), crc32fast::hash(&second));
+        assert_ne!(state_identity(&first), state_identity(&second));
+        assert_eq!(
+            state_identity(&first),
+            state_identity(&with_crc(b"checkpoint one"))
+        );
+    }
+
+    #[test]
+    fn short_input_does_not_panic() {
+        assert_eq!(state_identity(b"ab"), crc32fast::hash(b""));
+    }
 }
