@@ -56,3 +56,4 @@ impl Harness for FileHarness {
 }
 
 store_suite!(FileHarness::new());
+store_suite_edges!(FileHarness::new());

@@ -184,7 +184,7 @@ impl FileStore {
             self.check_subject(msg.subject)?;
         }
         limits::admit(&self.config, self, msg)?;
-        let seq = self.last_seq.saturating_add(1);
+        let seq = self.checked_next_seq()?;
         let mut ticket = self.append_message(msg, seq, now_ns)?;
         let config = self.config.clone();
         if limits::enforce_after_store(&config, self, msg.subject)? > 0 {

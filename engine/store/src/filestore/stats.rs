@@ -4,7 +4,8 @@ use std::collections::BTreeMap;
 
 use super::FileStore;
 use crate::seqset::SequenceSet;
-use crate::types::{SimpleState, StreamState};
+use crate::types::{DELETED_LIST_MAX, SimpleState, StreamState};
+use crate::{Error, Result};
 
 impl FileStore {
     pub(super) fn base_state(&self) -> StreamState {
@@ -43,23 +44,41 @@ impl FileStore {
         if self.msgs == 0 {
             return deleted;
         }
-        let mut expected = self.first_seq;
+        // `None` once the sequence space is exhausted (a live message at `u64::MAX`).
+        let mut expected = Some(self.first_seq);
         for block in &self.blocks {
             for entry in block.entries.iter().filter(|entry| entry.is_live()) {
                 let seq = block.seq_of(entry);
-                if seq > expected {
-                    deleted.insert_range(expected, seq - 1);
+                if let Some(from) = expected
+                    && seq > from
+                {
+                    deleted.insert_range(from, seq - 1);
                 }
-                expected = seq.saturating_add(1);
+                expected = seq.checked_add(1);
             }
         }
-        deleted.insert_range(expected, self.last_seq);
+        if let Some(from) = expected
+            && from <= self.last_seq
+        {
+            deleted.insert_range(from, self.last_seq);
+        }
         deleted
     }
 
-    /// Every sequence between `first_seq` and `last_seq` without a live message, ascending.
+    /// Sequences between `first_seq` and `last_seq` without a live message, ascending, at
+    /// most [`DELETED_LIST_MAX`] of them (the lowest): a huge skipped range must not become a
+    /// huge allocation; `num_deleted` stays exact.
     pub(super) fn deleted_list(&self) -> Vec<u64> {
-        self.deleted_set().iter().collect()
+        self.deleted_set().iter().take(DELETED_LIST_MAX).collect()
+    }
+
+    /// `last_seq + 1`, or an error once the sequence space is exhausted (a message at
+    /// `u64::MAX`), the same rule as MemStore's.
+    pub(super) fn checked_next_seq(&self) -> Result<u64> {
+        self.last_seq.checked_add(1).ok_or(Error::Limit {
+            what: "stream sequence",
+            max: u64::MAX,
+        })
     }
 
     pub(super) fn filtered(&self, start_seq: u64, filter: &str) -> SimpleState {

@@ -147,7 +147,7 @@ impl StreamStore for FileStore {
 
     fn skip(&mut self, now_ns: u64) -> Result<u64> {
         self.check_open()?;
-        let seq = self.last_seq.saturating_add(1);
+        let seq = self.checked_next_seq()?;
         let ticket = self.skip_to(seq, now_ns)?;
         self.settle(ticket)?;
         Ok(seq)
