@@ -7,14 +7,14 @@
 //! Only the publisher thread writes to the socket, so frames never interleave.
 
 use std::io::Write;
-use std::net::Shutdown;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::net::{Shutdown, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Instant;
 
-use anyhow::{Result, anyhow, bail};
+use anyhow::{Result, bail};
 
 use crate::conn::{Conn, fill};
 use crate::frame::{Frame, FrameBuffer};
@@ -38,6 +38,8 @@ pub struct PublishPlan {
 #[derive(Default)]
 struct Drained {
     pings: AtomicU64,
+    /// Set by the publisher when it is done; the drain thread exits at its next idle poll.
+    stop: AtomicBool,
     error: Mutex<Option<String>>,
 }
 
@@ -52,7 +54,8 @@ pub fn publish(conn: Conn, plan: &PublishPlan) -> ClientRun {
     run
 }
 
-/// The fallible body of [`publish`]: drain thread, batched writes, final flush.
+/// The fallible body of [`publish`]: starts the drain thread, sends, and always joins the
+/// drain thread; a send error is explained by the server's `-ERR` when one arrived.
 fn publish_inner(conn: Conn, plan: &PublishPlan, run: &mut ClientRun) -> Result<()> {
     let Conn {
         mut stream,
@@ -63,7 +66,32 @@ fn publish_inner(conn: Conn, plan: &PublishPlan, run: &mut ClientRun) -> Result<
     let drain_stream = stream.try_clone()?;
     let drain_state = Arc::clone(&drained);
     let drainer = thread::spawn(move || drain(drain_stream, inbound, &drain_state, &pong_sender));
+    let sent = send_all(&mut stream, plan, &drained, &pong_receiver);
+    // The drain thread reads what is still pending (an -ERR explaining a broken pipe), then
+    // stops at its next idle poll.
+    drained.stop.store(true, Ordering::Relaxed);
+    let _ = drainer.join();
+    let _ = stream.shutdown(Shutdown::Both);
+    let (started, finished) = match (sent, drained_error(&drained)) {
+        (Ok(span), _) => span,
+        (Err(error), Some(server)) => bail!("{server} ({error:#})"),
+        (Err(error), None) => return Err(error),
+    };
+    run.msgs = plan.msgs;
+    run.payload_bytes = plan.msgs * plan.payload_bytes as u64;
+    run.first = Some(started);
+    run.last = Some(finished);
+    Ok(())
+}
 
+/// Writes every batch, answering server `PING`s between batches, then flushes with a
+/// `PING` and waits for its `PONG`. Returns when the first and last message moved.
+fn send_all(
+    stream: &mut TcpStream,
+    plan: &PublishPlan,
+    drained: &Drained,
+    pongs: &Receiver<()>,
+) -> Result<(Instant, Instant)> {
     let frame = pub_frame(&plan.subject, plan.payload_bytes);
     let batch = frame.repeat(frames_per_batch(frame.len(), plan.batch_bytes));
     let frames_per_batch = (batch.len() / frame.len()) as u64;
@@ -75,23 +103,17 @@ fn publish_inner(conn: Conn, plan: &PublishPlan, run: &mut ClientRun) -> Result<
         let bytes = frames as usize * frame.len();
         stream.write_all(batch.get(..bytes).unwrap_or(&batch))?;
         remaining -= frames;
-        answer_pings(&mut stream, &drained, &mut pongs_sent)?;
-        check_drained(&drained)?;
+        answer_pings(stream, drained, &mut pongs_sent)?;
+        if let Some(text) = drained_error(drained) {
+            bail!("{text}");
+        }
         if Instant::now() >= plan.deadline {
             bail!("timed out with {remaining} messages unsent");
         }
     }
     stream.write_all(b"PING\r\n")?;
-    let acknowledged = await_pong(&pong_receiver, plan.deadline, &drained);
-    let finished = Instant::now();
-    let _ = stream.shutdown(Shutdown::Both);
-    let _ = drainer.join();
-    acknowledged?;
-    run.msgs = plan.msgs;
-    run.payload_bytes = plan.msgs * plan.payload_bytes as u64;
-    run.first = Some(started);
-    run.last = Some(finished);
-    Ok(())
+    await_pong(pongs, plan.deadline)?;
+    Ok((started, Instant::now()))
 }
 
 /// `PUB subject len\r\n` + payload + `\r\n`; the payload is a fixed printable pattern.
@@ -108,11 +130,7 @@ fn frames_per_batch(frame_bytes: usize, batch_bytes: usize) -> usize {
 }
 
 /// Answers the server's keep-alive `PING`s seen by the drain thread since the last call.
-fn answer_pings(
-    stream: &mut std::net::TcpStream,
-    drained: &Drained,
-    pongs_sent: &mut u64,
-) -> Result<()> {
+fn answer_pings(stream: &mut TcpStream, drained: &Drained, pongs_sent: &mut u64) -> Result<()> {
     let pings = drained.pings.load(Ordering::Relaxed);
     while *pongs_sent < pings {
         stream.write_all(b"PONG\r\n")?;
@@ -121,38 +139,23 @@ fn answer_pings(
     Ok(())
 }
 
-/// Fails if the server sent `-ERR` or the connection broke.
-fn check_drained(drained: &Drained) -> Result<()> {
-    let error = drained
-        .error
-        .lock()
-        .map_err(|_| anyhow!("drain state poisoned"))?;
-    match error.as_ref() {
-        Some(text) => bail!("{text}"),
-        None => Ok(()),
-    }
+/// The server's `-ERR` (or the read error) seen by the drain thread, if any.
+fn drained_error(drained: &Drained) -> Option<String> {
+    drained.error.lock().ok().and_then(|error| error.clone())
 }
 
 /// Waits for the final flush's `PONG` until `deadline`.
-fn await_pong(receiver: &Receiver<()>, deadline: Instant, drained: &Drained) -> Result<()> {
+fn await_pong(receiver: &Receiver<()>, deadline: Instant) -> Result<()> {
     let wait = deadline.saturating_duration_since(Instant::now());
     match receiver.recv_timeout(wait) {
         Ok(()) => Ok(()),
         Err(RecvTimeoutError::Timeout) => bail!("timed out waiting for the final PONG"),
-        Err(RecvTimeoutError::Disconnected) => {
-            check_drained(drained)?;
-            bail!("connection closed before the final PONG")
-        }
+        Err(RecvTimeoutError::Disconnected) => bail!("connection closed before the final PONG"),
     }
 }
 
 /// Reads everything the server sends to a publisher until the socket is shut down.
-fn drain(
-    mut stream: std::net::TcpStream,
-    mut inbound: FrameBuffer,
-    drained: &Drained,
-    pongs: &Sender<()>,
-) {
+fn drain(mut stream: TcpStream, mut inbound: FrameBuffer, drained: &Drained, pongs: &Sender<()>) {
     let outcome = (|| -> Result<()> {
         loop {
             while let Some(frame) = inbound.next_frame()? {
@@ -167,7 +170,9 @@ fn drain(
                     Frame::Msg { .. } | Frame::Info(_) | Frame::Ok => {}
                 }
             }
-            fill(&mut stream, &mut inbound)?;
+            if !fill(&mut stream, &mut inbound)? && drained.stop.load(Ordering::Relaxed) {
+                return Ok(());
+            }
         }
     })();
     if let (Err(error), Ok(mut slot)) = (outcome, drained.error.lock()) {

@@ -12,6 +12,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
+/// Largest payload accepted, as announced in `INFO`.
+const PAYLOAD_BYTES_MAX: usize = 1024 * 1024;
+
 /// One subscription: its pattern, queue group, sid and the subscriber's socket.
 struct Subscription {
     pattern: String,
@@ -70,6 +73,14 @@ fn serve(stream: TcpStream, state: &State) {
             Some("SUB") => subscribe(&words, &out, state),
             Some("PUB") => {
                 let len: usize = words.last().unwrap().parse().unwrap();
+                if len > PAYLOAD_BYTES_MAX {
+                    // Like the Go server, answer -ERR; then swallow the rest (no RST, so the
+                    // client surely reads the -ERR).
+                    let error = b"-ERR 'Maximum Payload Violation'\r\n";
+                    out.lock().unwrap().write_all(error).unwrap();
+                    let _ = std::io::copy(&mut reader, &mut std::io::sink());
+                    return;
+                }
                 let mut payload = vec![0; len + 2];
                 if reader.read_exact(&mut payload).is_err() {
                     return;
