@@ -171,7 +171,7 @@ impl ServerProcess {
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
         let mut child = command.spawn().expect("spawn natrium");
-        let log = collect_log(&mut child);
+        let (log, _reader) = collect_log(&mut child);
         let mut server = Self {
             child,
             log,
@@ -261,12 +261,13 @@ impl Drop for ServerProcess {
     }
 }
 
-/// Starts a thread that reads the child's stderr into a [`LogBook`].
-fn collect_log(child: &mut Child) -> Arc<LogBook> {
+/// Starts a thread that reads the child's stderr into a [`LogBook`]; the thread ends when the
+/// child closes its stderr (at exit).
+fn collect_log(child: &mut Child) -> (Arc<LogBook>, std::thread::JoinHandle<()>) {
     let log = Arc::new(LogBook::default());
     let stderr = child.stderr.take().expect("piped stderr");
     let book = Arc::clone(&log);
-    std::thread::spawn(move || {
+    let reader = std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines() {
             let Ok(line) = line else { break };
             if std::env::var_os("NATRIUM_TEST_LOG").is_some() {
@@ -279,7 +280,7 @@ fn collect_log(child: &mut Child) -> Arc<LogBook> {
             book.changed.notify_all();
         }
     });
-    log
+    (log, reader)
 }
 
 fn wait_for_line(log: &LogBook, needle: &str, timeout: Duration) -> Option<String> {
@@ -300,17 +301,39 @@ fn port_after(line: &str, marker: &str) -> Option<u16> {
     rest.trim().rsplit(':').next()?.parse().ok()
 }
 
-/// Runs the binary with `args` to completion; returns its exit status and stderr.
+/// How long [`run_binary`] lets a command that should exit by itself run.
+pub const RUN_TIMEOUT: Duration = Duration::from_secs(8);
+
+/// Runs the binary with `args` to completion; returns its exit status and stderr. A binary
+/// still running after [`RUN_TIMEOUT`] (a server that started when it should have refused)
+/// is killed and the test fails, rather than hanging.
 pub fn run_binary(args: &[&str]) -> (ExitStatus, String) {
-    let output = Command::new(natrium_binary())
+    let mut child = Command::new(natrium_binary())
         .args(args)
         .stdin(Stdio::null())
-        .output()
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
         .expect("run natrium");
-    (
-        output.status,
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    let (log, reader) = collect_log(&mut child);
+    let deadline = Instant::now() + RUN_TIMEOUT;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            let lines = log.lines.lock().expect("log lock").join("\n");
+            panic!("natrium {args:?} did not exit within {RUN_TIMEOUT:?}; stderr:\n{lines}");
+        }
+        // A child's exit has no portable awaitable event in std; poll at a short interval.
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // The child has exited, so its stderr is closed and the reader finishes with every line.
+    reader.join().expect("stderr reader");
+    let stderr = log.lines.lock().expect("log lock").join("\n");
+    (status, stderr)
 }
 
 /// Waits until the server has processed everything `client` sent before this call.
