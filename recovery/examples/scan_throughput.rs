@@ -1,5 +1,5 @@
 //! Measures block-scan throughput (MB/s) of the recovery scanner, and record encode throughput
-//! for comparison. Results go in docs/benchmarks-recovery.md.
+//! for comparison. Results go in docs/benchmarks/recovery.md.
 //!
 //! `cargo run --release -p natrium-recovery --example scan_throughput [payload_bytes] [block_mb]`
 

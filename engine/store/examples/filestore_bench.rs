@@ -1,4 +1,4 @@
-//! Short FileStore benchmarks (numbers and commands in docs/benchmarks-store.md, `## FileStore`).
+//! Short FileStore benchmarks (numbers and commands in docs/benchmarks/store.md, `## FileStore`).
 //!
 //! `cargo run --release -p natrium-store --example filestore_bench -- DIR [MESSAGES] [append|open]`
 //! (`append` only builds the store and keeps it; `open` then reopens it ten times)

@@ -280,7 +280,7 @@ impl FileStore {
         }
     }
 
-    /// Bytes of in-memory index per stored message (entries only; see docs/benchmarks-store.md).
+    /// Bytes of in-memory index per stored message (entries only; see docs/benchmarks/store.md).
     pub fn index_bytes(&self) -> u64 {
         let entries: usize = self
             .blocks
