@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::layout::{CRC_SIZE, FORMAT_VERSION, consumer as L};
-use crate::wire::{Reader, check_crc, push_crc, to_u32};
+use crate::wire::{checked_body, push_crc, to_u32};
 use crate::{Error, Result};
 
 /// One delivered, not yet acknowledged message.
@@ -77,24 +77,14 @@ impl ConsumerState {
 
     /// Decodes a whole file; the crc (last 4 bytes) is checked before any count is trusted.
     pub fn decode(buf: &[u8], limits: &ConsumerLimits) -> Result<Self> {
-        let r = Reader::new(buf, 0);
-        r.bytes(0, L::FIXED_SIZE + CRC_SIZE)?;
-        if r.array::<8>(0)? != L::MAGIC {
-            return Err(Error::Corrupt {
-                offset: 0,
-                reason: "bad consumer state magic",
-            });
-        }
-        let body_len = buf.len() - CRC_SIZE;
-        check_crc(&r, body_len)?;
-        let version = r.u16(L::VERSION_OFFSET)?;
-        if version != FORMAT_VERSION {
-            return Err(Error::Version {
-                got: version,
-                supported: FORMAT_VERSION,
-            });
-        }
-        let body = Reader::new(buf.get(..body_len).unwrap_or_default(), 0);
+        let body = checked_body(
+            buf,
+            L::MAGIC,
+            L::FIXED_SIZE,
+            L::VERSION_OFFSET,
+            "bad consumer state magic",
+        )?;
+        let body_len = buf.len().saturating_sub(CRC_SIZE);
         let pending_count = body.u32(L::PENDING_COUNT_OFFSET)?;
         let redelivered_count = body.u32(L::REDELIVERED_COUNT_OFFSET)?;
         check_count(pending_count, limits.pending_max, "pending")?;

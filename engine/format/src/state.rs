@@ -3,7 +3,7 @@
 //! deleted sequences and optional per-subject counts. Recovery never trusts it over the blocks.
 
 use crate::layout::{CRC_SIZE, FORMAT_VERSION, state as L};
-use crate::wire::{Reader, check_crc, push_crc, to_u32};
+use crate::wire::{Reader, checked_body, push_crc, to_u32};
 use crate::{Error, Result};
 
 /// Summary of one block at checkpoint time.
@@ -122,24 +122,14 @@ impl StreamState {
     /// Decodes a whole `stream.state` file. The crc (last 4 bytes) is checked first, so any
     /// bit flip or truncation is reported before a count is trusted.
     pub fn decode(buf: &[u8], limits: &StateLimits) -> Result<Self> {
-        let r = Reader::new(buf, 0);
-        r.bytes(0, L::FIXED_SIZE + CRC_SIZE)?;
-        if r.array::<8>(0)? != L::MAGIC {
-            return Err(Error::Corrupt {
-                offset: 0,
-                reason: "bad stream.state magic",
-            });
-        }
-        let body_len = buf.len() - CRC_SIZE;
-        check_crc(&r, body_len)?;
-        let version = r.u16(L::VERSION_OFFSET)?;
-        if version != FORMAT_VERSION {
-            return Err(Error::Version {
-                got: version,
-                supported: FORMAT_VERSION,
-            });
-        }
-        let body = Reader::new(buf.get(..body_len).unwrap_or_default(), 0);
+        let body = checked_body(
+            buf,
+            L::MAGIC,
+            L::FIXED_SIZE,
+            L::VERSION_OFFSET,
+            "bad stream.state magic",
+        )?;
+        let body_len = buf.len().saturating_sub(CRC_SIZE);
         let mut state = Self {
             first_seq: body.u64(L::FIRST_SEQ_OFFSET)?,
             first_ts_ns: body.i64(L::FIRST_TS_OFFSET)?,

@@ -1,6 +1,7 @@
 //! Bounds-checked little-endian reads from untrusted byte slices and appends to a `Vec<u8>`.
 //! Every read returns `Error::Truncated` instead of panicking, with the absolute file offset.
 
+use crate::layout::{CRC_SIZE, FORMAT_VERSION};
 use crate::{Error, Result};
 
 /// Reads fixed-width integers at absolute positions of a slice. `base` is the file offset of
@@ -72,6 +73,37 @@ pub(crate) fn check_crc(reader: &Reader<'_>, crc_at: usize) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// The checked envelope of a whole checkpoint-style file (`stream.state`, consumer state):
+/// at least `fixed_size` bytes plus a trailing crc32, an 8-byte `magic` first, the crc over
+/// everything before it, and a u16 format version at `version_offset`. Returns the body (the
+/// file without its crc), checked in that order so no count inside is trusted before the crc.
+pub(crate) fn checked_body<'a>(
+    buf: &'a [u8],
+    magic: [u8; 8],
+    fixed_size: usize,
+    version_offset: usize,
+    bad_magic: &'static str,
+) -> Result<Reader<'a>> {
+    let reader = Reader::new(buf, 0);
+    reader.bytes(0, fixed_size.saturating_add(CRC_SIZE))?;
+    if reader.array::<8>(0)? != magic {
+        return Err(Error::Corrupt {
+            offset: 0,
+            reason: bad_magic,
+        });
+    }
+    let body_len = buf.len().saturating_sub(CRC_SIZE);
+    check_crc(&reader, body_len)?;
+    let version = reader.u16(version_offset)?;
+    if version != FORMAT_VERSION {
+        return Err(Error::Version {
+            got: version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    Ok(Reader::new(buf.get(..body_len).unwrap_or_default(), 0))
 }
 
 /// Overwrites `out[at..at + bytes.len()]`; the caller reserved those bytes itself, so a miss is
