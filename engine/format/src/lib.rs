@@ -13,6 +13,7 @@ pub mod meta;
 pub mod names;
 pub mod record;
 pub mod state;
+pub mod subject;
 mod wire;
 
 pub use block::BlockHeader;

@@ -29,7 +29,8 @@ pub mod limits;
 pub mod memstore;
 pub mod seqset;
 pub mod store;
-pub mod subject;
+/// Subject validation and filter matching, shared with the offline tool through the format crate.
+pub use natrium_format::subject;
 pub mod subjects;
 pub mod ttl;
 pub mod types;

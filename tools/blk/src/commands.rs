@@ -11,7 +11,7 @@ use natrium_recovery::{RecoveryMode, RepairTarget, StreamRecovery, recover_dir};
 
 use crate::KeyError;
 use crate::args::Args;
-use crate::filter::subject_matches;
+use natrium_format::subject::matches as subject_matches;
 
 /// The stream's cipher for reading bodies: `None` for an unencrypted stream. An encrypted
 /// stream with no key is `Ok(None)` only when `required` is false.

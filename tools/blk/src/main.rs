@@ -6,7 +6,6 @@
 
 mod args;
 mod commands;
-mod filter;
 
 use std::process::ExitCode;
 

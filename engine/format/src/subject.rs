@@ -1,6 +1,8 @@
-//! Subject filters for the store: validating subjects and matching them against filters with
-//! `*` (one token) and `>` (one or more trailing tokens). The store keeps its own small matcher
-//! so it never depends on the router; the router's `subject` module is the reference grammar.
+//! Subject filters for stored messages: validating subjects and matching them against filters
+//! with `*` (one token) and `>` (one or more trailing tokens). It lives here, beside the record
+//! codec, so the store and the offline tool (`natrium-blk dump --subject`) share one matcher
+//! without either depending on the router; the router's `subject` module is the reference
+//! grammar for the wire.
 
 /// True when `filter` matches every subject (`""` or `">"`).
 pub fn is_match_all(filter: &str) -> bool {
@@ -124,7 +126,10 @@ mod tests {
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig {
-            cases: crate::proptest_cases(512),
+            cases: std::env::var("NATRIUM_PROPTEST_CASES")
+                .ok()
+                .and_then(|value| value.parse().ok())
+                .unwrap_or(512),
             failure_persistence: None,
             ..Default::default()
         })]
