@@ -1,15 +1,18 @@
 //! `/subsz` (and its alias `/subscriptionsz`): the subscription index's statistics, with
-//! nats-server's `Subsz` field names (the sublist statistics flattened into the object).
+//! nats-server's `Subsz` field names (the sublist statistics flattened into the object), and
+//! with `subs=1` the page (`offset`, `limit`) of subscriptions as `subscriptions_list`;
+//! `test=SUBJECT` narrows the list to the subscriptions a publish to SUBJECT would match.
 
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use natrium_router::sublist::SublistStats;
+use natrium_router::subject;
+use natrium_router::sublist::{SublistStats, Subscription};
 use serde::Serialize;
 
-use super::{MonitorState, Params, json_response, query_int};
+use super::{BadRequest, MonitorState, Params, json_response, query_bool, query_int};
 use crate::timefmt;
 
 /// The page size when `limit` is absent, as in nats-server.
@@ -24,6 +27,73 @@ struct Subsz {
     total: u64,
     offset: i64,
     limit: i64,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    subscriptions_list: Vec<SubDetail>,
+}
+
+/// One subscription, with nats-server's `SubDetail` field names.
+#[derive(Serialize)]
+struct SubDetail {
+    account: &'static str,
+    subject: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    qgroup: String,
+    sid: String,
+    msgs: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    max: u64,
+    cid: u64,
+}
+
+fn is_zero(value: &u64) -> bool {
+    *value == 0
+}
+
+impl SubDetail {
+    fn of(subscription: &Subscription) -> Self {
+        use std::sync::atomic::Ordering::Relaxed;
+        Self {
+            // natrium has one account; the Go server names its default one `$G`.
+            account: "$G",
+            subject: String::from_utf8_lossy(&subscription.subject).into_owned(),
+            qgroup: subscription
+                .queue
+                .as_ref()
+                .map(|queue| String::from_utf8_lossy(queue).into_owned())
+                .unwrap_or_default(),
+            sid: String::from_utf8_lossy(&subscription.sid).into_owned(),
+            msgs: subscription.delivered.load(Relaxed),
+            max: subscription.max_deliveries.load(Relaxed),
+            cid: subscription.client.0,
+        }
+    }
+}
+
+/// The subscriptions `/subsz` lists: all of them, or those matching the `test` subject, in
+/// client then sid order so that pages are stable.
+fn listed(state: &MonitorState, test: Option<&str>) -> Vec<Arc<Subscription>> {
+    let mut subscriptions = match test {
+        Some(test) => {
+            let matched = state.broker.sublist().matches(test.as_bytes());
+            let queued = matched.queues.iter().flat_map(|group| group.members.iter());
+            matched.plain.iter().chain(queued).cloned().collect()
+        }
+        None => state.broker.sublist().subscriptions(),
+    };
+    subscriptions.sort_by(|a, b| (a.client, &a.sid).cmp(&(b.client, &b.sid)));
+    subscriptions
+}
+
+/// The page `[offset, offset + limit)` of `subscriptions` as details.
+fn page(subscriptions: &[Arc<Subscription>], offset: i64, limit: i64) -> Vec<SubDetail> {
+    let start = usize::try_from(offset).unwrap_or(usize::MAX);
+    let count = usize::try_from(limit).unwrap_or(0);
+    subscriptions
+        .iter()
+        .skip(start)
+        .take(count)
+        .map(|subscription| SubDetail::of(subscription))
+        .collect()
 }
 
 pub(super) async fn handle(State(state): State<Arc<MonitorState>>, params: Params) -> Response {
@@ -37,12 +107,38 @@ pub(super) async fn handle(State(state): State<Arc<MonitorState>>, params: Param
         Ok(_) => SUBSCRIPTION_LIST_SIZE_DEFAULT,
         Err(bad) => return bad.into_response(),
     };
+    let with_list = match query_bool(&params, "subs") {
+        Ok(with_list) => with_list,
+        Err(bad) => return bad.into_response(),
+    };
+    let test = params
+        .get("test")
+        .map(String::as_str)
+        .filter(|t| !t.is_empty());
+    if let Some(test) = test
+        && !subject::is_valid_literal(test.as_bytes())
+    {
+        return BadRequest(format!(
+            "Invalid test subject, must be valid publish subject: {test}"
+        ))
+        .into_response();
+    }
+    let (total, subscriptions_list) = if with_list {
+        let subscriptions = listed(&state, test);
+        (
+            subscriptions.len() as u64,
+            page(&subscriptions, offset, limit),
+        )
+    } else {
+        (0, Vec::new())
+    };
     json_response(&Subsz {
         server_id: state.description().server_id,
         now: timefmt::rfc3339(SystemTime::now()),
         stats: state.broker.sublist_stats(),
-        total: 0,
+        total,
         offset,
         limit,
+        subscriptions_list,
     })
 }
