@@ -61,6 +61,7 @@ impl FileStore {
             }),
         });
         self.next_block_index = index.saturating_add(1);
+        self.blocks_created = self.blocks_created.saturating_add(1);
         Ok(())
     }
 

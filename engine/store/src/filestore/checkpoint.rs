@@ -349,6 +349,85 @@ impl FileStore {
     }
 }
 
+/// When [`FileStore::tick`] writes a checkpoint. Sans-IO like the TTL wheel: the caller drives
+/// it with `now_ns` (the same way it drives `expire`), nothing here starts a timer, and the
+/// publish path only bumps counters (a rotation never writes a checkpoint itself: that costs
+/// an fsync of every block and a write of the whole index).
+#[derive(Debug, Default)]
+pub(super) struct Policy {
+    /// `writer.appended()` when the store last matched a checkpoint on disk (`None`: never).
+    clean_appended: Option<u64>,
+    /// `blocks_created` at that point.
+    clean_blocks: u64,
+    /// When the last checkpoint was written by a tick (or the first tick saw the store).
+    last_ns: Option<u64>,
+}
+
+impl Policy {
+    pub(super) fn mark_clean(&mut self, appended: u64, blocks_created: u64) {
+        self.clean_appended = Some(appended);
+        self.clean_blocks = blocks_created;
+    }
+
+    /// When a checkpoint is due: `Some(0)` for now, `None` when nothing changed.
+    fn due_ns(&self, options: &super::FileStoreOptions, appended: u64, blocks: u64) -> Option<u64> {
+        let Some(clean_appended) = self.clean_appended else {
+            return Some(0);
+        };
+        if clean_appended == appended && self.clean_blocks == blocks {
+            return None;
+        }
+        if options.checkpoint_on_rotation && blocks != self.clean_blocks {
+            return Some(0);
+        }
+        match (options.checkpoint_interval_ns, self.last_ns) {
+            (0, _) => None,
+            (interval_ns, Some(last_ns)) => Some(last_ns.saturating_add(interval_ns)),
+            // The first tick starts the interval.
+            (_, None) => Some(u64::MAX),
+        }
+    }
+}
+
+impl FileStore {
+    /// When the next [`FileStore::tick`] has work (`Some(0)`: now), or `None` when the
+    /// checkpoint on disk is current or the policy waits for a rotation.
+    pub fn next_tick_ns(&self) -> Option<u64> {
+        let due = self
+            .policy
+            .due_ns(&self.options, self.writer.appended(), self.blocks_created);
+        match (due, self.policy.last_ns) {
+            // Interval not started yet: the first tick starts it.
+            (Some(u64::MAX), None) => Some(0),
+            (due, _) => due,
+        }
+    }
+
+    /// Periodic maintenance, driven by the caller with the current time: writes a checkpoint
+    /// (`stream.state` + `stream.index`, and `ttl.state`) when the policy says one is due: after
+    /// a rotation sealed a block (`checkpoint_on_rotation`), after the open rebuilt the state
+    /// by scanning, or `checkpoint_interval_ns` after the last one if anything changed. Returns
+    /// whether it wrote one. Call it off the publish path.
+    pub fn tick(&mut self, now_ns: u64) -> Result<bool> {
+        self.check_open()?;
+        let appended = self.writer.appended();
+        let due = self
+            .policy
+            .due_ns(&self.options, appended, self.blocks_created);
+        if self.policy.last_ns.is_none() {
+            self.policy.last_ns = Some(now_ns);
+        }
+        if due.is_none_or(|due_ns| due_ns > now_ns) {
+            return Ok(false);
+        }
+        self.sync_all()?;
+        self.checkpoint(now_ns)?;
+        self.policy.mark_clean(appended, self.blocks_created);
+        self.policy.last_ns = Some(now_ns);
+        Ok(true)
+    }
+}
+
 /// Whether the last summarised block still starts with the bytes the checkpoint hashed.
 fn last_prefix_matches(store: &FileStore, summary: &BlockSummary) -> bool {
     let path = block_path(&store.dir, summary.index);

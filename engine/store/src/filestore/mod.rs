@@ -66,6 +66,9 @@ pub const STREAM_LOCK: &str = "stream.lock";
 pub const OPEN_FILES_MAX_DEFAULT: usize = 64;
 /// Default bound of the page cache of block bytes.
 pub const BLOCK_CACHE_BYTES_MAX_DEFAULT: usize = 32 * 1024 * 1024;
+/// Default time between periodic checkpoints written by [`FileStore::tick`] (one minute: half
+/// the Go server's default `sync_interval`, so a crash rescans at most a minute of blocks).
+pub const CHECKPOINT_INTERVAL_NS_DEFAULT: u64 = 60_000_000_000;
 
 /// How a FileStore is laid out, synced, encrypted and recovered.
 #[derive(Debug, Clone)]
@@ -83,6 +86,11 @@ pub struct FileStoreOptions {
     /// Bound on open handles of sealed blocks (the active block holds one more).
     pub open_files_max: usize,
     pub record_limits: Limits,
+    /// [`FileStore::tick`] writes a checkpoint when this long has passed since the last one and
+    /// something changed (0: only at rotation and close).
+    pub checkpoint_interval_ns: u64,
+    /// [`FileStore::tick`] writes a checkpoint after a block was sealed by rotation.
+    pub checkpoint_on_rotation: bool,
 }
 
 impl Default for FileStoreOptions {
@@ -98,6 +106,8 @@ impl Default for FileStoreOptions {
             block_cache_bytes_max: BLOCK_CACHE_BYTES_MAX_DEFAULT,
             open_files_max: OPEN_FILES_MAX_DEFAULT,
             record_limits: Limits::default(),
+            checkpoint_interval_ns: CHECKPOINT_INTERVAL_NS_DEFAULT,
+            checkpoint_on_rotation: true,
         }
     }
 }
@@ -131,6 +141,8 @@ pub struct FileStore {
     writer: Arc<Writer>,
     blocks: Vec<Block>,
     next_block_index: u32,
+    /// Blocks created by this store since open (rotation, purge), for the checkpoint policy.
+    blocks_created: u64,
     subjects: Subjects,
     ttl: TtlWheel,
     /// seq -> expires_ns of messages stored with a TTL (the wheel is keyed by time).
@@ -145,6 +157,10 @@ pub struct FileStore {
     lost: Option<LostData>,
     closed: bool,
     opened_from_checkpoint: bool,
+    /// Block files the last open read and scanned (the others came from the checkpoint).
+    blocks_scanned_at_open: usize,
+    /// Checkpoint policy bookkeeping, see `checkpoint::Policy`.
+    policy: checkpoint::Policy,
     /// Exclusive lock on `stream.lock`: one store per directory, released at close or exit.
     lock: Option<LockGuard>,
 }
@@ -225,6 +241,7 @@ impl FileStore {
             writer: Arc::new(writer),
             blocks: Vec::new(),
             next_block_index: 1,
+            blocks_created: 0,
             subjects: Subjects::default(),
             ttl: TtlWheel::new(crate::ttl::TICK_NS_DEFAULT, crate::ttl::SLOT_COUNT_DEFAULT),
             expiries: BTreeMap::new(),
@@ -236,6 +253,8 @@ impl FileStore {
             lost: None,
             closed: false,
             opened_from_checkpoint: false,
+            blocks_scanned_at_open: 0,
+            policy: checkpoint::Policy::default(),
             lock: None,
         };
         store.lock = Some(store.take_lock()?);
@@ -265,6 +284,13 @@ impl FileStore {
             }
         }
         scan::load_ttl(&mut store);
+        // A state rebuilt by scanning blocks is not yet checkpointed: the next tick writes it.
+        // (Nothing scanned: the checkpoint covered everything, or the directory was new.)
+        if store.blocks_scanned_at_open == 0 {
+            store
+                .policy
+                .mark_clean(store.writer.appended(), store.blocks_created);
+        }
         Ok(store)
     }
 
@@ -294,6 +320,12 @@ impl FileStore {
     /// scanning every block.
     pub fn opened_from_checkpoint(&self) -> bool {
         self.opened_from_checkpoint
+    }
+
+    /// How many block files the last open scanned; with a usable checkpoint only the blocks
+    /// written after it (0 when the checkpoint covered everything).
+    pub fn blocks_scanned_at_open(&self) -> usize {
+        self.blocks_scanned_at_open
     }
 
     /// Number of block files.

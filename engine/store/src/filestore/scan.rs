@@ -192,6 +192,7 @@ pub(super) fn load_blocks(store: &mut FileStore, loaded: Option<&Loaded>) -> Res
         // the earlier block's buffered tail).
         let later = lengths.get(at + 1..).unwrap_or_default();
         let last_block = later.iter().all(|len| *len <= BLOCK_HEADER_SIZE as u64);
+        store.blocks_scanned_at_open += 1;
         if let Some(block) = scan_one(store, index, last_block, bytes_max, &mut tally)? {
             store.blocks.push(block);
         }
