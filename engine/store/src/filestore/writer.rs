@@ -315,17 +315,21 @@ fn flush_loop(shared: &Shared) {
             }
             Ok(())
         });
+        // The round's chunks hold file handles: release them before waking waiters, so a
+        // caller that waited for its bytes never sees a sealed block's handle still open.
+        let (target, sync) = (round.target, round.sync);
+        drop(round);
         let mut state = shared.state.lock();
         state.inflight = Arc::new(Vec::new());
         match result {
             Ok(()) => {
-                state.written = round.target;
+                state.written = target;
                 shared.unwritten.store(
                     state.appended.saturating_sub(state.written),
                     Ordering::Release,
                 );
-                if round.sync {
-                    state.synced = round.target;
+                if sync {
+                    state.synced = target;
                 }
             }
             Err(error) => {
