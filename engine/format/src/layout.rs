@@ -46,6 +46,8 @@ pub mod record {
     pub const NONCE_SIZE: usize = 12;
     /// AEAD tag stored at the end of an encrypted body.
     pub const TAG_SIZE: usize = 16;
+    /// The per-message TTL (u64 ns) after the subject when the TTL flag is set.
+    pub const TTL_SIZE: usize = 8;
     const _: () = assert!(PAYLOAD_LEN_OFFSET + 4 == HEADER_CRC_OFFSET);
     const _: () = assert!(HEADER_CRC_OFFSET + super::CRC_SIZE == HEADER_SIZE);
     const _: () = assert!(MIN_SIZE == 40);

@@ -54,7 +54,9 @@ impl RecordFlags {
     pub const COMPRESSED: u16 = 1 << 1;
     /// The stored body is `nonce ‖ AEAD ciphertext ‖ tag`.
     pub const ENCRYPTED: u16 = 1 << 2;
-    pub const KNOWN: u16 = Self::TOMBSTONE | Self::COMPRESSED | Self::ENCRYPTED;
+    /// An 8-byte per-message TTL (u64 ns) follows the subject (messages only).
+    pub const TTL: u16 = 1 << 3;
+    pub const KNOWN: u16 = Self::TOMBSTONE | Self::COMPRESSED | Self::ENCRYPTED | Self::TTL;
 
     pub fn tombstone(self) -> bool {
         self.0 & Self::TOMBSTONE != 0
@@ -64,6 +66,13 @@ impl RecordFlags {
     }
     pub fn encrypted(self) -> bool {
         self.0 & Self::ENCRYPTED != 0
+    }
+    pub fn ttl(self) -> bool {
+        self.0 & Self::TTL != 0
+    }
+    /// Bytes between the subject and the stored body.
+    fn ttl_len(self) -> usize {
+        if self.ttl() { L::TTL_SIZE } else { 0 }
     }
 }
 
@@ -76,6 +85,9 @@ pub struct RecordInput<'a> {
     pub headers: &'a [u8],
     pub payload: &'a [u8],
     pub tombstone: bool,
+    /// The message's own time to live in ns (stored with the TTL flag so a crash cannot lose
+    /// it); `None` for messages under the stream's limits only, and always for tombstones.
+    pub ttl_ns: Option<u64>,
 }
 
 impl<'a> RecordInput<'a> {
@@ -93,7 +105,13 @@ impl<'a> RecordInput<'a> {
             headers,
             payload,
             tombstone: false,
+            ttl_ns: None,
         }
+    }
+
+    /// The same record carrying the per-message TTL `ttl_ns`.
+    pub fn with_ttl_ns(self, ttl_ns: Option<u64>) -> Self {
+        Self { ttl_ns, ..self }
     }
 
     /// A tombstone deleting `seq` at `timestamp_ns`; `subject` may be empty.
@@ -105,6 +123,7 @@ impl<'a> RecordInput<'a> {
             headers: &[],
             payload: &[],
             tombstone: true,
+            ttl_ns: None,
         }
     }
 }
@@ -159,16 +178,23 @@ impl RecordEncoder {
         } else {
             0
         };
-        let worst = (L::MIN_SIZE + aead + input.subject.len()) as u64
+        let ttl = if input.ttl_ns.is_some() {
+            L::TTL_SIZE
+        } else {
+            0
+        };
+        let worst = (L::MIN_SIZE + aead + ttl + input.subject.len()) as u64
             + input.headers.len() as u64
             + input.payload.len() as u64;
         if worst > u64::from(self.limits.record_len_max) {
             return Err(limit("record length", self.limits.record_len_max));
         }
-        if input.tombstone && !(input.headers.is_empty() && input.payload.is_empty()) {
+        if input.tombstone
+            && !(input.headers.is_empty() && input.payload.is_empty() && input.ttl_ns.is_none())
+        {
             return Err(Error::Corrupt {
                 offset: 0,
-                reason: "a tombstone has no headers or payload",
+                reason: "a tombstone has no headers, payload or ttl",
             });
         }
         Ok(())
@@ -190,6 +216,10 @@ impl RecordEncoder {
         };
         out.extend_from_slice(&[0u8; L::HEADER_SIZE]);
         out.extend_from_slice(input.subject);
+        if let Some(ttl_ns) = input.ttl_ns {
+            flags |= RecordFlags::TTL;
+            out.extend_from_slice(&ttl_ns.to_le_bytes());
+        }
         if let Some((_, nonce)) = &seal {
             out.extend_from_slice(nonce);
         }
@@ -211,7 +241,8 @@ impl RecordEncoder {
         write_header(out, start, total, flags, input)?;
         if let Some((cipher, nonce)) = &seal {
             let (head, body) = out.split_at_mut(plain_start);
-            let aad_end = start + L::HEADER_SIZE + input.subject.len();
+            let aad_end =
+                start + L::HEADER_SIZE + input.subject.len() + RecordFlags(flags).ttl_len();
             let aad = head.get(start..aad_end).unwrap_or_default();
             let tag = cipher.seal_in_place(nonce, aad, body)?;
             out.extend_from_slice(&tag);
@@ -295,6 +326,8 @@ pub struct RecordView<'a> {
     pub timestamp_ns: i64,
     pub flags: RecordFlags,
     pub subject: &'a [u8],
+    /// The per-message TTL in ns when the record carries one (flag `TTL`).
+    pub ttl_ns: Option<u64>,
     /// Plaintext lengths, before compression and encryption.
     pub headers_len: u32,
     pub payload_len: u32,
@@ -320,7 +353,7 @@ fn decode_header(r: &Reader<'_>, limits: &Limits) -> Result<(u32, u16, u16)> {
         offset: r.offset(at),
         reason,
     };
-    if (total as usize) < L::MIN_SIZE + usize::from(subject_len) {
+    if (total as usize) < L::MIN_SIZE + usize::from(subject_len) + RecordFlags(flags).ttl_len() {
         return Err(corrupt(
             L::TOTAL_LEN_OFFSET,
             "record length below its minimum",
@@ -354,7 +387,7 @@ fn check_body_shape(view: &RecordView<'_>) -> Result<()> {
     let mut stored = view.stored_body.len() as u64;
     let f = view.flags;
     let ok = if f.tombstone() {
-        stored == 0 && plain == 0 && !f.compressed() && !f.encrypted()
+        stored == 0 && plain == 0 && !f.compressed() && !f.encrypted() && !f.ttl()
     } else {
         let aead = (L::NONCE_SIZE + L::TAG_SIZE) as u64;
         let sealed_ok = !f.encrypted() || stored >= aead;
@@ -390,17 +423,25 @@ impl<'a> RecordView<'a> {
         let bytes = r.bytes(0, total)?;
         let record = Reader::new(bytes, offset);
         check_crc(&record, total - CRC_SIZE)?;
+        let flags = RecordFlags(flags);
         let subject_end = L::HEADER_SIZE + usize::from(subject_len);
+        let body_start = subject_end + flags.ttl_len();
+        let ttl_ns = if flags.ttl() {
+            Some(record.u64(subject_end)?)
+        } else {
+            None
+        };
         let view = Self {
             offset,
             bytes,
             seq: record.u64(L::SEQ_OFFSET)?,
             timestamp_ns: record.i64(L::TIMESTAMP_OFFSET)?,
-            flags: RecordFlags(flags),
+            flags,
             subject: record.bytes(L::HEADER_SIZE, usize::from(subject_len))?,
+            ttl_ns,
             headers_len: record.u32(L::HEADERS_LEN_OFFSET)?,
             payload_len: record.u32(L::PAYLOAD_LEN_OFFSET)?,
-            stored_body: record.bytes(subject_end, total - CRC_SIZE - subject_end)?,
+            stored_body: record.bytes(body_start, total - CRC_SIZE - body_start)?,
         };
         check_body_shape(&view)?;
         Ok(view)
@@ -477,7 +518,7 @@ impl<'a> RecordView<'a> {
         let tag_at = self.stored_body.len().saturating_sub(L::TAG_SIZE);
         let tag: [u8; L::TAG_SIZE] = r.array(tag_at)?;
         let ciphertext = r.bytes(L::NONCE_SIZE, tag_at.saturating_sub(L::NONCE_SIZE))?;
-        let aad_len = L::HEADER_SIZE + self.subject.len();
+        let aad_len = L::HEADER_SIZE + self.subject.len() + self.flags.ttl_len();
         let aad = self.bytes.get(..aad_len).unwrap_or_default();
         scratch.clear();
         scratch.extend_from_slice(ciphertext);

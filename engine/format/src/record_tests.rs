@@ -35,6 +35,8 @@ fn assert_roundtrip(input: &RecordInput<'_>, compress: bool, kind: CipherKind) -
     assert_eq!(view.timestamp_ns, input.timestamp_ns);
     assert_eq!(view.subject, input.subject);
     assert_eq!(view.is_tombstone(), input.tombstone);
+    assert_eq!(view.ttl_ns, input.ttl_ns);
+    assert_eq!(view.flags.ttl(), input.ttl_ns.is_some());
     assert_eq!(view.len() as usize, bytes.len());
     let cipher = cipher(kind);
     let mut scratch = Vec::new();
@@ -151,6 +153,75 @@ fn limits_are_enforced_on_both_sides() {
 }
 
 #[test]
+fn a_ttl_travels_in_every_mode_and_costs_eight_bytes() {
+    let payload = b"abcabcabcabcabcabcabcabcabcabcabcabcabcabcabc".repeat(4);
+    let plain = RecordInput::message(9, 5, b"kv.k", b"NATS/1.0\r\nA: b\r\n\r\n", &payload);
+    let with_ttl = plain.with_ttl_ns(Some(30_000_000_000));
+    for kind in [
+        CipherKind::None,
+        CipherKind::Aes256Gcm,
+        CipherKind::ChaCha20Poly1305,
+    ] {
+        for compress in [false, true] {
+            let bytes = assert_roundtrip(&with_ttl, compress, kind);
+            let without = assert_roundtrip(&plain, compress, kind);
+            assert_eq!(bytes.len(), without.len() + crate::layout::record::TTL_SIZE);
+            let view = RecordView::decode(&bytes, 0, &Limits::default()).unwrap();
+            // Accounting ignores the TTL bytes, like compression and encryption.
+            assert_eq!(
+                view.message_bytes(),
+                message_bytes(4, with_ttl.headers.len() as u64, payload.len() as u64)
+            );
+        }
+    }
+    // Zero is a value, not "none".
+    assert_roundtrip(
+        &RecordInput::message(1, 0, b"s", b"", b"").with_ttl_ns(Some(0)),
+        false,
+        CipherKind::None,
+    );
+}
+
+#[test]
+fn an_encrypted_ttl_is_authenticated() {
+    let input = RecordInput::message(4, 0, b"s", b"", b"secret").with_ttl_ns(Some(7));
+    let mut bytes = encode(&input, false, CipherKind::Aes256Gcm);
+    // Change the TTL and reseal the crcs: only the AEAD tag can notice.
+    let ttl_at = crate::layout::record::HEADER_SIZE + 1;
+    bytes[ttl_at] ^= 1;
+    let crc_at = bytes.len() - 4;
+    let crc = crc32fast::hash(&bytes[..crc_at]);
+    bytes[crc_at..].copy_from_slice(&crc.to_le_bytes());
+    let view = RecordView::decode(&bytes, 0, &Limits::default()).unwrap();
+    assert_eq!(view.ttl_ns, Some(6));
+    let mut scratch = Vec::new();
+    assert!(
+        view.body(cipher(CipherKind::Aes256Gcm).as_ref(), &mut scratch)
+            .is_err()
+    );
+}
+
+#[test]
+fn a_tombstone_with_a_ttl_is_refused_both_ways() {
+    let input = RecordInput::tombstone(1, 0, b"").with_ttl_ns(Some(5));
+    let mut out = Vec::new();
+    let mut encoder = RecordEncoder::new(Limits::default(), false);
+    assert!(encoder.encode(&input, None, &mut out).is_err());
+    // A tombstone whose flags claim a TTL (crcs resealed) does not decode.
+    let message = RecordInput::message(1, 0, b"", b"", b"").with_ttl_ns(Some(5));
+    let mut bytes = encode(&message, false, CipherKind::None);
+    let flags = RecordFlags::TOMBSTONE | RecordFlags::TTL;
+    bytes[crate::layout::record::FLAGS_OFFSET..][..2].copy_from_slice(&flags.to_le_bytes());
+    let header_crc = crc32fast::hash(&bytes[..crate::layout::record::HEADER_CRC_OFFSET]);
+    bytes[crate::layout::record::HEADER_CRC_OFFSET..][..4]
+        .copy_from_slice(&header_crc.to_le_bytes());
+    let crc_at = bytes.len() - 4;
+    let crc = crc32fast::hash(&bytes[..crc_at]);
+    bytes[crc_at..].copy_from_slice(&crc.to_le_bytes());
+    assert!(RecordView::decode(&bytes, 0, &Limits::default()).is_err());
+}
+
+#[test]
 fn tombstone_with_body_is_refused() {
     let mut input = RecordInput::tombstone(1, 0, b"");
     input.payload = b"x";
@@ -179,8 +250,10 @@ proptest! {
         payload in proptest::collection::vec(0u8..4, 0..300),
         compress in any::<bool>(),
         kind in kind_strategy(),
+        ttl_ns in proptest::option::of(any::<u64>()),
     ) {
-        assert_roundtrip(&RecordInput::message(seq, ts, &subject, &headers, &payload), compress, kind);
+        let input = RecordInput::message(seq, ts, &subject, &headers, &payload).with_ttl_ns(ttl_ns);
+        assert_roundtrip(&input, compress, kind);
     }
 
     #[test]

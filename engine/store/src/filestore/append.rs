@@ -129,13 +129,20 @@ impl FileStore {
 
     /// Stores a message at `seq`/`ts_ns` (both already decided); returns the durability ticket.
     pub(super) fn append_message(&mut self, msg: &NewMsg<'_>, seq: u64, ts_ns: u64) -> Result<u64> {
+        // The TTL goes into the record itself: `ttl.state` is only a cache, written at flush,
+        // tick and close, and a crash between those must not lose the expiry.
+        let ttl_ns = match msg.ttl {
+            crate::types::MsgTtl::After { ttl_ns } => Some(ttl_ns),
+            crate::types::MsgTtl::Stream => None,
+        };
         let input = RecordInput::message(
             seq,
             to_i64(ts_ns),
             msg.subject.as_bytes(),
             msg.headers,
             msg.payload,
-        );
+        )
+        .with_ttl_ns(ttl_ns);
         let placed = self.append_record(&input)?;
         let subject = self.subjects.intern(msg.subject);
         let msg_bytes = msg.stored_bytes();

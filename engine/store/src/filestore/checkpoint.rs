@@ -316,11 +316,10 @@ impl FileStore {
         })
     }
 
-    /// Writes `stream.index` then `stream.state` atomically (after fsyncing all blocks).
+    /// Writes `stream.index` then `stream.state` atomically (after fsyncing all blocks and
+    /// writing `ttl.state`, so the TTL file always covers what a checkpoint covers).
     pub fn checkpoint(&mut self, now_ns: u64) -> Result<()> {
-        self.writer
-            .wait_synced(self.writer.appended())
-            .map_err(|source| io_error("fsync", &self.blocks_dir(), source))?;
+        self.sync_all()?;
         let state = self.summarise(i64::try_from(now_ns).unwrap_or(i64::MAX))?;
         let state_path = self.dir.join(STREAM_STATE);
         let mut state_bytes = Vec::new();
@@ -420,7 +419,6 @@ impl FileStore {
         if due.is_none_or(|due_ns| due_ns > now_ns) {
             return Ok(false);
         }
-        self.sync_all()?;
         self.checkpoint(now_ns)?;
         self.policy.mark_clean(appended, self.blocks_created);
         self.policy.last_ns = Some(now_ns);

@@ -266,7 +266,7 @@ impl FileStore {
             store.next_block_index = 1;
         }
         store.opened_from_checkpoint = loaded.is_some();
-        scan::load_blocks(&mut store, loaded.as_ref())?;
+        let scanned_ttls = scan::load_blocks(&mut store, loaded.as_ref())?;
         if store.blocks.is_empty() {
             store.create_block()?;
         }
@@ -283,7 +283,8 @@ impl FileStore {
                 active.file = Some(file);
             }
         }
-        scan::load_ttl(&mut store);
+        let scan_from = loaded.as_ref().map_or(0, |loaded| loaded.scan_from);
+        scan::load_ttl(&mut store, scanned_ttls, scan_from)?;
         // A state rebuilt by scanning blocks is not yet checkpointed: the next tick writes it.
         // (Nothing scanned: the checkpoint covered everything, or the directory was new.)
         if store.blocks_scanned_at_open == 0 {

@@ -230,6 +230,22 @@ impl FileStore {
         Ok(Bytes::Page(page, within))
     }
 
+    /// The per-message TTL stored in the record of `entry` (`None` for records without one,
+    /// including those written before records carried it).
+    pub(super) fn entry_ttl_ns(&self, block: &Block, entry: &Entry) -> Result<Option<u64>> {
+        let bytes = self.record_bytes(block, entry)?;
+        let (slice, offset) = match &bytes {
+            Bytes::Owned(buf) => (buf.as_slice(), u64::from(entry.offset)),
+            Bytes::Page(page, within) => (
+                page.get(*within..).unwrap_or_default(),
+                u64::from(entry.offset),
+            ),
+        };
+        let view = RecordView::decode(slice, offset, &self.options.record_limits)
+            .map_err(|error| format_error(&block_path(&self.dir, block.index), error))?;
+        Ok(view.ttl_ns)
+    }
+
     /// Decodes the message of `entry` in `block`.
     pub(super) fn load_entry(&self, block: &Block, entry: &Entry) -> Result<StoredMsg> {
         let seq = block.seq_of(entry);

@@ -105,6 +105,8 @@ pub(super) fn open_meta(
 #[derive(Default)]
 struct Tally {
     tombstones: Vec<u64>,
+    /// `(seq, expires_ns)` of scanned messages whose record carries a TTL.
+    ttls: Vec<(u64, u64)>,
     max_seq: u64,
     max_ts_ns: u64,
 }
@@ -151,12 +153,19 @@ fn index_record(block: &mut Block, subjects: &mut Subjects, tally: &mut Tally, v
         msg_bytes: u32::try_from(msg_bytes).unwrap_or(u32::MAX),
         spare: 0,
     });
+    if let Some(ttl_ns) = view.ttl_ns {
+        tally.ttls.push((view.seq, ts_ns.saturating_add(ttl_ns)));
+    }
     tally.saw(view.seq, ts_ns);
 }
 
 /// Scans every block file in index order into `store.blocks`; with a checkpoint `loaded`, only
-/// the blocks from `loaded.scan_from` on (the others came from the checkpoint).
-pub(super) fn load_blocks(store: &mut FileStore, loaded: Option<&Loaded>) -> Result<()> {
+/// the blocks from `loaded.scan_from` on (the others came from the checkpoint). Returns the
+/// `(seq, expires_ns)` of the scanned messages whose records carry a TTL.
+pub(super) fn load_blocks(
+    store: &mut FileStore,
+    loaded: Option<&Loaded>,
+) -> Result<Vec<(u64, u64)>> {
     let blocks_dir = store.blocks_dir();
     let storage = std::sync::Arc::clone(&store.storage);
     let names = storage
@@ -211,7 +220,7 @@ pub(super) fn load_blocks(store: &mut FileStore, loaded: Option<&Loaded>) -> Res
     store.last_seq = tally.max_seq;
     store.last_ts_ns = tally.max_ts_ns;
     store.rebuild_counters();
-    Ok(())
+    Ok(tally.ttls)
 }
 
 fn scan_one(
@@ -346,22 +355,55 @@ fn quarantine(
         .map_err(|source| io_error("quarantine", &path, source))
 }
 
-/// Loads `ttl.state`, keeping the expiries of messages still live. Messages stored after the
-/// file was written lose their TTL (they remain subject to the stream's max age).
-pub(super) fn load_ttl(store: &mut FileStore) {
+/// Rebuilds the TTL wheel of the live messages. The records are the truth (each carries its
+/// TTL); `ttl.state` saves reading the records of blocks the checkpoint covered. So: the TTLs
+/// of `scanned` records, then `ttl.state` entries for other live messages (it also holds the
+/// TTLs of records written before records carried them), then, for live messages of
+/// checkpoint-loaded blocks newer than what `ttl.state` covers (a missing, damaged or stale
+/// file), their records are read.
+pub(super) fn load_ttl(
+    store: &mut FileStore,
+    scanned: Vec<(u64, u64)>,
+    scan_from: u32,
+) -> Result<()> {
+    for (seq, expires_ns) in scanned {
+        store.add_expiry(seq, expires_ns);
+    }
     let path = store.dir.join(TTL_STATE);
-    let Ok(bytes) = read_all(store.storage.as_ref(), &path, TTL_STATE_BYTES_MAX) else {
-        return;
-    };
-    let Ok((wheel, _high_seq)) = TtlWheel::decode(&bytes) else {
-        return;
-    };
-    for (seq, expires_ns) in wheel.iter() {
-        if store.live_entry(seq).is_some() {
-            store.ttl.add(seq, expires_ns);
-            store.expiries.insert(seq, expires_ns);
+    let decoded = read_all(store.storage.as_ref(), &path, TTL_STATE_BYTES_MAX)
+        .ok()
+        .and_then(|bytes| TtlWheel::decode(&bytes).ok());
+    let mut covered_seq = 0;
+    if let Some((wheel, high_seq)) = decoded {
+        covered_seq = high_seq;
+        for (seq, expires_ns) in wheel.iter() {
+            if !store.expiries.contains_key(&seq) {
+                store.add_expiry(seq, expires_ns);
+            }
         }
     }
+    // Without permission no message can carry a TTL (admission refuses it).
+    let scan_from = if store.config.allow_msg_ttl {
+        scan_from
+    } else {
+        0
+    };
+    let mut found = Vec::new();
+    for block in store.blocks.iter().filter(|block| block.index < scan_from) {
+        for entry in block.entries.iter().filter(|entry| entry.is_live()) {
+            let seq = block.seq_of(entry);
+            if seq <= covered_seq || store.expiries.contains_key(&seq) {
+                continue;
+            }
+            if let Some(ttl_ns) = store.entry_ttl_ns(block, entry)? {
+                found.push((seq, entry.ts_ns.saturating_add(ttl_ns)));
+            }
+        }
+    }
+    for (seq, expires_ns) in found {
+        store.add_expiry(seq, expires_ns);
+    }
+    Ok(())
 }
 
 /// Bound on the sequences listed in `StreamState::lost` (the byte count stays exact).
@@ -376,6 +418,14 @@ impl FileStore {
         if let Some((start, end)) = sequences {
             let room = LOST_MSGS_MAX.saturating_sub(lost.msgs.len());
             lost.msgs.extend((start..end).take(room));
+        }
+    }
+
+    /// Puts `seq` (a live message) on the TTL wheel; ignored when it is not live.
+    fn add_expiry(&mut self, seq: u64, expires_ns: u64) {
+        if self.live_entry(seq).is_some() {
+            self.ttl.add(seq, expires_ns);
+            self.expiries.insert(seq, expires_ns);
         }
     }
 

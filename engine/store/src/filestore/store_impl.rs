@@ -23,7 +23,12 @@ impl FileStore {
             .wait_synced(self.writer.appended())
             .map_err(|source| io_error("fsync", &self.blocks_dir(), source))?;
         let ttl_path = self.dir.join(natrium_format::names::TTL_STATE);
-        if !self.ttl.is_empty() || self.storage.exists(&ttl_path).unwrap_or(true) {
+        // A stream that allows TTLs always has a current file, so an open after a checkpoint
+        // never needs to read records to find TTLs (see `scan::load_ttl`).
+        if self.config.allow_msg_ttl
+            || !self.ttl.is_empty()
+            || self.storage.exists(&ttl_path).unwrap_or(true)
+        {
             self.persist_ttl()?;
         }
         Ok(())
@@ -350,9 +355,8 @@ impl StreamStore for FileStore {
         if self.closed {
             return Ok(());
         }
-        let result = self
-            .sync_all()
-            .and_then(|()| self.checkpoint(self.last_ts_ns));
+        // The checkpoint writes and fsyncs everything first, `ttl.state` included.
+        let result = self.checkpoint(self.last_ts_ns);
         self.closed = true;
         // Another store may open the directory now.
         self.lock = None;
