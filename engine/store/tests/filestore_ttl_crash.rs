@@ -119,3 +119,27 @@ fn a_full_rescan_takes_ttls_from_the_records() {
     assert!(!store.opened_from_checkpoint());
     assert_expires_on_time(&mut store, &expiries, 30);
 }
+
+#[test]
+fn sequences_reused_after_truncate_do_not_inherit_old_ttls() {
+    let mem = MemStorage::new();
+    let mut store = open(&mem);
+    let expiries = fill(&mut store, 1, 12); // TTLs on 3, 6, 9, 12
+    store.flush().expect("flush"); // ttl.state lists 9 and 12
+    store.truncate(7).expect("truncate");
+    for seq in 8..=12 {
+        let payload = format!("again {seq}");
+        let msg = NewMsg::new("kv.key", payload.as_bytes());
+        assert_eq!(
+            store.store(&msg, BASE_NS + 100 + seq).expect("store").0,
+            seq
+        );
+    }
+    drop(store);
+    mem.crash(CrashMode::DropUnsynced);
+
+    let mut store = open(&mem);
+    let kept: Vec<(u64, u64)> = expiries.into_iter().filter(|e| e.0 <= 7).collect();
+    assert_eq!(kept.len(), 2);
+    assert_expires_on_time(&mut store, &kept, 12);
+}

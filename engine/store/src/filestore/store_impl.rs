@@ -22,6 +22,11 @@ impl FileStore {
         self.writer
             .wait_synced(self.writer.appended())
             .map_err(|source| io_error("fsync", &self.blocks_dir(), source))?;
+        self.persist_ttl_if_used()
+    }
+
+    /// Writes `ttl.state` when the stream uses TTLs (or has the file already).
+    fn persist_ttl_if_used(&self) -> Result<()> {
         let ttl_path = self.dir.join(natrium_format::names::TTL_STATE);
         // A stream that allows TTLs always has a current file, so an open after a checkpoint
         // never needs to read records to find TTLs (see `scan::load_ttl`).
@@ -100,6 +105,9 @@ impl FileStore {
         for (&expiring, &expires_ns) in &self.expiries {
             self.ttl.add(expiring, expires_ns);
         }
+        // Sequences above `seq` will be reused: a `ttl.state` still listing the old messages'
+        // expiries would give them to the new ones after a crash.
+        self.persist_ttl_if_used()?;
         self.rewrite_tombstones_below(seq, new_last_ts)
     }
 
