@@ -226,6 +226,9 @@ fn print_record(
             "tombstone": view.is_tombstone(),
             "deleted": deleted,
         });
+        if let Some(ttl_ns) = view.ttl_ns {
+            record["ttl_ns"] = ttl_ns.into();
+        }
         if let Some((headers, payload)) = body {
             for (name, part, wanted) in [
                 ("headers", headers, args.headers),
@@ -248,6 +251,9 @@ fn print_record(
         subject,
         view.message_bytes()
     );
+    if let Some(ttl_ns) = view.ttl_ns {
+        let _ = write!(line, " ttl_ns={ttl_ns}");
+    }
     if view.is_tombstone() {
         line.push_str(" tombstone");
     } else if deleted {

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use natrium_format::{CipherKind, Compression};
 use natrium_store::filestore::{FileStore, FileStoreOptions};
 use natrium_store::io::RealStorage;
-use natrium_store::{NewMsg, StoreConfig, StreamStore};
+use natrium_store::{MsgTtl, NewMsg, StoreConfig, StreamStore};
 
 #[test]
 fn a_filestore_directory_verifies_dumps_and_reopens_after_compaction() {
@@ -26,7 +26,11 @@ fn a_filestore_directory_verifies_dumps_and_reopens_after_compaction() {
     };
     let open = || {
         let storage = Arc::new(RealStorage::new());
-        FileStore::open(storage, &dir, options.clone(), StoreConfig::default()).unwrap()
+        let config = StoreConfig {
+            allow_msg_ttl: true,
+            ..StoreConfig::default()
+        };
+        FileStore::open(storage, &dir, options.clone(), config).unwrap()
     };
     let mut store = open();
     for i in 0..60u64 {
@@ -35,6 +39,9 @@ fn a_filestore_directory_verifies_dumps_and_reopens_after_compaction() {
             .store(&NewMsg::new("orders.new", payload.as_bytes()), i)
             .unwrap();
     }
+    let mut expiring = NewMsg::new("orders.expiring", b"soon gone");
+    expiring.ttl = MsgTtl::After { ttl_ns: 5_000 };
+    store.store(&expiring, 100).unwrap();
     assert!(store.remove(7).unwrap());
     assert!(store.remove(60).unwrap());
     store.checkpoint(1_000).unwrap();
@@ -54,9 +61,18 @@ fn a_filestore_directory_verifies_dumps_and_reopens_after_compaction() {
         stderr(&verify)
     );
     let inspect = stdout(&run(&["inspect", path]));
-    assert!(inspect.contains("msgs 58"), "{inspect}");
+    assert!(inspect.contains("msgs 59"), "{inspect}");
     let dump = stdout(&run(&["dump", path, "--payload", "--key", &key]));
-    assert_eq!(dump.lines().count(), 58, "{dump}");
+    assert_eq!(dump.lines().count(), 59, "{dump}");
+    assert!(
+        dump.lines()
+            .any(|line| line.contains("seq=61 ") && line.contains("ttl_ns=5000")),
+        "the per-message TTL is shown: {dump}"
+    );
+    let json = stdout(&run(&[
+        "dump", path, "--json", "--from", "61", "--key", &key,
+    ]));
+    assert!(json.contains("\"ttl_ns\":5000"), "{json}");
     assert!(dump.contains("payload=\"order 0 zzzz"), "{dump}");
     assert!(!dump.contains("seq=7 "));
 
@@ -70,7 +86,7 @@ fn a_filestore_directory_verifies_dumps_and_reopens_after_compaction() {
     assert!(verify.status.success(), "{}", stderr(&verify));
     let mut store = open();
     let state = store.state();
-    assert_eq!((state.msgs, state.first_seq, state.last_seq), (58, 1, 60));
+    assert_eq!((state.msgs, state.first_seq, state.last_seq), (59, 1, 61));
     let expected = format!("order 8 {}", "z".repeat(40));
     assert_eq!(store.load(9).unwrap().payload, expected.as_bytes());
     assert!(store.load(7).is_err());
