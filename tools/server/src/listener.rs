@@ -161,27 +161,51 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn serves_until_stopping_then_drains() {
+    /// A running accept loop over `EchoUntilStop`, and a client that has had its echo.
+    struct Running {
+        address: std::net::SocketAddr,
+        phase: watch::Sender<ServerPhase>,
+        stop: oneshot::Sender<()>,
+        accept: tokio::task::JoinHandle<JoinSet<()>>,
+        client: TcpStream,
+    }
+
+    async fn start_with_one_client() -> Running {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = listener.local_addr().expect("address");
-        let (phase_sender, phase) = watch::channel(ServerPhase::Running);
-        let (_stop, stop_receiver) = oneshot::channel();
+        let (phase, phase_receiver) = watch::channel(ServerPhase::Running);
+        let (stop, stop_receiver) = oneshot::channel();
         let accept = tokio::spawn(accept_loop(
             listener,
             Arc::new(EchoUntilStop),
-            phase,
+            phase_receiver,
             stop_receiver,
             8,
         ));
-
         let mut client = TcpStream::connect(address).await.expect("connect");
         client.write_all(b"hello").await.expect("write");
         let mut echoed = [0_u8; 5];
         client.read_exact(&mut echoed).await.expect("echo");
         assert_eq!(&echoed, b"hello");
+        Running {
+            address,
+            phase,
+            stop,
+            accept,
+            client,
+        }
+    }
 
-        phase_sender.send(ServerPhase::Stopping).expect("phase");
+    #[tokio::test]
+    async fn serves_until_stopping_then_drains() {
+        let Running {
+            address,
+            phase,
+            stop: _stop,
+            accept,
+            mut client,
+        } = start_with_one_client().await;
+        phase.send(ServerPhase::Stopping).expect("phase");
         let tasks = accept.await.expect("accept loop ends");
         assert_eq!(drain(tasks, Duration::from_secs(5)).await, 0);
         let mut rest = Vec::new();
@@ -195,31 +219,22 @@ mod tests {
 
     #[tokio::test]
     async fn stop_closes_the_listener_but_keeps_connections() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let address = listener.local_addr().expect("address");
-        let (phase_sender, phase) = watch::channel(ServerPhase::Running);
-        let (stop, stop_receiver) = oneshot::channel();
-        let accept = tokio::spawn(accept_loop(
-            listener,
-            Arc::new(EchoUntilStop),
+        let Running {
+            address,
             phase,
-            stop_receiver,
-            8,
-        ));
-        let mut client = TcpStream::connect(address).await.expect("connect");
-        client.write_all(b"x").await.expect("write");
-        let mut echoed = [0_u8; 1];
-        client.read_exact(&mut echoed).await.expect("echo");
-
+            stop,
+            accept,
+            client: _client,
+        } = start_with_one_client().await;
         stop.send(()).expect("stop accepting");
         let tasks = accept.await.expect("accept loop ends");
         assert_eq!(tasks.len(), 1, "the open connection lives on");
-        phase_sender.send(ServerPhase::LameDuck).expect("phase");
+        phase.send(ServerPhase::LameDuck).expect("phase");
         assert!(
             TcpStream::connect(address).await.is_err(),
             "no new connections"
         );
-        phase_sender.send(ServerPhase::Stopping).expect("phase");
+        phase.send(ServerPhase::Stopping).expect("phase");
         assert_eq!(drain(tasks, Duration::from_secs(5)).await, 0);
     }
 
