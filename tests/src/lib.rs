@@ -355,6 +355,26 @@ pub async fn barrier(client: &async_nats::Client) {
     }
 }
 
+/// `options` with an event callback that forwards every client event (connected,
+/// disconnected, lame duck, server errors...) to the returned channel, so a test can await
+/// the event it expects instead of sleeping.
+pub fn with_events(
+    options: async_nats::ConnectOptions,
+) -> (
+    async_nats::ConnectOptions,
+    tokio::sync::mpsc::UnboundedReceiver<async_nats::Event>,
+) {
+    let (sender, events) = tokio::sync::mpsc::unbounded_channel();
+    let options = options.event_callback(move |event| {
+        let sender = sender.clone();
+        async move {
+            // The test may have stopped listening; a dropped event is then of no interest.
+            let _ = sender.send(event);
+        }
+    });
+    (options, events)
+}
+
 /// A raw HTTP/1.0 GET on loopback; returns the status code and the body.
 pub fn http_get(port: u16, path: &str) -> (u16, String) {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to monitor");

@@ -46,14 +46,10 @@ async fn violations_are_refused_and_reported() {
     let mut watch = admin.subscribe("*.*").await.expect("admin subscribes");
     natrium_tests::barrier(&admin).await;
 
-    let (sender, mut events) = mpsc::unbounded_channel();
-    let limited = async_nats::ConnectOptions::with_user_and_password("limited".into(), "pw".into())
-        .event_callback(move |event| {
-            let sender = sender.clone();
-            async move {
-                let _ = sender.send(event);
-            }
-        })
+    let (options, mut events) = natrium_tests::with_events(
+        async_nats::ConnectOptions::with_user_and_password("limited".into(), "pw".into()),
+    );
+    let limited = options
         .connect(server.url())
         .await
         .expect("limited connects");

@@ -26,18 +26,11 @@ async fn next_event(events: &mut mpsc::UnboundedReceiver<Event>, wanted: &Event)
 async fn resubscribes_after_server_restart() {
     let mut server = ServerProcess::start(&[]);
     let port = server.port.to_string();
-    let (sender, mut events) = mpsc::unbounded_channel();
-    let client = async_nats::ConnectOptions::new()
-        .reconnect_delay_callback(|_attempts| Duration::from_millis(100))
-        .event_callback(move |event| {
-            let sender = sender.clone();
-            async move {
-                let _ = sender.send(event);
-            }
-        })
-        .connect(server.url())
-        .await
-        .expect("connect");
+    let (options, mut events) = natrium_tests::with_events(
+        async_nats::ConnectOptions::new()
+            .reconnect_delay_callback(|_attempts| Duration::from_millis(100)),
+    );
+    let client = options.connect(server.url()).await.expect("connect");
     let mut subscription = client.subscribe("survives").await.expect("subscribe");
     natrium_tests::barrier(&client).await;
 

@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 
 use async_nats::Event;
 use natrium_tests::ServerProcess;
-use tokio::sync::mpsc;
 
 const CONFIG: &str = "lame_duck_grace_period: \"1s\"\nlame_duck_duration: \"30s\"\n";
 
@@ -15,18 +14,9 @@ const CONFIG: &str = "lame_duck_grace_period: \"1s\"\nlame_duck_duration: \"30s\
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lame_duck_signal_drains_and_exits() {
     let mut server = ServerProcess::start_with_config(CONFIG, &[]);
-    let (sender, mut events) = mpsc::unbounded_channel();
-    let client = async_nats::ConnectOptions::new()
-        .max_reconnects(Some(1))
-        .event_callback(move |event| {
-            let sender = sender.clone();
-            async move {
-                let _ = sender.send(event);
-            }
-        })
-        .connect(server.url())
-        .await
-        .expect("connect");
+    let (options, mut events) =
+        natrium_tests::with_events(async_nats::ConnectOptions::new().max_reconnects(Some(1)));
+    let client = options.connect(server.url()).await.expect("connect");
     natrium_tests::barrier(&client).await;
 
     let started = Instant::now();

@@ -26,18 +26,9 @@ async fn wait_for(events: &mut mpsc::UnboundedReceiver<Event>, wanted: Event) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn term_is_ignored_in_lame_duck_but_quit_stops() {
     let mut server = ServerProcess::start_with_config(CONFIG, &[]);
-    let (sender, mut events) = mpsc::unbounded_channel();
-    let client = async_nats::ConnectOptions::new()
-        .max_reconnects(Some(1))
-        .event_callback(move |event| {
-            let sender = sender.clone();
-            async move {
-                let _ = sender.send(event);
-            }
-        })
-        .connect(server.url())
-        .await
-        .expect("connect");
+    let (options, mut events) =
+        natrium_tests::with_events(async_nats::ConnectOptions::new().max_reconnects(Some(1)));
+    let client = options.connect(server.url()).await.expect("connect");
     natrium_tests::barrier(&client).await;
 
     server.send_signal("ldm");

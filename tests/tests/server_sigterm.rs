@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use async_nats::Event;
 use natrium_tests::ServerProcess;
-use tokio::sync::mpsc;
 
 // Multi-threaded: the harness blocks while waiting on the server process, and the client
 // must keep running meanwhile.
@@ -17,18 +16,9 @@ async fn sigterm_exits_cleanly() {
     let written = std::fs::read_to_string(&pid_file).expect("pid file written");
     assert_eq!(written.trim(), server.pid().to_string());
 
-    let (sender, mut events) = mpsc::unbounded_channel();
-    let client = async_nats::ConnectOptions::new()
-        .max_reconnects(Some(1))
-        .event_callback(move |event| {
-            let sender = sender.clone();
-            async move {
-                let _ = sender.send(event);
-            }
-        })
-        .connect(server.url())
-        .await
-        .expect("connect");
+    let (options, mut events) =
+        natrium_tests::with_events(async_nats::ConnectOptions::new().max_reconnects(Some(1)));
+    let client = options.connect(server.url()).await.expect("connect");
     natrium_tests::barrier(&client).await;
 
     // `--signal term=PIDFILE`: the target named by the PID file the server wrote.
