@@ -7,58 +7,22 @@
 //! `NATRIUM_PROPTEST_CASES`.
 mod common;
 
-use std::path::Path;
-use std::sync::Arc;
-
-use common::Harness;
+use common::file_harness::{FileHarness, Restart};
 use common::model::{cases, check_ops, config_strategy, op_strategy};
-use natrium_store::filestore::{FileStore, FileStoreOptions, SyncPolicy, WriterConfig};
-use natrium_store::io::{CrashMode, MemStorage};
-use natrium_store::{StoreConfig, StreamStore};
+use natrium_store::filestore::{FileStoreOptions, SyncPolicy, WriterConfig};
 use proptest::prelude::*;
 
-struct PowerCutHarness {
-    storage: MemStorage,
-}
-
-impl PowerCutHarness {
-    fn open_at(&mut self, config: StoreConfig) -> Box<dyn StreamStore> {
-        let options = FileStoreOptions {
-            block_bytes_max: 2048,
-            writer: WriterConfig {
-                sync: SyncPolicy::Always,
-                ..WriterConfig::default()
-            },
-            ..FileStoreOptions::default()
-        };
-        let store = FileStore::open(
-            Arc::new(self.storage.clone()),
-            Path::new("/s"),
-            options,
-            config,
-        )
-        .expect("open after power cut");
-        Box::new(store)
-    }
-}
-
-impl Harness for PowerCutHarness {
-    fn open(&mut self, config: StoreConfig) -> Box<dyn StreamStore> {
-        self.storage = MemStorage::new();
-        self.open_at(config)
-    }
-
-    fn crash_restart(&mut self, store: Box<dyn StreamStore>) -> Box<dyn StreamStore> {
-        self.restart(store)
-    }
-
-    fn restart(&mut self, store: Box<dyn StreamStore>) -> Box<dyn StreamStore> {
-        let config = store.config().clone();
-        // The crash happens first: the dropped store's flush thread cannot save anything more.
-        self.storage.crash(CrashMode::DropUnsynced);
-        drop(store);
-        self.open_at(config)
-    }
+/// `sync: always` with small blocks; every restart is a power cut.
+fn power_cut_harness() -> FileHarness {
+    let options = FileStoreOptions {
+        block_bytes_max: 2048,
+        writer: WriterConfig {
+            sync: SyncPolicy::Always,
+            ..WriterConfig::default()
+        },
+        ..FileStoreOptions::default()
+    };
+    FileHarness::new(options, Restart::PowerCut)
 }
 
 proptest! {
@@ -69,6 +33,6 @@ proptest! {
         config in config_strategy(),
         ops in prop::collection::vec(op_strategy(), 1..60),
     ) {
-        check_ops(&mut PowerCutHarness { storage: MemStorage::new() }, config, &ops);
+        check_ops(&mut power_cut_harness(), config, &ops);
     }
 }

@@ -4,50 +4,10 @@
 //! `NATRIUM_PROPTEST_CASES`.
 mod common;
 
-use std::path::Path;
-use std::sync::Arc;
-
-use common::Harness;
+use common::file_harness::{FileHarness, Restart};
 use common::model::{cases, check_ops, config_strategy, op_strategy};
-use natrium_store::filestore::{FileStore, FileStoreOptions};
-use natrium_store::io::MemStorage;
-use natrium_store::{StoreConfig, StreamStore};
+use natrium_store::filestore::FileStoreOptions;
 use proptest::prelude::*;
-
-struct FileHarness {
-    storage: MemStorage,
-}
-
-impl FileHarness {
-    fn open_at(&mut self, config: StoreConfig) -> Box<dyn StreamStore> {
-        let options = FileStoreOptions {
-            block_bytes_max: 4096,
-            ..FileStoreOptions::default()
-        };
-        let store = FileStore::open(
-            Arc::new(self.storage.clone()),
-            Path::new("/s"),
-            options,
-            config,
-        )
-        .expect("open file store");
-        Box::new(store)
-    }
-}
-
-impl Harness for FileHarness {
-    fn open(&mut self, config: StoreConfig) -> Box<dyn StreamStore> {
-        self.storage = MemStorage::new();
-        self.open_at(config)
-    }
-
-    fn restart(&mut self, mut store: Box<dyn StreamStore>) -> Box<dyn StreamStore> {
-        let config = store.config().clone();
-        store.close().expect("close");
-        drop(store);
-        self.open_at(config)
-    }
-}
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: cases(32), failure_persistence: None, ..ProptestConfig::default() })]
@@ -57,6 +17,10 @@ proptest! {
         config in config_strategy(),
         ops in prop::collection::vec(op_strategy(), 1..60),
     ) {
-        check_ops(&mut FileHarness { storage: MemStorage::new() }, config, &ops);
+        let options = FileStoreOptions {
+            block_bytes_max: 4096,
+            ..FileStoreOptions::default()
+        };
+        check_ops(&mut FileHarness::new(options, Restart::Close), config, &ops);
     }
 }

@@ -3,6 +3,7 @@
 //! declares `mod common;` and calls [`store_suite!`] with an expression building its harness.
 #![allow(dead_code)]
 
+pub mod file_harness;
 pub mod model;
 pub mod suite;
 
