@@ -1,7 +1,7 @@
 //! Configuration: a malformed or missing file stops the server with a clear message and a
-//! non-zero exit; an unknown key is only a warning; `-t` checks a file and exits.
+//! non-zero exit; an unknown key is an error, as in Go; `-t` checks a file and exits.
 
-use natrium_tests::{ServerProcess, run_binary};
+use natrium_tests::run_binary;
 
 #[test]
 fn syntax_error_exits_non_zero() {
@@ -34,9 +34,15 @@ fn check_flag_validates_and_exits() {
 }
 
 #[test]
-fn unknown_key_is_a_warning() {
-    let server = ServerProcess::start_with_config("no_such_option: 5\n", &[]);
-    let warning = server.wait_for_log("no_such_option", natrium_tests::STARTUP_TIMEOUT);
-    let warning = warning.unwrap_or_else(|| panic!("no warning; log:\n{}", server.log_text()));
-    assert!(warning.contains("[WRN]"), "{warning}");
+fn unknown_key_is_an_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("typo.conf");
+    std::fs::write(&path, "port: -1\nno_such_option: 5\n").expect("write");
+    let path = path.to_str().expect("utf-8");
+    let (status, stderr) = run_binary(&["-c", path]);
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{path}:2:1: unknown field \"no_such_option\"")),
+        "{stderr}"
+    );
 }

@@ -1,7 +1,7 @@
 //! The `authorization` block and `no_auth_user`, converted to `natrium_auth::AuthConfig` with
 //! the Go server's rules (opts.go `parseAuthorization`, `parseUsers`, `parseUserPermissions`).
 //!
-//! Unlike unknown top-level keys, an unknown key in this block is an error, as in Go: a
+//! As at the top level, an unknown key in this block is an error, as in Go: a
 //! misspelt `password` must not leave a user without one.
 
 use std::time::Duration;
@@ -13,6 +13,7 @@ use natrium_auth::{
 
 use crate::error::{Error, Result};
 use crate::field::{Field, fields};
+use crate::unsupported;
 use crate::value::{Item, Value};
 
 /// Go warns when the authorization timeout exceeds a minute (often an unquoted `1m`, which the
@@ -77,15 +78,15 @@ fn parse_block(block: Field<'_>, warnings: &mut Vec<String>) -> Result<(AuthConf
             "pass" | "password" => parts.password = Some(field.string()?),
             "token" => config.token = Some(field.string()?),
             "timeout" => config.timeout = Some(timeout(field, warnings)?),
-            "users" => parts.users = Some(users(field, warnings)?),
+            "users" => parts.users = Some(users(field)?),
             "default_permission" | "default_permissions" | "permissions" => {
                 parts.default_permissions = Some(permissions(field)?);
             }
-            "auth_callout" | "auth_hook" | "proxy_required" => {
-                field.warn(warnings, "not supported by natrium, ignored");
-            }
-            _ if field.entry.used_as_variable => {}
-            _ => return Err(field.invalid("unknown field in authorization")),
+            _ => unsupported::nested(
+                field,
+                unsupported::AUTHORIZATION_KEYS,
+                "not implemented; ignoring it would admit clients it should refuse",
+            )?,
         }
     }
     if (parts.user.is_some() || parts.password.is_some()) && config.token.is_some() {
@@ -159,10 +160,7 @@ fn timeout(field: Field<'_>, warnings: &mut Vec<String>) -> Result<Duration> {
     Ok(duration)
 }
 
-fn users(
-    field: Field<'_>,
-    warnings: &mut Vec<String>,
-) -> Result<(Vec<UserConfig>, Vec<NkeyUserConfig>)> {
+fn users(field: Field<'_>) -> Result<(Vec<UserConfig>, Vec<NkeyUserConfig>)> {
     let Value::Array(items) = field.value() else {
         return Err(field.type_error("an array of users"));
     };
@@ -181,13 +179,12 @@ fn users(
                 "permission" | "permissions" | "authorization" => {
                     permissions_config = Some(permissions(entry)?);
                 }
-                "allowed_connection_types"
-                | "connection_types"
-                | "clients"
-                | "proxy_required"
-                | "account" => entry.warn(warnings, "not supported by natrium, ignored"),
-                _ if entry.entry.used_as_variable => {}
-                _ => return Err(entry.invalid("unknown field in user entry")),
+                _ => unsupported::nested(
+                    entry,
+                    unsupported::USER_KEYS,
+                    "not implemented; ignoring it would let this user connect where or as it \
+                     should not",
+                )?,
             }
         }
         let invalid = |reason: &str| Error::Invalid {

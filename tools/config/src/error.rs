@@ -42,6 +42,17 @@ pub enum Error {
         key: String,
         reason: String,
     },
+    /// A key the Go server knows and natrium does not implement: natrium refuses to start
+    /// rather than serve less than the configuration asks for.
+    #[error("{position}: {key:?} is not supported by natrium: {reason}")]
+    Unsupported {
+        position: Position,
+        key: String,
+        reason: String,
+    },
+    /// A key neither natrium nor the Go server knows (Go's wording).
+    #[error("{position}: unknown field {key:?}")]
+    UnknownField { position: Position, key: String },
     /// A file could not be read.
     #[error("{}: {source}", file.display())]
     Io {

@@ -2,7 +2,9 @@
 //!
 //! [`parse_document`] turns text into a tree of [`Map`]s (syntax of the Go server's
 //! conf/lex.go and conf/parse.go); [`load`] and [`parse_str`] go on to a typed
-//! [`ServerConfig`], collecting warnings for keys natrium does not know or does not support.
+//! [`ServerConfig`]. natrium fails closed: a key it does not know, or knows and does not
+//! implement, is an error (see `unsupported`); only inert keys the operator names in
+//! [`LoadOptions`] are ignored, each with a warning.
 //! Errors carry the file, line and column. No input makes the parser panic; sizes, nesting,
 //! includes and variable expansion are bounded by the `*_MAX` constants.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
@@ -15,6 +17,7 @@ mod literal;
 mod parser;
 mod scanner;
 mod server;
+mod unsupported;
 mod value;
 
 use std::path::Path;
@@ -26,6 +29,7 @@ pub use parser::{
     ProcessEnvironment, VALUES_MAX, parse_document,
 };
 pub use server::{JetStreamConfig, JetStreamSync, ServerConfig};
+pub use unsupported::{IGNORABLE_KEYS, LoadOptions};
 pub use value::{Entry, Item, Map, Value};
 
 /// A loaded configuration and the warnings it drew (each starting `file:line:column:`).
@@ -33,15 +37,20 @@ pub use value::{Entry, Item, Map, Value};
 pub struct ConfigFile {
     /// The typed options; `None` fields were not configured.
     pub config: ServerConfig,
-    /// Unknown or unsupported keys, deprecated forms: worth logging, not fatal.
+    /// Deprecated or suspicious forms, keys ignored on request: worth logging, not fatal.
     pub warnings: Vec<String>,
 }
 
 /// Reads and parses the configuration file at `path`, resolving `$VARIABLES` against the
 /// process environment.
 pub fn load(path: &Path) -> Result<ConfigFile> {
+    load_with_options(path, &LoadOptions::default())
+}
+
+/// As [`load`], ignoring the inert keys `options` names.
+pub fn load_with_options(path: &Path, options: &LoadOptions) -> Result<ConfigFile> {
     let text = parser::read_file(path, None)?;
-    parse_str(&text, path)
+    parse_str_with_options(&text, path, &ProcessEnvironment, options)
 }
 
 /// Parses configuration text; `origin` names it in messages and anchors relative includes.
@@ -51,6 +60,16 @@ pub fn parse_str(text: &str, origin: &Path) -> Result<ConfigFile> {
 
 /// As [`parse_str`], with `$VARIABLES` that name no key looked up in `env`.
 pub fn parse_str_with_env(text: &str, origin: &Path, env: &dyn Environment) -> Result<ConfigFile> {
+    parse_str_with_options(text, origin, env, &LoadOptions::default())
+}
+
+/// As [`parse_str_with_env`], ignoring the inert keys `options` names.
+pub fn parse_str_with_options(
+    text: &str,
+    origin: &Path,
+    env: &dyn Environment,
+    options: &LoadOptions,
+) -> Result<ConfigFile> {
     let tree = parse_document(text, origin, env)?;
     let mut warnings = Vec::new();
     if tree.is_empty() {
@@ -59,6 +78,6 @@ pub fn parse_str_with_env(text: &str, origin: &Path, env: &dyn Environment) -> R
             origin.display()
         ));
     }
-    let config = server::from_tree(&tree, &mut warnings)?;
+    let config = server::from_tree(&tree, options, &mut warnings)?;
     Ok(ConfigFile { config, warnings })
 }

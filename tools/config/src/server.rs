@@ -9,63 +9,13 @@ use natrium_auth::AuthConfig;
 use crate::authorization;
 use crate::error::Result;
 use crate::field::{Field, fields};
+use crate::unsupported::{self, LoadOptions};
 use crate::value::{Map, Value};
 
 /// Go refuses `max_payload` and `max_control_line` above this (they are `int32` there).
 const INT32_MAX: i64 = (1 << 31) - 1;
 /// The Go server's minimum `lame_duck_duration`.
 const LAME_DUCK_DURATION_MIN: Duration = Duration::from_secs(30);
-
-/// Top-level keys the Go server knows and natrium ignores: a warning names them.
-const UNSUPPORTED_KEYS: &[&str] = &[
-    "accounts",
-    "client_advertise",
-    "cluster",
-    "connect_error_reports",
-    "default_sentinel",
-    "disable_sublist_cache",
-    "gateway",
-    "https",
-    "https_port",
-    "http_base_path",
-    "leaf",
-    "leafnodes",
-    "logfile_max_num",
-    "log_max_num",
-    "logfile_size_limit",
-    "log_size_limit",
-    "logtime_utc",
-    "mappings",
-    "maps",
-    "max_closed_clients",
-    "max_sub_tokens",
-    "max_subscription_tokens",
-    "max_traced_msg_len",
-    "monitor_port",
-    "mqtt",
-    "no_sublist_cache",
-    "ocsp",
-    "ocsp_cache",
-    "operator",
-    "operators",
-    "ports_file_dir",
-    "prof_port",
-    "reconnect_error_reports",
-    "remote_syslog",
-    "resolver",
-    "resolver_preload",
-    "root",
-    "roots",
-    "syslog",
-    "system_account",
-    "system",
-    "tls",
-    "trace_verbose",
-    "trusted",
-    "trusted_keys",
-    "websocket",
-    "ws",
-];
 
 /// Options read from a configuration file; `None` means "not configured, use the default".
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -141,8 +91,13 @@ pub enum JetStreamSync {
     Interval(Duration),
 }
 
-/// Converts the parsed tree; unknown keys add warnings, wrong types are errors.
-pub(crate) fn from_tree(tree: &Map, warnings: &mut Vec<String>) -> Result<ServerConfig> {
+/// Converts the parsed tree; unknown and unimplemented keys, and wrong types, are errors
+/// (except inert keys `options` asks to ignore, which add warnings).
+pub(crate) fn from_tree(
+    tree: &Map,
+    options: &LoadOptions,
+    warnings: &mut Vec<String>,
+) -> Result<ServerConfig> {
     let mut config = ServerConfig::default();
     let mut store_dir: Option<(PathBuf, Field<'_>)> = None;
     let mut no_auth_user: Option<Field<'_>> = None;
@@ -153,7 +108,7 @@ pub(crate) fn from_tree(tree: &Map, warnings: &mut Vec<String>) -> Result<Server
             "no_auth_user" => no_auth_user = Some(field),
             "store_dir" | "storedir" => store_dir = Some((PathBuf::from(field.string()?), field)),
             "jetstream" => config.jetstream = Some(jetstream(field, warnings)?),
-            name => apply_simple(&mut config, name, field, warnings)?,
+            name => apply_simple(&mut config, name, field, options, warnings)?,
         }
     }
     if let Some((dir, field)) = store_dir {
@@ -174,6 +129,7 @@ fn apply_simple(
     config: &mut ServerConfig,
     name: &str,
     field: Field<'_>,
+    options: &LoadOptions,
     warnings: &mut Vec<String>,
 ) -> Result<()> {
     match name {
@@ -228,21 +184,9 @@ fn apply_simple(
             config.lame_duck_duration = Some(duration);
         }
         "lame_duck_grace_period" => config.lame_duck_grace_period = Some(field.duration_string()?),
-        _ => unknown(field, warnings, UNSUPPORTED_KEYS),
+        _ => unsupported::top_level(field, options, warnings)?,
     }
     Ok(())
-}
-
-/// Warns about a key natrium does not act on, unless a `$variable` used it (Go's rule).
-pub(crate) fn unknown(field: Field<'_>, warnings: &mut Vec<String>, unsupported: &[&str]) {
-    if field.entry.used_as_variable {
-        return;
-    }
-    if unsupported.contains(&field.name().as_str()) {
-        field.warn(warnings, "not supported by natrium, ignored");
-    } else {
-        field.warn(warnings, "unknown field, ignored");
-    }
 }
 
 /// Go's port rules: `0` is the default, `-1` a random port (`Some(0)` to bind).
@@ -303,11 +247,18 @@ fn jetstream(field: Field<'_>, warnings: &mut Vec<String>) -> Result<JetStreamCo
                 });
             }
             "enable" | "enabled" => config.enabled = item.boolean()?,
-            _ => unknown(
+            name if unsupported::JETSTREAM_ENCRYPTION_KEYS.contains(&name) => {
+                return Err(unsupported::refused(
+                    item,
+                    "encryption at rest is not wired to the server yet; ignoring it would \
+                     store messages in plain text",
+                ));
+            }
+            _ => unsupported::nested(
                 item,
-                warnings,
-                &["domain", "key", "cipher", "limits", "unique_tag"],
-            ),
+                unsupported::JETSTREAM_KEYS,
+                "not implemented by natrium's JetStream yet",
+            )?,
         }
     }
     Ok(config)

@@ -5,13 +5,20 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use natrium_auth::{Authenticator, Credentials, ResponsePermission};
-use natrium_config::{ConfigFile, JetStreamSync, parse_str_with_env};
+use natrium_config::{
+    ConfigFile, JetStreamSync, LoadOptions, parse_str_with_env, parse_str_with_options,
+};
 
 const NKEY: &str = "UDXU4RCSJNZOIQHZNWXHXORDPRTGNJAHAHFRGZNEEJCPQTT2M7NLCNF4";
 
 fn parse(text: &str) -> ConfigFile {
     let env: HashMap<String, String> = [("SYS_PASS".to_owned(), "from-env".to_owned())].into();
-    match parse_str_with_env(text, Path::new("/etc/nats/server.conf"), &env) {
+    // The cluster block is inert and natrium does not implement it: the operator opts in to
+    // ignoring it, as `--ignore_unsupported=cluster` does.
+    let options = LoadOptions {
+        ignore_unsupported: vec!["cluster".to_owned()],
+    };
+    match parse_str_with_options(text, Path::new("/etc/nats/server.conf"), &env, &options) {
         Ok(file) => file,
         Err(error) => panic!("{error}"),
     }
@@ -68,7 +75,6 @@ authorization {
 no_auth_user: guest
 
 cluster { name: c1, listen: 0.0.0.0:6222 }
-some_future_option: 1
 "#;
 
 #[test]
@@ -107,11 +113,15 @@ fn full_configuration() {
         Some(JetStreamSync::Interval(Duration::from_secs(120)))
     );
 
-    // Two warnings: the unsupported cluster block and the unknown option; SVC_PERMS was used.
-    assert_eq!(file.warnings.len(), 2, "{:#?}", file.warnings);
-    assert!(file.warnings[0].starts_with("/etc/nats/server.conf:51:1: cluster: not supported"));
+    // One warning: the cluster block ignored on request; SVC_PERMS was used as a variable.
+    assert_eq!(file.warnings.len(), 1, "{:#?}", file.warnings);
     assert!(
-        file.warnings[1].starts_with("/etc/nats/server.conf:52:1: some_future_option: unknown")
+        file.warnings[0].starts_with(
+            "/etc/nats/server.conf:51:1: cluster: not supported by natrium, ignored as \
+             --ignore_unsupported asks"
+        ),
+        "{:?}",
+        file.warnings
     );
 }
 

@@ -118,16 +118,14 @@ fn unquoted_bcrypt_hashes_are_not_variables() {
 }
 
 #[test]
-fn keys_used_as_variables_draw_no_warning() {
-    let text = "TOKEN: s3cr3t\nauthorization { token: $TOKEN }\nmystery: 1\n";
+fn keys_used_as_variables_are_not_unknown_fields() {
+    let text = "TOKEN: s3cr3t\nauthorization { token: $TOKEN }\n";
     let file = parse_str_with_env(text, Path::new("w.conf"), &env(&[])).unwrap();
     assert_eq!(file.config.auth.unwrap().token.as_deref(), Some("s3cr3t"));
-    assert_eq!(file.warnings.len(), 1, "{:?}", file.warnings);
-    assert!(
-        file.warnings[0].starts_with("w.conf:3:1: mystery"),
-        "{:?}",
-        file.warnings
-    );
+    assert!(file.warnings.is_empty(), "{:?}", file.warnings);
+    let text = "TOKEN: s3cr3t\nauthorization { token: $TOKEN }\nmystery: 1\n";
+    let error = parse_str_with_env(text, Path::new("w.conf"), &env(&[])).unwrap_err();
+    assert_eq!(error.to_string(), "w.conf:3:1: unknown field \"mystery\"");
 }
 
 #[test]

@@ -32,6 +32,9 @@ pub struct Flags {
     pub pid_file: Option<PathBuf>,
     /// `--signal CMD[=PID]`.
     pub signal: Option<String>,
+    /// `--ignore_unsupported=KEY[,KEY]`: inert configuration keys to run without (natrium's
+    /// own flag; security-relevant keys are refused whatever it says).
+    pub ignore_unsupported: Vec<String>,
     pub version: bool,
     pub help: bool,
 }
@@ -68,6 +71,7 @@ enum Target {
     LogTimeUtc,
     PidFile,
     Signal,
+    IgnoreUnsupported,
     Version,
     Help,
 }
@@ -125,6 +129,7 @@ const FLAG_TABLE: &[(&str, Target)] = &[
     ("pid", Target::PidFile),
     ("sl", Target::Signal),
     ("signal", Target::Signal),
+    ("ignore_unsupported", Target::IgnoreUnsupported),
     ("v", Target::Version),
     ("version", Target::Version),
     ("h", Target::Help),
@@ -203,6 +208,13 @@ fn apply(flags: &mut Flags, target: Target, name: &str, value: String) -> Result
         }
         Target::PidFile => flags.pid_file = Some(PathBuf::from(value)),
         Target::Signal => flags.signal = Some(value),
+        Target::IgnoreUnsupported => flags.ignore_unsupported.extend(
+            value
+                .split(',')
+                .map(str::trim)
+                .filter(|key| !key.is_empty())
+                .map(str::to_owned),
+        ),
         Target::Version => flags.version = parse_bool(name, &value)?,
         Target::Help => flags.help = parse_bool(name, &value)?,
     }
@@ -241,6 +253,10 @@ Server Options:
     -m, --http_port <port>           Use port for http monitoring
     -c, --config <file>              Configuration file
     -t                               Test configuration and exit
+        --ignore_unsupported <keys>  Run without these inert configuration blocks natrium does
+                                     not implement yet (comma-separated, e.g. cluster,gateway);
+                                     security-relevant keys (tls, accounts, ...) are always
+                                     refused
     -sl,--signal <signal>[=<pid>]    Send signal to natrium process (ldm, stop, quit, term, reopen, reload)
                                      <pid> can be either a PID (e.g. 1) or the path to a PID file
 

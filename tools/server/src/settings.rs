@@ -139,7 +139,11 @@ pub fn load(flags: &Flags) -> anyhow::Result<(Settings, Vec<String>)> {
     let mut settings = Settings::default();
     let mut warnings = Vec::new();
     if let Some(path) = &flags.config {
-        let loaded = natrium_config::load(path)?;
+        let options = natrium_config::LoadOptions {
+            ignore_unsupported: flags.ignore_unsupported.clone(),
+        };
+        options.validate().map_err(anyhow::Error::msg)?;
+        let loaded = natrium_config::load_with_options(path, &options)?;
         settings.apply_config(loaded.config);
         warnings = loaded.warnings;
         settings.config_file = Some(path.clone());
@@ -309,11 +313,24 @@ mod tests {
     fn config_then_flags() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("natrium.conf");
-        let text = "port: 5222\nmax_payload: 2048\nhttp_port: -1\nbogus_key: 1\n\
+        let text = "port: 5222\nmax_payload: 2048\nhttp_port: -1\ncluster { name: c1 }\n\
                     jetstream { store_dir: \"/tmp/x\" }\nauthorization { token: abc }\n";
         std::fs::write(&path, text).expect("write");
         let path_text = path.to_str().expect("utf-8");
-        let flags = crate::flags::parse(["-c", path_text, "-p", "6222"]).expect("flags");
+        let refused = crate::flags::parse(["-c", path_text]).expect("flags");
+        let error = load(&refused).expect_err("an unimplemented block without the opt-in");
+        assert!(
+            error.to_string().contains("\"cluster\" is not supported"),
+            "{error}"
+        );
+        let flags = crate::flags::parse([
+            "-c",
+            path_text,
+            "-p",
+            "6222",
+            "--ignore_unsupported=cluster",
+        ])
+        .expect("flags");
         let (settings, warnings) = load(&flags).expect("loads");
         assert_eq!(settings.port, 6222, "the flag wins");
         assert_eq!(settings.nats.max_payload, 2048);
@@ -322,7 +339,7 @@ mod tests {
         assert_eq!(settings.auth.token.as_deref(), Some("abc"));
         assert_eq!(settings.config_file.as_deref(), Some(path.as_path()));
         assert!(
-            warnings.iter().any(|warning| warning.contains("bogus_key")),
+            warnings.iter().any(|warning| warning.contains("cluster")),
             "{warnings:?}"
         );
     }
