@@ -290,7 +290,9 @@ impl Sublist {
         self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
-    /// Every subscription matching the literal `subject`. A cache hit allocates nothing.
+    /// Every subscription matching `subject`, whose tokens are all taken literally: a `*` or
+    /// `>` token in a published subject is ordinary text (Go's rule), so it matches `*` and
+    /// `>` filters as any token would. A cache hit allocates nothing.
     pub fn matches(&self, subject: &[u8]) -> Arc<MatchResult> {
         self.matches_total.fetch_add(1, Ordering::Relaxed);
         if !self.cache_enabled {

@@ -123,3 +123,46 @@ async fn frames_split_at_every_byte() {
         "MSG a.b 1 r 5\r\nhello\r\nHMSG a.b 1 12 15\r\nNATS/1.0\r\n\r\nxyz\r\n"
     );
 }
+
+/// Go (checked against nats-server 2.9.10) routes a published subject with `*` or `>` tokens
+/// when the client is not pedantic, matching those tokens literally: `foo.*` reaches `foo.*`
+/// and `foo.>` subscribers, never `foo.bar` or a one-token `*`.
+#[tokio::test]
+async fn wildcard_tokens_in_a_published_subject_match_literally() {
+    let server = start().await;
+    // A CONNECT without "pedantic" keeps the pre-CONNECT default (pedantic), as in Go.
+    let mut client = Client::connect_quiet(&server, ",\"pedantic\":false").await;
+    client
+        .send(b"SUB foo.* 1\r\nSUB foo.bar 2\r\nSUB foo.> 3\r\nSUB * 4\r\nSUB foo.*.x 5\r\n")
+        .await;
+    client.sync().await;
+    client
+        .send(b"PUB foo.* 2\r\nhi\r\nPUB foo.> 2\r\nho\r\nPUB foo.*.x 1\r\nz\r\n")
+        .await;
+    let got = client.sync().await;
+    let text = String::from_utf8_lossy(&got);
+    let lines: Vec<&str> = text.split_inclusive("\r\n").collect();
+    // Each MSG is two lines (header, payload); delivery order across subscriptions is free.
+    let mut messages: Vec<String> = lines.chunks(2).map(<[&str]>::concat).collect();
+    messages.sort();
+    assert_eq!(
+        messages,
+        [
+            "MSG foo.* 1 2\r\nhi\r\n",
+            "MSG foo.* 3 2\r\nhi\r\n",
+            "MSG foo.*.x 3 1\r\nz\r\n",
+            "MSG foo.*.x 5 1\r\nz\r\n",
+            "MSG foo.> 1 2\r\nho\r\n",
+            "MSG foo.> 3 2\r\nho\r\n",
+        ],
+        "{text:?}"
+    );
+    // Pedantic clients are refused instead, and nothing is routed.
+    let mut pedantic = Client::connect_quiet(&server, ",\"pedantic\":true").await;
+    pedantic.send(b"PUB foo.* 1\r\nx\r\n").await;
+    assert_eq!(pedantic.sync().await, b"-ERR 'Invalid Publish Subject'\r\n");
+    assert!(
+        client.sync().await.is_empty(),
+        "no delivery from a pedantic client"
+    );
+}

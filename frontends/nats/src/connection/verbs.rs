@@ -141,14 +141,13 @@ impl Connection {
 
     /// PUB/HPUB: checks the subject and permissions, routes, answers no-responders.
     fn publish(&mut self, message: &Message<'_>) {
-        if !subject::is_valid_literal(message.subject) {
-            // Without pedantic mode the Go server does not check; natrium drops such a
-            // message (the router only routes literal subjects) but reports it only when asked.
-            if self.flags.pedantic {
-                self.send_err("Invalid Publish Subject");
-                // The Go server still acknowledges the PUB in verbose mode.
-                self.send_ok();
-            }
+        // Only pedantic clients have the subject checked, as in Go. Without pedantic mode a
+        // `*` or `>` token in a published subject is an ordinary token: the router matches it
+        // literally (`foo.*` reaches `foo.*` and `foo.>` subscribers, never `foo.bar`).
+        if self.flags.pedantic && !subject::is_valid_literal(message.subject) {
+            self.send_err("Invalid Publish Subject");
+            // The Go server still acknowledges the PUB in verbose mode.
+            self.send_ok();
             return;
         }
         if let Some(permissions) = &self.permissions
