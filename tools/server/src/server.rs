@@ -173,9 +173,10 @@ async fn shutdown(
 }
 
 fn log_banner(settings: &Settings, server_name: &str, server_id: &str) {
-    tracing::info!("Starting nats-server");
-    tracing::info!("  Version:  {}", settings.nats.version);
-    tracing::info!("  Git:      [not set]");
+    // natrium names itself; the protocol version it speaks (INFO `version`) is a separate
+    // line, so nobody mistakes natrium for a nats-server release.
+    tracing::info!("Starting natrium v{}", env!("CARGO_PKG_VERSION"));
+    tracing::info!("  Compatible with nats-server: v{}", settings.nats.version);
     tracing::info!("  Name:     {server_name}");
     tracing::info!("  ID:       {server_id}");
     if let Some(path) = &settings.config_file {
