@@ -6,6 +6,11 @@
 //! [`NatsFrontend`] implements [`natrium_router::Frontend`].
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
 
+// Limits are u32/u64 in the protocol and the configuration and usize in buffers: converting
+// them must never clamp, which only a 64-bit usize guarantees.
+#[cfg(not(target_pointer_width = "64"))]
+compile_error!("natrium-nats needs a 64-bit target");
+
 pub mod connect;
 mod connection;
 pub mod error;

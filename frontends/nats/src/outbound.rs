@@ -271,7 +271,9 @@ impl Outbound {
         }
         // `u32::MAX` means unlimited responses.
         if permit.remaining != u32::MAX {
-            permit.remaining = permit.remaining.saturating_sub(1);
+            // A permit is removed when it reaches 0, so a stored one has at least one left.
+            assert!(permit.remaining > 0, "a spent reply permit was kept");
+            permit.remaining -= 1;
             if permit.remaining == 0 {
                 state.reply_permits.remove(subject);
             }

@@ -88,7 +88,11 @@ async fn write_batch(outbound: &Outbound, batch: &[u8], write_deadline: Duration
             }
         }
         let mut state = outbound.state.lock();
-        state.in_flight_bytes = state.in_flight_bytes.saturating_sub(chunk.len());
+        // The chunk was counted in flight when it was taken from the buffer.
+        state.in_flight_bytes = state
+            .in_flight_bytes
+            .checked_sub(chunk.len())
+            .expect("in-flight bytes cover the chunk being written");
         drop(state);
         outbound.stall.drained();
     }

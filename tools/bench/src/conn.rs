@@ -177,11 +177,13 @@ fn connect_line(endpoint: &Endpoint, name: &str) -> String {
         "echo": true,
         "headers": true,
     });
-    if let Some(user) = &endpoint.user {
-        options["user"] = user.clone().into();
-    }
-    if let Some(pass) = &endpoint.pass {
-        options["pass"] = pass.clone().into();
+    if let Some(fields) = options.as_object_mut() {
+        if let Some(user) = &endpoint.user {
+            fields.insert("user".to_owned(), user.clone().into());
+        }
+        if let Some(pass) = &endpoint.pass {
+            fields.insert("pass".to_owned(), pass.clone().into());
+        }
     }
     format!("CONNECT {options}\r\nPING\r\n")
 }

@@ -8,6 +8,8 @@
 //! modes over the async-nats crate for comparison. Every run is bounded by `--msgs` and
 //! `--timeout-s` and stops by itself; the exit code is 2 when messages were lost.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
+
 mod conn;
 mod frame;
 mod publish;

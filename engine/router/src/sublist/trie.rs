@@ -249,7 +249,11 @@ impl Trie {
         if !node.take(subscription) {
             return false;
         }
-        self.count = self.count.saturating_sub(1);
+        // `take` found the subscription, so it was counted when inserted.
+        self.count = self
+            .count
+            .checked_sub(1)
+            .expect("trie count covers every stored subscription");
         self.removes += 1;
         self.prune(filter);
         true

@@ -101,7 +101,8 @@ pub(crate) async fn serve(
     info.nonce = nonce.as_deref();
 
     let (read_half, write_half) = tokio::io::split(stream);
-    let pending_bytes_max = usize::try_from(options.max_pending).unwrap_or(usize::MAX);
+    let pending_bytes_max = usize::try_from(options.max_pending)
+        .expect("a u64 fits usize on the 64-bit targets natrium-nats builds for");
     let outbound = Outbound::new(pending_bytes_max, Arc::downgrade(&broker), Some(write_half));
     outbound.push(|out| info.write_line(out));
     let writer = tokio::spawn(run_writer(
@@ -122,8 +123,10 @@ pub(crate) async fn serve(
     broker.clients().insert(id, shared.clone());
     let connection = Connection {
         limits: ParserLimits {
-            control_line_max: usize::try_from(options.max_control_line).unwrap_or(usize::MAX),
-            payload_max: usize::try_from(options.max_payload).unwrap_or(usize::MAX),
+            control_line_max: usize::try_from(options.max_control_line)
+                .expect("a u32 fits usize on the 64-bit targets natrium builds for"),
+            payload_max: usize::try_from(options.max_payload)
+                .expect("a u32 fits usize on the 64-bit targets natrium builds for"),
         },
         frontend: frontend.clone(),
         id,

@@ -82,7 +82,10 @@ impl ClientView for ClientShared {
         } else {
             Vec::new()
         };
-        let subscription_count = u32::try_from(subscriptions.len()).unwrap_or(u32::MAX);
+        // Go reports this as a uint32; a connection is far from 2^32 subscriptions (memory runs
+        // out first), so reaching it would be a counting bug.
+        let subscription_count =
+            u32::try_from(subscriptions.len()).expect("a connection's subscriptions fit u32");
         drop(subscriptions);
         let last_secs = self.last_activity_secs.load(Ordering::Relaxed);
         let last_activity = (last_secs != 0)
