@@ -154,7 +154,7 @@ impl FileStore {
             block.seq_base = seq;
         }
         let seq_delta = u32::try_from(seq.saturating_sub(block.seq_base)).unwrap_or(u32::MAX);
-        block.entries.push(Entry {
+        block.push_entry(Entry {
             ts_ns,
             seq_delta,
             subject,

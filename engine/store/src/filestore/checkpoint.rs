@@ -499,7 +499,7 @@ pub(super) fn load(store: &mut FileStore) -> Result<Option<Loaded>> {
         return Ok(None);
     }
     for name in &subjects {
-        store.subjects.intern(name);
+        store.subjects.restore_slot(name);
     }
     for ((index, seq_base, entries), summary) in blocks.into_iter().zip(&state.blocks) {
         if index >= scan_from {

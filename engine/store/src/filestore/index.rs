@@ -5,6 +5,10 @@
 //! removed message keeps its entry with `subject == REMOVED` until its whole block goes (the
 //! arrays are never shifted, so positions stay valid). Subjects are interned into a table of
 //! [`SubjectInfo`] (count, first and last sequence), shared by every entry through a `u32` id.
+//! When a subject's last message goes its slot is released (name dropped, id put on a free list
+//! and reused by the next new subject), so the table is as large as the most subjects ever live
+//! at once, never the number of subjects ever seen: churning KV keys or unique subjects under
+//! max_age do not grow it. A free slot has an empty name (no valid subject is empty).
 //! Plain data, no I/O, no locks: the owning `FileStore` serialises access (`&mut self`).
 
 use std::collections::HashMap;
@@ -59,7 +63,22 @@ pub struct Block {
     pub crc: Option<crc32fast::Hasher>,
 }
 
+/// The active block's entry array grows by an eighth of its length, within these bounds,
+/// instead of doubling: its slack stays under 12.5 % and 128 KiB, where doubling would leave up
+/// to half of a 1.5 MiB array unused (0.5 B per stored message on a long stream).
+const ENTRIES_GROWTH_MIN: usize = 64;
+const ENTRIES_GROWTH_MAX: usize = 4096;
+
 impl Block {
+    /// Appends `entry` (the next sequence of this block), growing the array in bounded steps.
+    pub fn push_entry(&mut self, entry: Entry) {
+        if self.entries.len() == self.entries.capacity() {
+            let growth = (self.entries.len() / 8).clamp(ENTRIES_GROWTH_MIN, ENTRIES_GROWTH_MAX);
+            self.entries.reserve_exact(growth);
+        }
+        self.entries.push(entry);
+    }
+
     pub fn seq_of(&self, entry: &Entry) -> u64 {
         self.seq_base.saturating_add(u64::from(entry.seq_delta))
     }
@@ -98,8 +117,11 @@ pub struct SubjectInfo {
 /// Interned subjects.
 #[derive(Debug, Default)]
 pub struct Subjects {
+    /// Indexed by subject id; a released slot has an empty name and no messages.
     pub infos: Vec<SubjectInfo>,
     by_name: HashMap<Arc<str>, u32>,
+    /// Released ids, reused before the table grows.
+    free: Vec<u32>,
     /// Subjects with `msgs > 0`.
     pub live: u64,
     /// The last subject interned: publishers tend to repeat one, and a string compare is
@@ -144,17 +166,87 @@ impl Subjects {
             }
             return id;
         }
-        let id = u32::try_from(self.infos.len()).unwrap_or(REMOVED - 1);
+        assert!(
+            !name.is_empty(),
+            "an empty name marks a free slot, never a subject"
+        );
         let name: Arc<str> = Arc::from(name);
-        self.infos.push(SubjectInfo {
+        let info = SubjectInfo {
             name: Arc::clone(&name),
             msgs: 0,
             first_seq: 0,
             last_seq: 0,
-        });
+        };
+        let id = match self.free.pop() {
+            Some(id) => {
+                let slot = self.infos.get_mut(id as usize);
+                let slot = slot.expect("a free id names a slot of the table");
+                assert!(slot.msgs == 0 && slot.name.is_empty(), "free slot in use");
+                *slot = info;
+                id
+            }
+            None => {
+                let id = u32::try_from(self.infos.len()).expect("fewer than 2^32 - 1 subjects");
+                assert!(id != REMOVED, "subject ids stop below the REMOVED marker");
+                self.infos.push(info);
+                id
+            }
+        };
         self.by_name.insert(Arc::clone(&name), id);
         self.last = Some((name, id));
         id
+    }
+
+    /// Appends slot `name` as the next id, as a checkpoint lists them: an empty name is a free
+    /// slot. Ids must come back exactly as they were written, so nothing is deduplicated.
+    pub fn restore_slot(&mut self, name: &str) {
+        let id = u32::try_from(self.infos.len()).expect("fewer than 2^32 - 1 subjects");
+        let name: Arc<str> = Arc::from(name);
+        if name.is_empty() {
+            self.free.push(id);
+        } else {
+            self.by_name.insert(Arc::clone(&name), id);
+        }
+        self.infos.push(SubjectInfo {
+            name,
+            msgs: 0,
+            first_seq: 0,
+            last_seq: 0,
+        });
+    }
+
+    /// Releases subject `id`, whose last message just went: its name is dropped and the id is
+    /// reused by the next new subject. No live entry refers to it any more.
+    pub fn release(&mut self, id: u32) {
+        let Some(info) = self.infos.get_mut(id as usize) else {
+            return;
+        };
+        assert!(info.msgs == 0, "released a subject that still has messages");
+        if info.name.is_empty() {
+            return;
+        }
+        let name = std::mem::replace(&mut info.name, Arc::from(""));
+        self.by_name.remove(&name);
+        if self.last.as_ref().is_some_and(|(_, last)| *last == id) {
+            self.last = None;
+        }
+        self.free.push(id);
+    }
+
+    /// Releases every subject without messages (after counters were rebuilt from entries).
+    pub fn release_dead(&mut self) {
+        let dead: Vec<u32> = (0..self.infos.len())
+            .filter(|&at| self.infos.get(at).is_some_and(|info| info.msgs == 0))
+            .filter_map(|at| u32::try_from(at).ok())
+            .collect();
+        for id in dead {
+            self.release(id);
+        }
+    }
+
+    /// Table slots (live or free): the high-water mark of subjects live at once.
+    pub fn slots(&self) -> usize {
+        self.infos.len()
     }
 
     pub fn get(&self, id: u32) -> Option<&SubjectInfo> {
@@ -177,6 +269,7 @@ impl Subjects {
     pub fn clear(&mut self) {
         self.infos.clear();
         self.by_name.clear();
+        self.free.clear();
         self.live = 0;
         self.last = None;
     }

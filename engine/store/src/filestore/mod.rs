@@ -307,14 +307,18 @@ impl FileStore {
         }
     }
 
-    /// Bytes of in-memory index per stored message (entries only; see docs/benchmarks/store.md).
+    /// Heap bytes of the in-memory index that grow with the stored messages: every entry slot
+    /// allocated (used or slack) and the per-block records. The subject table is per distinct
+    /// live subject, not per message, and is not counted (see docs/benchmarks/store.md).
     pub fn index_bytes(&self) -> u64 {
         let entries: usize = self
             .blocks
             .iter()
             .map(|block| block.entries.capacity())
             .sum();
-        (entries * std::mem::size_of::<index::Entry>()) as u64
+        let bytes = entries * std::mem::size_of::<index::Entry>()
+            + self.blocks.capacity() * std::mem::size_of::<index::Block>();
+        u64::try_from(bytes).expect("usize fits u64")
     }
 
     /// Whether the last open used the checkpoint (`stream.state` + `stream.index`) instead of

@@ -86,6 +86,7 @@ impl FileStore {
                 };
             }
             self.subjects.live = self.subjects.live.saturating_sub(1);
+            self.subjects.release(subject);
             return;
         }
         let same = |entry: &super::index::Entry| entry.subject == subject;

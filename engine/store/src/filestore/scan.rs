@@ -144,7 +144,7 @@ fn index_record(block: &mut Block, subjects: &mut Subjects, tally: &mut Tally, v
         view.headers_len as usize,
         view.payload_len as usize,
     );
-    block.entries.push(super::index::Entry {
+    block.push_entry(super::index::Entry {
         ts_ns,
         seq_delta,
         subject: id,
@@ -216,6 +216,11 @@ pub(super) fn load_blocks(
         {
             entry.subject = REMOVED;
         }
+    }
+    // Scanned blocks before the last are sealed: their arrays get no more entries.
+    let sealed = store.blocks.len().saturating_sub(1);
+    for block in store.blocks.iter_mut().take(sealed) {
+        block.entries.shrink_to_fit();
     }
     store.last_seq = tally.max_seq;
     store.last_ts_ns = tally.max_ts_ns;
@@ -452,6 +457,7 @@ impl FileStore {
                 self.subjects.add(entry.subject, seq);
             }
         }
+        self.subjects.release_dead();
         self.first_seq = first_live.unwrap_or(self.last_seq.saturating_add(1));
     }
 }
