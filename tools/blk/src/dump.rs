@@ -87,11 +87,12 @@ pub fn dump(args: &DumpArgs) -> Result<bool> {
     } else {
         RecoveryMode::TruncateTornTail
     };
-    let mut progress = ScanProgress::new(dir, "indexing", 2)?;
-    if std::io::stdout().is_terminal() {
-        // The records themselves show progress, and a bar would tear through them.
-        progress.hide();
-    }
+    // On a terminal the records themselves show progress, and a bar would tear through them.
+    let mut progress = if std::io::stdout().is_terminal() {
+        ScanProgress::hidden(dir, "indexing", 2)?
+    } else {
+        ScanProgress::new(dir, "indexing", 2)?
+    };
     let limits = Limits::default();
     let first_pass = recover_dir_visit(dir, mode, &limits, |b, v| progress.record(b, v))?;
     let wants_body = args.headers || args.payload;

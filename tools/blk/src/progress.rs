@@ -12,7 +12,7 @@ use natrium_format::{RecordView, names};
 use natrium_recovery::fsutil::list_blocks;
 
 const BAR_TEMPLATE: &str =
-    "{msg:10} [{bar:30}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}";
+    "{msg} [{wide_bar}] {bytes}/{total_bytes} {binary_bytes_per_sec} ETA {eta}";
 const SPINNER_TEMPLATE: &str = "{spinner} {msg} ({elapsed})";
 /// Redraws per second: enough to look live, few enough to cost nothing next to the scan.
 const REFRESH_HZ: u8 = 10;
@@ -28,8 +28,28 @@ pub struct ScanProgress {
 }
 
 impl ScanProgress {
-    /// A bar for `passes` scans of the blocks of `dir`, labelled `label`.
+    /// A bar for `passes` scans of the blocks of `dir`, labelled `label`; drawn on stderr when
+    /// it is a terminal.
     pub fn new(dir: &Path, label: &str, passes: u64) -> Result<Self> {
+        Self::with_target(
+            dir,
+            label,
+            passes,
+            ProgressDrawTarget::stderr_with_hz(REFRESH_HZ),
+        )
+    }
+
+    /// A bar that is never drawn, for a command whose output would tear through it.
+    pub fn hidden(dir: &Path, label: &str, passes: u64) -> Result<Self> {
+        Self::with_target(dir, label, passes, ProgressDrawTarget::hidden())
+    }
+
+    fn with_target(
+        dir: &Path,
+        label: &str,
+        passes: u64,
+        target: ProgressDrawTarget,
+    ) -> Result<Self> {
         let mut block_starts = BTreeMap::new();
         let mut pass_bytes = 0u64;
         for index in list_blocks(dir)? {
@@ -40,10 +60,7 @@ impl ScanProgress {
             block_starts.insert(index, pass_bytes);
             pass_bytes += len;
         }
-        let bar = ProgressBar::with_draw_target(
-            Some(pass_bytes * passes),
-            ProgressDrawTarget::stderr_with_hz(REFRESH_HZ),
-        );
+        let bar = ProgressBar::with_draw_target(Some(pass_bytes * passes), target);
         // The template is a constant checked by the unit test below.
         let style = ProgressStyle::with_template(BAR_TEMPLATE)
             .expect("constant template")
@@ -56,11 +73,6 @@ impl ScanProgress {
             pass_bytes,
             done_bytes: 0,
         })
-    }
-
-    /// Draws nothing from now on.
-    pub fn hide(&mut self) {
-        self.bar.set_draw_target(ProgressDrawTarget::hidden());
     }
 
     /// Whether anything is drawn (stderr is a terminal).
