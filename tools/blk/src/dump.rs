@@ -8,7 +8,7 @@ use anyhow::{Result, anyhow};
 use natrium_format::subject::matches as subject_matches;
 use natrium_format::{Limits, RecordCipher, RecordView};
 use natrium_recovery::RecoveryMode;
-use natrium_recovery::dir::recover_dir_visit;
+use natrium_recovery::dir::{read_meta, recover_dir_visit};
 
 use crate::cli::DumpArgs;
 use crate::key::cipher_for;
@@ -93,13 +93,15 @@ pub fn dump(args: &DumpArgs) -> Result<bool> {
     } else {
         ScanProgress::new(dir, "indexing", 2)?
     };
+    // A wrong or missing key is reported before the scans, which can take long.
+    let wants_body = args.headers || args.payload;
+    let cipher = cipher_for(&read_meta(dir)?, args.stream.key.as_ref(), wants_body)?;
     let limits = Limits::default();
     let first_pass = recover_dir_visit(dir, mode, &limits, |b, v| progress.record(b, v))?;
-    let wants_body = args.headers || args.payload;
     let mut printer = Printer {
         args,
         deleted: first_pass.state.deleted,
-        cipher: cipher_for(&first_pass.meta, args.stream.key.as_ref(), wants_body)?,
+        cipher,
         scratch: Vec::new(),
         stdout: std::io::stdout().lock(),
         failure: None,

@@ -7,7 +7,9 @@ use std::fmt::Write as _;
 
 use anyhow::Result;
 use natrium_format::Limits;
-use natrium_recovery::dir::{BlockReport, Checkpoint, DisagreementKind, recover_dir_visit};
+use natrium_recovery::dir::{
+    BlockReport, Checkpoint, DisagreementKind, read_meta, recover_dir_visit,
+};
 use natrium_recovery::{RecoveryMode, StreamRecovery};
 use serde::Serialize;
 
@@ -80,6 +82,11 @@ struct SubjectJson {
 
 pub fn inspect(args: &InspectArgs) -> Result<bool> {
     let dir = &args.stream.dir;
+    // A wrong key is reported before the scan, which can take long on a large store.
+    let key_checked = match &args.stream.key {
+        Some(key) => cipher_for(&read_meta(dir)?, Some(key), false).map(|_| true)?,
+        None => false,
+    };
     let progress = ScanProgress::new(dir, "inspecting", 1)?;
     let mut subjects: BTreeMap<Vec<u8>, u64> = BTreeMap::new();
     let recovery = recover_dir_visit(dir, RecoveryMode::Salvage, &Limits::default(), |b, v| {
@@ -90,10 +97,6 @@ pub fn inspect(args: &InspectArgs) -> Result<bool> {
     });
     progress.finish();
     let recovery = recovery?;
-    let key_checked = match &args.stream.key {
-        Some(key) => cipher_for(&recovery.meta, Some(key), false).map(|_| true)?,
-        None => false,
-    };
     if args.json {
         let json = inspect_json(&recovery, &subjects, key_checked);
         println!("{}", serde_json::to_string_pretty(&json)?);
