@@ -2,6 +2,7 @@
 //! of natrium-recovery (a record's block and offset give the bytes done). Nothing is drawn when
 //! stderr is not a terminal, and nothing ever goes to stdout, so reports there stay parseable.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
@@ -16,6 +17,9 @@ const BAR_TEMPLATE: &str =
 const SPINNER_TEMPLATE: &str = "{spinner} {msg} ({elapsed})";
 /// Redraws per second: enough to look live, few enough to cost nothing next to the scan.
 const REFRESH_HZ: u8 = 10;
+/// The bar is told of progress at most once per this many bytes: a record can take less time
+/// to scan than the bar's own bookkeeping (a clock read) would.
+const STEP_BYTES: u64 = 64 * 1024;
 
 /// A bar over one or more passes across every block file of a stream directory.
 pub struct ScanProgress {
@@ -25,6 +29,8 @@ pub struct ScanProgress {
     pass_bytes: u64,
     /// Bytes of the passes already finished.
     done_bytes: u64,
+    /// The position last given to the bar.
+    shown: Cell<u64>,
 }
 
 impl ScanProgress {
@@ -72,6 +78,7 @@ impl ScanProgress {
             block_starts,
             pass_bytes,
             done_bytes: 0,
+            shown: Cell::new(0),
         })
     }
 
@@ -82,14 +89,20 @@ impl ScanProgress {
 
     /// Call from the recovery visitor: everything up to the end of `view` is done.
     pub fn record(&self, block: u32, view: &RecordView<'_>) {
+        // A block created after the listing (a store still writing) counts from 0: the bar is
+        // only an estimate.
         let start = self.block_starts.get(&block).copied().unwrap_or(0);
-        let end = view.offset + view.bytes.len() as u64;
-        self.bar.set_position(self.done_bytes + start + end);
+        let position = self.done_bytes + start + view.offset + view.bytes.len() as u64;
+        if position.abs_diff(self.shown.get()) >= STEP_BYTES {
+            self.shown.set(position);
+            self.bar.set_position(position);
+        }
     }
 
     /// The current pass is complete; the next one starts.
     pub fn next_pass(&mut self, label: &str) {
         self.done_bytes += self.pass_bytes;
+        self.shown.set(self.done_bytes);
         self.bar.set_position(self.done_bytes);
         self.bar.set_message(label.to_owned());
     }
@@ -103,6 +116,7 @@ impl ScanProgress {
         drop(self);
         let spinner =
             ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(REFRESH_HZ));
+        // A constant template, checked by the unit test below.
         let style = ProgressStyle::with_template(SPINNER_TEMPLATE).expect("constant template");
         spinner.set_style(style);
         spinner.set_message(message.to_owned());
