@@ -35,7 +35,8 @@ pub enum Command {
     /// blocks; damage is shown, not fatal.
     #[command(after_help = EXIT_CODES)]
     Inspect(InspectArgs),
-    /// Check every block and the checkpoint; exit 0 only if all of it checks out.
+    /// Check every block and the checkpoint, listing every problem with its file and offset;
+    /// exit 0 only if all of it checks out.
     #[command(after_help = EXIT_CODES)]
     Verify(VerifyArgs),
     /// Print stored messages, one per line (live ones unless --all).

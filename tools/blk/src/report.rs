@@ -103,8 +103,8 @@ impl CheckpointJson {
 /// One thing wrong with the store, as `verify` reports it.
 #[derive(Debug, Serialize)]
 pub struct ProblemJson {
-    /// `corrupt_block`, `corrupt_file`, `body_authentication`, `checkpoint_unreadable` or
-    /// `checkpoint_conflict`.
+    /// `corrupt_block`, `torn_tail`, `corrupt_file`, `body_authentication`,
+    /// `checkpoint_unreadable` or `checkpoint_conflict`.
     pub kind: &'static str,
     /// The file, as a path under the stream directory given on the command line.
     pub file: String,

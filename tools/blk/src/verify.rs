@@ -1,13 +1,13 @@
-//! `verify`: every block under `Strict` (stopping at the first damaged record, whose file and
-//! offset it names), record bodies authenticated when a key is given, and the checkpoint
-//! compared with the blocks. Healthy means no problem at all; `inspect` lists every damaged
-//! region when verify stops at the first.
+//! `verify`: every block under `Strict`, record bodies authenticated when a key is given, and
+//! the checkpoint compared with the blocks. Healthy means no problem at all. Strict stops at
+//! the first damaged record (its file, offset and exact cause are the first problem); then a
+//! read-only `Salvage` pass lists every other damaged range and still compares the checkpoint.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::Result;
-use natrium_format::{CipherKind, Limits, names};
+use natrium_format::{CipherKind, Limits, RecordCipher, names};
 use natrium_recovery::dir::{Checkpoint, DisagreementKind, read_meta, recover_dir_visit};
 use natrium_recovery::{RecoveryMode, StreamRecovery, error_offset};
 use serde::Serialize;
@@ -24,13 +24,13 @@ struct VerifyJson {
     healthy: bool,
     /// `null` when stream.meta itself could not be read.
     stream: Option<StreamJson>,
-    /// Blocks and records checked; `null` when the scan stopped at damage.
+    /// Blocks and intact records checked; `null` when stream.meta could not be read.
     blocks: Option<u64>,
     records: Option<u64>,
     /// Whether record bodies were decrypted and authenticated (encrypted stream and --key).
     bodies_authenticated: bool,
     problems: Vec<ProblemJson>,
-    /// `null` when the scan stopped before the checkpoint could be compared.
+    /// `null` when stream.meta could not be read.
     checkpoint: Option<CheckpointJson>,
 }
 
@@ -39,36 +39,36 @@ pub fn verify(args: &VerifyArgs) -> Result<bool> {
     let meta = match read_meta(dir) {
         Ok(meta) => meta,
         Err(error) => {
-            let problem = damage_problem(error)?;
-            return Ok(emit(args, &failed(None, vec![problem]), None));
+            let json = VerifyJson {
+                healthy: false,
+                stream: None,
+                blocks: None,
+                records: None,
+                bodies_authenticated: false,
+                problems: vec![damage_problem(error)?],
+                checkpoint: None,
+            };
+            return Ok(emit(args, &json, None));
         }
     };
     let cipher = cipher_for(&meta, args.stream.key.as_ref(), false)?;
-    let mut problems = Vec::new();
-    let mut scratch = Vec::new();
-    let progress = ScanProgress::new(dir, "verifying", 1)?;
-    let scanned = recover_dir_visit(dir, RecoveryMode::Strict, &Limits::default(), |b, v| {
-        progress.record(b, v);
-        if let Some(cipher) = &cipher
-            && let Err(error) = v.body(Some(cipher), &mut scratch)
-        {
-            let file = names::block_path(dir, b);
-            let message = format!("{}: offset {}: {error}", file.display(), v.offset);
-            problems.push(ProblemJson::new(
-                "body_authentication",
-                &file,
-                Some(v.offset),
-                message,
-            ));
-        }
-    });
-    progress.finish();
-    let stream = Some(StreamJson::new(&meta));
-    let recovery = match scanned {
+    let (strict, mut problems) = scan(dir, RecoveryMode::Strict, cipher.as_ref(), "verifying")?;
+    let recovery = match strict {
         Ok(recovery) => recovery,
         Err(error) => {
-            problems.push(damage_problem(error)?);
-            return Ok(emit(args, &failed(stream, problems), None));
+            let first = damage_problem(error)?;
+            let (salvaged, authentication) = scan(
+                dir,
+                RecoveryMode::Salvage,
+                cipher.as_ref(),
+                "listing damage",
+            )?;
+            let salvaged = salvaged?;
+            // The Salvage pass visited every record the Strict one did, and more.
+            problems = authentication;
+            problems.extend(damage_problems(&salvaged, &first));
+            problems.insert(0, first);
+            salvaged
         }
     };
     problems.extend(checkpoint_problems(dir, &recovery));
@@ -79,7 +79,7 @@ pub fn verify(args: &VerifyArgs) -> Result<bool> {
         .sum();
     let json = VerifyJson {
         healthy: problems.is_empty(),
-        stream,
+        stream: Some(StreamJson::new(&meta)),
         blocks: Some(recovery.blocks.len() as u64),
         records: Some(records),
         bodies_authenticated: cipher.is_some(),
@@ -90,17 +90,58 @@ pub fn verify(args: &VerifyArgs) -> Result<bool> {
     Ok(emit(args, &json, Some((&recovery, encrypted))))
 }
 
-/// A report for a scan that stopped at the last of `problems`.
-fn failed(stream: Option<StreamJson>, problems: Vec<ProblemJson>) -> VerifyJson {
-    VerifyJson {
-        healthy: false,
-        stream,
-        blocks: None,
-        records: None,
-        bodies_authenticated: false,
-        problems,
-        checkpoint: None,
+/// Scans every block under `mode` with a progress bar, authenticating each intact record's
+/// body when there is a cipher. Returns the scan and the bodies that failed authentication.
+fn scan(
+    dir: &Path,
+    mode: RecoveryMode,
+    cipher: Option<&RecordCipher>,
+    label: &str,
+) -> Result<(natrium_recovery::Result<StreamRecovery>, Vec<ProblemJson>)> {
+    let mut problems = Vec::new();
+    let mut scratch = Vec::new();
+    let progress = ScanProgress::new(dir, label, 1)?;
+    let scanned = recover_dir_visit(dir, mode, &Limits::default(), |b, v| {
+        progress.record(b, v);
+        if let Some(cipher) = cipher
+            && let Err(error) = v.body(Some(cipher), &mut scratch)
+        {
+            let file = names::block_path(dir, b);
+            let message = format!("{}: offset {}: {error}", file.display(), v.offset);
+            let offset = Some(v.offset);
+            problems.push(ProblemJson::new(
+                "body_authentication",
+                &file,
+                offset,
+                message,
+            ));
+        }
+    });
+    Ok((scanned, problems))
+}
+
+/// Every damaged range and torn tail the Salvage pass found, except the place `first` (the
+/// Strict pass's report, with the exact cause) already names.
+fn damage_problems(recovery: &StreamRecovery, first: &ProblemJson) -> Vec<ProblemJson> {
+    let mut problems = Vec::new();
+    for block in &recovery.blocks {
+        let file = block.path.display();
+        for d in &block.scan.damaged {
+            let message = format!("{file}: corrupt at offset {}: {}", d.start, d.error);
+            let problem = ProblemJson::new("corrupt_block", &block.path, Some(d.start), message);
+            problems.push(problem);
+        }
+        if let Some((start, end)) = block.scan.torn_tail {
+            let message = format!(
+                "{file}: torn tail at offset {start} ({} bytes)",
+                end - start
+            );
+            let problem = ProblemJson::new("torn_tail", &block.path, Some(start), message);
+            problems.push(problem);
+        }
     }
+    problems.retain(|p| (&p.file, p.offset) != (&first.file, first.offset));
+    problems
 }
 
 /// Damage in a file becomes a problem; anything else (an unreadable directory, a limit) is an
@@ -152,7 +193,7 @@ fn checkpoint_problems(dir: &Path, recovery: &StreamRecovery) -> Vec<ProblemJson
 }
 
 /// Prints the report (JSON on stdout; text on stdout when healthy, stderr otherwise) and
-/// returns whether the store is healthy. `recovery` is `None` when the scan stopped.
+/// returns whether the store is healthy. `recovery` is `None` when stream.meta was unreadable.
 fn emit(args: &VerifyArgs, json: &VerifyJson, recovery: Option<(&StreamRecovery, bool)>) -> bool {
     if args.json {
         // Serialising plain structs of strings and numbers cannot fail.

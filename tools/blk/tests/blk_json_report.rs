@@ -1,7 +1,8 @@
 //! `inspect --json` and `verify --json` on a directory written by the real FileStore: stdout is
-//! one JSON document (no progress, nothing on stderr) with the stream's real values; after one
-//! byte of a record is flipped, verify exits 1 and names the block file and the record's
-//! offset, and inspect shows the damaged range in that block only.
+//! one JSON document (no progress, nothing on stderr) with the stream's real values; after a
+//! byte is flipped in a record of each of two blocks, verify exits 1 and names both block
+//! files with the records' offsets and the checkpoint conflicts, and inspect shows the damaged
+//! range in those two blocks only.
 
 mod common;
 use common::*;
@@ -63,7 +64,7 @@ fn key_hex() -> String {
 }
 
 #[test]
-fn json_reports_of_a_real_store_before_and_after_a_flipped_byte() {
+fn json_reports_of_a_real_store_before_and_after_flipped_bytes() {
     let temp = tempfile::tempdir().unwrap();
     let dir = temp.path().join("ORDERS");
     write_store(&dir);
@@ -104,45 +105,88 @@ fn json_reports_of_a_real_store_before_and_after_a_flipped_byte() {
     assert_eq!(verify["bodies_authenticated"], json!(true));
     assert_eq!(verify["stream"]["name"], json!("ORDERS"));
 
-    // Flip one byte inside the body of the third record of the first block.
-    let block_file = blocks[0]["file"].as_str().unwrap().to_owned();
-    let mut bytes = std::fs::read(&block_file).unwrap();
-    let start = record_offset(&bytes, 2).unwrap();
-    let len = u32::from_le_bytes(bytes[start..start + 4].try_into().unwrap()) as usize;
-    let flipped = start + len - CRC_SIZE - 5;
-    bytes[flipped] ^= 0x40;
-    std::fs::write(&block_file, &bytes).unwrap();
+    // Flip one byte inside the body of the third record of the first block, and of the
+    // second record of the second block.
+    let first = flip_a_record_byte(blocks[0]["file"].as_str().unwrap(), 2);
+    let second = flip_a_record_byte(blocks[1]["file"].as_str().unwrap(), 1);
 
     let verify = run_json(&["verify", path, "--json", "--key", &key], 1);
     assert_eq!(verify["healthy"], json!(false));
-    let problems = verify["problems"].as_array().unwrap();
-    assert_eq!(problems.len(), 1, "{verify}");
-    assert_eq!(problems[0]["kind"], json!("corrupt_block"));
-    assert_eq!(problems[0]["file"], json!(block_file));
-    assert_eq!(problems[0]["offset"], json!(start));
-    let message = problems[0]["message"].as_str().unwrap();
-    assert!(
-        message.contains(&format!("corrupt at offset {start}: checksum mismatch")),
-        "{message}"
+    assert_eq!(verify["blocks"], json!(files));
+    assert_eq!(
+        verify["records"],
+        json!(records - 2),
+        "all but the two damaged"
     );
-    // The text report says the same on stderr.
+    let problems = verify["problems"].as_array().unwrap();
+    // The first damage with Strict's exact cause, then the rest, then the checkpoint.
+    for (problem, damage) in problems.iter().zip([&first, &second]) {
+        assert_eq!(problem["kind"], json!("corrupt_block"), "{verify}");
+        assert_eq!(problem["file"], json!(damage.file));
+        assert_eq!(problem["offset"], json!(damage.record_start));
+        let message = problem["message"].as_str().unwrap();
+        let expected = format!(
+            "corrupt at offset {}: checksum mismatch",
+            damage.record_start
+        );
+        assert!(message.contains(&expected), "{message}");
+    }
+    let conflicts = &problems[2..];
+    assert!(!conflicts.is_empty(), "{verify}");
+    for conflict in conflicts {
+        assert_eq!(conflict["kind"], json!("checkpoint_conflict"), "{verify}");
+        assert_eq!(conflict["file"], json!(format!("{path}/stream.state")));
+        assert_eq!(conflict["offset"], json!(null));
+    }
+    let index = &blocks[0]["index"];
+    assert!(
+        conflicts.iter().any(|c| c["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("CONFLICT: block {index} crc"))),
+        "the checkpoint's crc of the first block no longer matches: {verify}"
+    );
+    assert_eq!(verify["checkpoint"]["status"], json!("disagrees"));
+    // The text report names the same places on stderr.
     let text = run(&["verify", path, "--key", &key]);
     assert_eq!(text.status.code(), Some(1));
-    assert!(stderr(&text).contains(message), "{}", stderr(&text));
+    for problem in problems {
+        let message = problem["message"].as_str().unwrap();
+        assert!(stderr(&text).contains(message), "{}", stderr(&text));
+    }
 
     let inspect = run_json(&["inspect", path, "--json"], 0);
     assert_eq!(inspect["healthy"], json!(false));
     assert_eq!(inspect["key_checked"], json!(false));
     let blocks = inspect["blocks"].as_array().unwrap();
-    let damaged = blocks[0]["damaged"].as_array().unwrap();
-    assert_eq!(damaged.len(), 1, "{inspect}");
-    assert_eq!(damaged[0]["start"], json!(start));
-    assert!(damaged[0]["end"].as_u64().unwrap() > flipped as u64);
-    assert_eq!(blocks[0]["healthy"], json!(false));
-    assert!(blocks[1..].iter().all(|b| b["healthy"] == json!(true)));
-    assert_eq!(
-        inspect["checkpoint"]["disagreements"][0]["kind"],
-        json!("conflict"),
-        "the checkpoint's crc of block 1 no longer matches: {inspect}"
-    );
+    for (block, damage) in blocks.iter().zip([&first, &second]) {
+        let damaged = block["damaged"].as_array().unwrap();
+        assert_eq!(damaged.len(), 1, "{inspect}");
+        assert_eq!(damaged[0]["start"], json!(damage.record_start));
+        assert!(damaged[0]["end"].as_u64().unwrap() > damage.flipped);
+        assert_eq!(block["healthy"], json!(false));
+    }
+    assert!(blocks[2..].iter().all(|b| b["healthy"] == json!(true)));
+}
+
+/// Where a byte was flipped.
+struct Flip {
+    file: String,
+    record_start: u64,
+    flipped: u64,
+}
+
+/// Flips one byte of the body of record `n` (0-based) of a block file.
+fn flip_a_record_byte(file: &str, n: usize) -> Flip {
+    let mut bytes = std::fs::read(file).unwrap();
+    let start = record_offset(&bytes, n).unwrap();
+    let len = u32::from_le_bytes(bytes[start..start + 4].try_into().unwrap()) as usize;
+    let flipped = start + len - CRC_SIZE - 5;
+    bytes[flipped] ^= 0x40;
+    std::fs::write(file, &bytes).unwrap();
+    Flip {
+        file: file.to_owned(),
+        record_start: start as u64,
+        flipped: flipped as u64,
+    }
 }
