@@ -1,51 +1,34 @@
 //! natrium-blk: inspect, verify, dump, recover and compact a stream directory offline. It reads
 //! only through natrium-recovery (scanner, repair) and natrium-format (codecs).
 //!
-//! Exit codes: 0 success, 1 damage or verification failure, 2 usage error, 3 wrong or missing
-//! key.
+//! Exit codes (also in `--help`): 0 clean, 1 damage found or the command failed, 2 usage
+//! error, 3 wrong or missing key.
 
-mod args;
-mod commands;
+mod cli;
+mod dump;
+mod inspect;
+mod key;
+mod progress;
+mod report;
+mod rewrite;
+mod verify;
 
 use std::process::ExitCode;
 
-use args::{Command, USAGE};
+use clap::Parser;
 
-/// Marks an error caused by the key, so it gets its own exit code.
-#[derive(Debug)]
-pub struct KeyError(pub String);
-
-impl std::fmt::Display for KeyError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for KeyError {}
+use cli::{Cli, Command};
+use key::KeyError;
 
 fn main() -> ExitCode {
-    let argv: Vec<String> = std::env::args().skip(1).collect();
-    if matches!(
-        argv.first().map(String::as_str),
-        Some("-h" | "--help" | "help")
-    ) {
-        print!("{USAGE}");
-        return ExitCode::SUCCESS;
-    }
-    let args = match args::parse(&argv) {
-        Ok(args) => args,
-        Err(error) => {
-            eprintln!("error: {error}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let result = match args.command {
-        Some(Command::Inspect) => commands::inspect(&args),
-        Some(Command::Verify) => commands::verify(&args),
-        Some(Command::Dump) => commands::dump(&args),
-        Some(Command::Recover) => commands::recover(&args),
-        Some(Command::Compact) => commands::compact(&args),
-        None => Ok(false),
+    // clap prints help and version to stdout with exit 0, usage errors to stderr with exit 2.
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Inspect(args) => inspect::inspect(args),
+        Command::Verify(args) => verify::verify(args),
+        Command::Dump(args) => dump::dump(args),
+        Command::Recover(args) => rewrite::recover(args),
+        Command::Compact(args) => rewrite::compact(args),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
