@@ -229,6 +229,7 @@ mod tests {
 
     fn message(subject: &'static str) -> Message<'static> {
         Message {
+            payload_shared: None,
             subject: subject.as_bytes(),
             reply: b"",
             headers: None,

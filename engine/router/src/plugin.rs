@@ -94,6 +94,10 @@ pub trait Frontend: Send + Sync + 'static {
 /// nothing is copied on the way in.
 #[derive(Debug, Clone, Copy)]
 pub struct Message<'a> {
+    /// The same bytes as `payload`, as a reference-counted handle, when the publisher could
+    /// share them (large payloads): a sink may keep a clone instead of copying the payload.
+    /// `None` means the payload is only borrowed and a sink that keeps it must copy it.
+    pub payload_shared: Option<&'a bytes::Bytes>,
     /// The subject published to (already validated as a literal subject).
     pub subject: &'a [u8],
     /// The reply subject; empty when there is none.

@@ -20,6 +20,7 @@ pub mod info;
 pub mod options;
 pub mod outbound;
 pub mod parser;
+mod spliced;
 mod stall;
 mod writer;
 

@@ -34,6 +34,7 @@ use tokio::io::{AsyncWrite, WriteHalf};
 use tokio::sync::Notify;
 
 use crate::flush;
+use crate::spliced::Spliced;
 use crate::stall::{self, StallGate};
 
 /// Reply subjects a client with `allow_responses` may answer at once (expired ones are
@@ -59,7 +60,8 @@ struct ReplyPermit {
 /// Everything behind the outbound mutex.
 #[derive(Debug, Default)]
 pub struct OutboundState {
-    pub(crate) buffer: Vec<u8>,
+    /// What waits to be written: copied bytes with shared payloads spliced in.
+    pub(crate) out: Spliced,
     pub(crate) in_flight_bytes: usize,
     pub(crate) batch_msgs: u64,
     pub(crate) batch_bytes: u64,
@@ -153,22 +155,23 @@ impl Outbound {
         if state.closing.is_some() || state.in_flight_bytes > 0 {
             return false;
         }
-        if state.buffer.is_empty() {
+        if state.out.is_empty() {
             return true;
         }
-        if state.buffer.len() > DIRECT_WRITE_BYTES_MAX {
+        // Spliced payloads are large: the writer task writes them with vectored writes.
+        if !state.out.is_contiguous() || state.out.buffer.len() > DIRECT_WRITE_BYTES_MAX {
             return false;
         }
         // A no-op waker: if the socket is not ready, the writer task is woken and polls
         // with its own waker; nobody waits on this poll.
         let mut context = Context::from_waker(Waker::noop());
-        let written = match Pin::new(&mut *socket).poll_write(&mut context, &state.buffer) {
+        let written = match Pin::new(&mut *socket).poll_write(&mut context, &state.out.buffer) {
             Poll::Ready(Ok(written)) => written,
             Poll::Ready(Err(_)) | Poll::Pending => 0,
         };
-        let written = written.min(state.buffer.len());
-        state.buffer.drain(..written);
-        if !state.buffer.is_empty() {
+        let written = written.min(state.out.buffer.len());
+        state.out.buffer.drain(..written);
+        if !state.out.buffer.is_empty() {
             return false;
         }
         let (msgs, bytes) = (state.batch_msgs, state.batch_bytes);
@@ -192,8 +195,8 @@ impl Outbound {
         if state.closing.is_some() {
             return false;
         }
-        let was_empty = state.buffer.is_empty();
-        write(&mut state.buffer);
+        let was_empty = state.out.is_empty();
+        write(&mut state.out.buffer);
         drop(state);
         if was_empty {
             self.signal_writer();
@@ -254,7 +257,7 @@ impl Outbound {
     /// Bytes buffered or being written (monitoring `pending_bytes`) and messages/bytes out.
     pub fn counters(&self) -> (u64, u64, u64) {
         let state = self.state.lock();
-        let pending = (state.buffer.len() + state.in_flight_bytes) as u64;
+        let pending = (state.out.len() + state.in_flight_bytes) as u64;
         (pending, state.out_msgs, state.out_bytes)
     }
 
@@ -300,8 +303,10 @@ fn count_delivery(state: &mut OutboundState, subscription: &Subscription) -> boo
     true
 }
 
-/// Appends `MSG subject sid [reply] size\r\npayload\r\n` (or HMSG with the header size).
-fn write_message(buffer: &mut Vec<u8>, sid: &[u8], message: &Message<'_>) {
+/// Appends `MSG subject sid [reply] size\r\npayload\r\n` (or HMSG with the header size); a
+/// shared payload is spliced in rather than copied.
+fn write_message(out: &mut Spliced, sid: &[u8], message: &Message<'_>) {
+    let buffer = &mut out.buffer;
     let mut numbers = itoa::Buffer::new();
     buffer.extend_from_slice(if message.headers.is_some() {
         b"HMSG "
@@ -325,8 +330,14 @@ fn write_message(buffer: &mut Vec<u8>, sid: &[u8], message: &Message<'_>) {
     if let Some(headers) = message.headers {
         buffer.extend_from_slice(headers);
     }
-    buffer.extend_from_slice(message.payload);
-    buffer.extend_from_slice(b"\r\n");
+    match message.payload_shared {
+        Some(shared) => {
+            debug_assert_eq!(&shared[..], message.payload, "the handle is the payload");
+            out.splice(shared.clone());
+        }
+        None => buffer.extend_from_slice(message.payload),
+    }
+    out.buffer.extend_from_slice(b"\r\n");
 }
 
 /// Bytes [`write_message`] appends.
@@ -348,7 +359,7 @@ impl Sink for Outbound {
             return DeliveryOutcome::Dropped;
         }
         let frame_bytes = message_bytes(&subscription.sid, message);
-        if state.buffer.len() + state.in_flight_bytes + frame_bytes > self.pending_bytes_max {
+        if state.out.len() + state.in_flight_bytes + frame_bytes > self.pending_bytes_max {
             drop(state);
             tracing::info!(sid = ?subscription.sid, "slow consumer detected: max_pending exceeded");
             self.slow_consumer();
@@ -359,9 +370,9 @@ impl Sink for Outbound {
             return DeliveryOutcome::Dropped;
         }
         let expired_now = state.expired.len() != expired_before;
-        let was_empty = state.buffer.is_empty();
-        write_message(&mut state.buffer, &subscription.sid, message);
-        let pending = state.buffer.len() + state.in_flight_bytes;
+        let was_empty = state.out.is_empty();
+        write_message(&mut state.out, &subscription.sid, message);
+        let pending = state.out.len() + state.in_flight_bytes;
         if pending > self.pending_bytes_max / 2 {
             stall::request(&self.stall);
         }

@@ -1,7 +1,8 @@
-//! The writer task of one connection: drains its [`Outbound`] buffer into the socket, one
-//! buffer swap per batch, written in chunks of at most [`WRITE_CHUNK_BYTES`] so pending bytes
-//! fall (and stalled publishers resume) as the subscriber reads. Each chunk must be written
-//! within `write_deadline`, else the client is a slow consumer.
+//! The writer task of one connection: drains its [`Outbound`] bytes into the socket, one
+//! swap per batch, written with vectored writes (copied bytes and spliced shared payloads
+//! together, see [`crate::spliced`]) so pending bytes fall (and stalled publishers resume) as
+//! the subscriber reads. Each write must make progress within `write_deadline`, else the
+//! client is a slow consumer.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,21 +11,19 @@ use natrium_router::{Broker, ServerStats};
 use tokio::io::AsyncWriteExt;
 
 use crate::outbound::{Closing, Outbound};
+use crate::spliced::Spliced;
 
 /// Capacity a drained buffer may keep for reuse; a larger one is dropped once traffic falls,
 /// so an idle connection does not hold a burst's worth of memory.
 const RETAINED_BUFFER_BYTES_MAX: usize = 256 * 1024;
 
-/// Most bytes handed to one `write_all`.
-const WRITE_CHUNK_BYTES: usize = 256 * 1024;
-
 /// Drains `outbound` into `writer` until the connection closes.
 pub async fn run_writer(outbound: Arc<Outbound>, write_deadline: Duration, broker: Arc<Broker>) {
-    let mut batch = Vec::new();
+    let mut batch = Spliced::default();
     loop {
         let (closing, msgs, bytes) = {
             let mut state = outbound.state.lock();
-            std::mem::swap(&mut state.buffer, &mut batch);
+            state.out.swap(&mut batch);
             state.in_flight_bytes = batch.len();
             let counts = (state.batch_msgs, state.batch_bytes);
             state.out_msgs += counts.0;
@@ -51,10 +50,10 @@ pub async fn run_writer(outbound: Arc<Outbound>, write_deadline: Duration, broke
         }
         // Drop the buffer only once traffic has fallen: shrinking one that the next batch
         // grows again costs a fresh allocation and its page faults on every batch.
-        if batch.capacity() > RETAINED_BUFFER_BYTES_MAX
-            && batch.len() < RETAINED_BUFFER_BYTES_MAX / 4
+        if batch.buffer.capacity() > RETAINED_BUFFER_BYTES_MAX
+            && batch.buffer.len() < RETAINED_BUFFER_BYTES_MAX / 4
         {
-            batch = Vec::new();
+            batch = Spliced::default();
         } else {
             batch.clear();
         }
@@ -66,33 +65,38 @@ pub async fn run_writer(outbound: Arc<Outbound>, write_deadline: Duration, broke
     }
 }
 
-/// Writes one batch chunk by chunk; false when the connection must close.
-async fn write_batch(outbound: &Outbound, batch: &[u8], write_deadline: Duration) -> bool {
-    for chunk in batch.chunks(WRITE_CHUNK_BYTES) {
+/// Writes one batch with vectored writes; false when the connection must close.
+async fn write_batch(outbound: &Outbound, batch: &Spliced, write_deadline: Duration) -> bool {
+    let mut slices = Vec::with_capacity(crate::spliced::IO_SLICES_MAX);
+    let mut position = 0;
+    while position < batch.len() {
+        batch.io_slices(position, &mut slices);
         let mut socket = outbound.socket.lock().await;
         let Some(writer) = socket.as_mut() else {
             return false;
         };
-        let written = tokio::time::timeout(write_deadline, writer.write_all(chunk)).await;
+        let written = tokio::time::timeout(write_deadline, writer.write_vectored(&slices)).await;
         drop(socket);
-        match written {
-            Ok(Ok(())) => {}
-            Ok(Err(_)) => {
+        let written = match written {
+            Ok(Ok(0)) | Ok(Err(_)) => {
                 outbound.close(Closing::Abort);
                 return false;
             }
+            Ok(Ok(written)) => written,
             Err(_) => {
                 tracing::info!("slow consumer detected: write deadline exceeded");
                 outbound.slow_consumer();
                 return false;
             }
-        }
+        };
+        position += written;
+        assert!(position <= batch.len(), "wrote more than the batch holds");
         let mut state = outbound.state.lock();
-        // The chunk was counted in flight when it was taken from the buffer.
+        // The batch was counted in flight when it was taken from the outbound.
         state.in_flight_bytes = state
             .in_flight_bytes
-            .checked_sub(chunk.len())
-            .expect("in-flight bytes cover the chunk being written");
+            .checked_sub(written)
+            .expect("in-flight bytes cover what was written");
         drop(state);
         outbound.stall.drained();
     }

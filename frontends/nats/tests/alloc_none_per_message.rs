@@ -73,6 +73,7 @@ fn parse_and_deliver_without_per_message_allocation() {
     broker.subscribe(Arc::new(subscription)).unwrap();
     let mut last_match = LastMatch::new();
     let message = Message {
+        payload_shared: None,
         subject: b"orders.eu",
         reply: b"r.1",
         headers: None,

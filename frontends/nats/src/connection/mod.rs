@@ -24,7 +24,7 @@ use crate::connect::ClientFlags;
 use crate::frontend::NatsFrontend;
 use crate::info::{Info, write_err};
 use crate::outbound::{Closing, Outbound};
-use crate::parser::{self, Parsed, ParserLimits};
+use crate::parser::{self, Frame, Parsed, ParserLimits};
 use crate::writer::run_writer;
 use crate::{flush, stall};
 use read_buffer::ReadBuffer;
@@ -261,10 +261,17 @@ impl Connection {
             let parsed = parser::parse(buffer.unparsed(), &self.limits);
             match parsed {
                 Ok(Parsed::Frame { frame, consumed }) => {
-                    if let Err(close) = self.handle(frame) {
+                    let handled = if shares_payload(&frame, buffer.capacity()) {
+                        let bytes = buffer.split_frame(consumed);
+                        self.handle_shared(bytes)
+                    } else {
+                        let handled = self.handle(frame, None);
+                        buffer.consume(consumed);
+                        handled
+                    };
+                    if let Err(close) = handled {
                         break Err(close);
                     }
-                    buffer.consume(consumed);
                 }
                 Ok(Parsed::Incomplete { needed }) => {
                     buffer.expect(needed);
@@ -354,6 +361,24 @@ impl Connection {
             self.outbound.push(|out| out.extend_from_slice(b"+OK\r\n"));
         }
     }
+}
+
+/// Smallest payload delivered by reference to the read buffer instead of copied into each
+/// subscriber's outbound buffer: below it the copy is cheaper than the shared handle.
+const SHARED_PAYLOAD_BYTES_MIN: usize = 8 * 1024;
+/// A shared payload keeps its whole read allocation alive until written; sharing only
+/// payloads of at least 1/this of that allocation bounds the memory a subscriber's pending
+/// bytes may hold to this many times what `max_pending` counts.
+const SHARED_ALLOCATION_FACTOR_MAX: usize = 8;
+
+/// True when `frame` is a publish whose payload is worth delivering from the read buffer.
+fn shares_payload(frame: &Frame<'_>, allocation_bytes: usize) -> bool {
+    let payload_len = match frame {
+        Frame::Pub { payload, .. } | Frame::HPub { payload, .. } => payload.len(),
+        _ => return false,
+    };
+    payload_len >= SHARED_PAYLOAD_BYTES_MIN
+        && payload_len.saturating_mul(SHARED_ALLOCATION_FACTOR_MAX) >= allocation_bytes
 }
 
 /// When a lame-duck client is closed: after the grace period, at a random point of the rest

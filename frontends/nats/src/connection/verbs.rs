@@ -16,8 +16,27 @@ use crate::parser::Frame;
 const NO_RESPONDERS_HEADERS: &[u8] = b"NATS/1.0 503\r\n\r\n";
 
 impl Connection {
-    /// Acts on one frame. `Err` ends the connection.
-    pub(super) fn handle(&mut self, frame: Frame<'_>) -> Result<(), Close> {
+    /// Acts on one frame split off the read buffer as `bytes` (a large publish): its payload
+    /// is delivered by reference instead of copied.
+    pub(super) fn handle_shared(&mut self, bytes: Bytes) -> Result<(), Close> {
+        match crate::parser::parse(&bytes, &self.limits) {
+            Ok(crate::parser::Parsed::Frame { frame, consumed }) => {
+                assert_eq!(consumed, bytes.len(), "a split frame parses whole again");
+                self.handle(frame, Some(&bytes))
+            }
+            // The same bytes parsed as this frame a moment ago: loud in tests, and a closed
+            // connection rather than a panic if it ever happened in production.
+            other => {
+                debug_assert!(false, "a split frame no longer parses: {other:?}");
+                tracing::error!(cid = self.id.0, "a split frame no longer parses");
+                Err(Close::Abort)
+            }
+        }
+    }
+
+    /// Acts on one frame; `source` holds the frame's bytes when they were split off the read
+    /// buffer. `Err` ends the connection.
+    pub(super) fn handle(&mut self, frame: Frame<'_>, source: Option<&Bytes>) -> Result<(), Close> {
         if !self.connect_received
             && self.auth.info_auth_required()
             && !matches!(frame, Frame::Connect(_))
@@ -32,7 +51,9 @@ impl Connection {
                 reply,
                 payload,
             } => {
+                let shared = source.map(|bytes| bytes.slice_ref(payload));
                 self.publish(&Message {
+                    payload_shared: shared.as_ref(),
                     subject,
                     reply,
                     headers: None,
@@ -50,7 +71,9 @@ impl Connection {
                     // The Go server closes without a word when headers were not negotiated.
                     return Err(Close::Flush);
                 }
+                let shared = source.map(|bytes| bytes.slice_ref(payload));
                 self.publish(&Message {
+                    payload_shared: shared.as_ref(),
                     subject,
                     reply,
                     headers: Some(headers),
@@ -185,6 +208,7 @@ impl Connection {
             .cloned();
         if let Some(subscription) = subscription {
             let status = Message {
+                payload_shared: None,
                 subject: reply,
                 reply: b"",
                 headers: Some(NO_RESPONDERS_HEADERS),
