@@ -1,13 +1,16 @@
 //! Short FileStore benchmarks (numbers and commands in docs/benchmarks/store.md, `## FileStore`).
 //!
-//! `cargo run --release -p natrium-store --example filestore_bench -- DIR [MESSAGES] [append|open]`
-//! (`append` only builds the store and keeps it; `open` then reopens it ten times)
+//! `cargo run --release -p natrium-store --example filestore_bench -- DIR [MESSAGES] [append|open|churn]`
+//! (`append` only builds the store and keeps it; `open` then reopens it ten times; `churn`
+//! only runs 6.)
 //!
 //! 1. append 128-byte payloads, buffered (interval sync policy), one writer;
 //! 2. `sync: always` with 8 writers sharing fsyncs (group commit), for ~3 s (and 1, 64);
 //! 3. `load_last` of one subject, repeated (hot);
 //! 4. open without a checkpoint (full scan) and with one;
-//! 5. index bytes per stored message.
+//! 5. index bytes per stored message;
+//! 6. subject churn: MESSAGES unique subjects under a max_age that keeps about 1,000 live
+//!    (KV keys that come and go): the subject table's slots stay near the live count.
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -154,6 +157,31 @@ fn sync_always_writers(dir: &Path, writers: u64, run_for: Duration) {
     );
 }
 
+fn subject_churn(dir: &Path, messages: u64) {
+    const LIVE: u64 = 1_000;
+    let options = FileStoreOptions::default();
+    let config = StoreConfig {
+        max_age_ns: Some(LIVE),
+        ..StoreConfig::default()
+    };
+    let mut store =
+        FileStore::open(Arc::new(RealStorage::new()), dir, options, config).expect("open");
+    let payload = [b'z'; 16];
+    for i in 1..=messages {
+        let subject = format!("kv.bucket.key{i}");
+        store
+            .store(&NewMsg::new(&subject, &payload), i)
+            .expect("store");
+        store.expire(i).expect("expire");
+    }
+    println!(
+        "subject churn: {messages} unique subjects, {} live at the end, {} subject table slots",
+        store.state().num_subjects,
+        store.subject_slots()
+    );
+    store.close().expect("close");
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let root = PathBuf::from(args.next().expect("usage: filestore_bench DIR [MESSAGES]"));
@@ -175,6 +203,11 @@ fn main() {
                 started.elapsed()
             );
         }
+        return;
+    }
+    if only.as_deref() == Some("churn") {
+        subject_churn(&root.join("churn"), messages);
+        let _ = std::fs::remove_dir_all(&root);
         return;
     }
     if only.as_deref() == Some("append") {

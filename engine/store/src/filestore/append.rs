@@ -161,7 +161,6 @@ impl FileStore {
             offset: placed.offset,
             record_len: placed.record_len,
             msg_bytes: u32::try_from(msg_bytes).unwrap_or(u32::MAX),
-            spare: 0,
         });
         block.live = block.live.saturating_add(1);
         self.subjects.add(subject, seq);

@@ -44,7 +44,8 @@ pub mod layout {
     pub const SUBJECT_HEADER_SIZE: usize = 2;
     pub const CRC_SIZE: usize = 4;
     const _: () = assert!(SUBJECT_COUNT_OFFSET + 4 == HEADER_SIZE);
-    const _: () = assert!(ENTRY_SIZE == std::mem::size_of::<super::Entry>());
+    // The file keeps a reserved word per entry that the in-memory `Entry` (28 bytes) does not.
+    const _: () = assert!(ENTRY_SIZE == std::mem::size_of::<super::Entry>() + 4);
 }
 
 /// Largest `stream.index` read back (32 bytes per message: 128 M messages).
@@ -141,7 +142,8 @@ fn decode_entry(chunk: &[u8; layout::ENTRY_SIZE]) -> Entry {
         ];
         u32::from_le_bytes(word)
     });
-    let [seq_delta, subject, offset, record_len, msg_bytes, spare] = words;
+    // The sixth word is reserved in the file (written as 0); the index does not keep it.
+    let [seq_delta, subject, offset, record_len, msg_bytes, _reserved] = words;
     Entry {
         ts_ns: u64::from_le_bytes([t0, t1, t2, t3, t4, t5, t6, t7]),
         seq_delta,
@@ -149,7 +151,6 @@ fn decode_entry(chunk: &[u8; layout::ENTRY_SIZE]) -> Entry {
         offset,
         record_len,
         msg_bytes,
-        spare,
     }
 }
 

@@ -321,6 +321,12 @@ impl FileStore {
         u64::try_from(bytes).expect("usize fits u64")
     }
 
+    /// Slots of the subject table: the most subjects live at once since the open (released
+    /// slots are reused), never the number of subjects ever seen.
+    pub fn subject_slots(&self) -> usize {
+        self.subjects.slots()
+    }
+
     /// Whether the last open used the checkpoint (`stream.state` + `stream.index`) instead of
     /// scanning every block.
     pub fn opened_from_checkpoint(&self) -> bool {

@@ -151,7 +151,6 @@ fn index_record(block: &mut Block, subjects: &mut Subjects, tally: &mut Tally, v
         offset: u32::try_from(view.offset).unwrap_or(u32::MAX),
         record_len: view.len(),
         msg_bytes: u32::try_from(msg_bytes).unwrap_or(u32::MAX),
-        spare: 0,
     });
     if let Some(ttl_ns) = view.ttl_ns {
         tally.ttls.push((view.seq, ts_ns.saturating_add(ttl_ns)));

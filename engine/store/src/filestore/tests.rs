@@ -16,7 +16,7 @@ fn small_blocks() -> FileStoreOptions {
 }
 
 #[test]
-fn entries_stay_32_bytes_and_blocks_rotate() {
+fn blocks_rotate_and_load_by_sequence() {
     let mem = MemStorage::new();
     let mut store = FileStore::open(
         Arc::new(mem.clone()),
