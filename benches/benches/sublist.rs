@@ -17,7 +17,12 @@ const SIZES: [usize; 2] = [10, 10_000];
 struct NullSink;
 
 impl Sink for NullSink {
-    fn deliver(&self, _: &Subscription, _: &Message<'_>) -> DeliveryOutcome {
+    fn deliver(
+        &self,
+        _: &Subscription,
+        _: &Message<'_>,
+        _: &mut natrium_router::PublishBatch,
+    ) -> DeliveryOutcome {
         DeliveryOutcome::Delivered
     }
 }

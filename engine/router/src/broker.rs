@@ -13,6 +13,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::batch::PublishBatch;
 use crate::client::{ClientId, ClientRegistry};
 use crate::error::Result;
 use crate::plugin::{DeliveryOutcome, Message};
@@ -88,24 +89,27 @@ impl Broker {
     pub fn publish_with(
         &self,
         last_match: &mut LastMatch,
+        batch: &mut PublishBatch,
         publisher: ClientId,
         echo: bool,
         message: &Message<'_>,
     ) -> PublishOutcome {
         let matched = last_match.lookup(&self.sublist, message.subject);
-        self.deliver(matched, publisher, echo, message)
+        self.deliver(matched, batch, publisher, echo, message)
     }
 
     /// Routes `message` from `publisher`. With `echo` false, the publisher's own
-    /// subscriptions are skipped.
+    /// subscriptions are skipped. `batch` carries deferred flushes and stall requests
+    /// (see [`PublishBatch`]); the caller finishes it.
     pub fn publish(
         &self,
+        batch: &mut PublishBatch,
         publisher: ClientId,
         echo: bool,
         message: &Message<'_>,
     ) -> PublishOutcome {
         let matched = self.sublist.matches(message.subject);
-        self.deliver(&matched, publisher, echo, message)
+        self.deliver(&matched, batch, publisher, echo, message)
     }
 
     /// Delivers `message` to an already computed match (front-ends that cache matches per
@@ -113,6 +117,7 @@ impl Broker {
     pub fn deliver(
         &self,
         matched: &MatchResult,
+        batch: &mut PublishBatch,
         publisher: ClientId,
         echo: bool,
         message: &Message<'_>,
@@ -123,7 +128,8 @@ impl Broker {
                 continue;
             }
             outcome.matched += 1;
-            if subscription.sink.deliver(subscription, message) == DeliveryOutcome::Delivered {
+            let outcome_here = subscription.sink.deliver(subscription, message, batch);
+            if outcome_here == DeliveryOutcome::Delivered {
                 outcome.delivered += 1;
             }
         }
@@ -133,7 +139,15 @@ impl Broker {
         }
         let turn = matched.next_member.fetch_add(1, Ordering::Relaxed);
         for group in &matched.queues {
-            Self::deliver_to_group(&group.members, turn, publisher, echo, message, &mut outcome);
+            let members = &group.members;
+            Self::deliver_to_group(
+                members,
+                turn,
+                batch,
+                (publisher, echo),
+                message,
+                &mut outcome,
+            );
         }
         outcome
     }
@@ -143,8 +157,8 @@ impl Broker {
     fn deliver_to_group(
         members: &[Arc<Subscription>],
         turn: usize,
-        publisher: ClientId,
-        echo: bool,
+        batch: &mut PublishBatch,
+        (publisher, echo): (ClientId, bool),
         message: &Message<'_>,
         outcome: &mut PublishOutcome,
     ) {
@@ -157,7 +171,7 @@ impl Broker {
                 continue;
             }
             outcome.matched += 1;
-            if member.sink.deliver(member, message) == DeliveryOutcome::Delivered {
+            if member.sink.deliver(member, message, batch) == DeliveryOutcome::Delivered {
                 outcome.delivered += 1;
                 return;
             }
@@ -199,7 +213,12 @@ mod tests {
     }
 
     impl Sink for RecordingSink {
-        fn deliver(&self, subscription: &Subscription, _: &Message<'_>) -> DeliveryOutcome {
+        fn deliver(
+            &self,
+            subscription: &Subscription,
+            _: &Message<'_>,
+            _: &mut PublishBatch,
+        ) -> DeliveryOutcome {
             self.delivered.lock().push(subscription.sid.clone());
             if let Some((broker, target)) = self.unsubscribe_on_delivery.lock().take() {
                 broker.unsubscribe(&target);
@@ -249,7 +268,12 @@ mod tests {
         let plain = RecordingSink::new(DeliveryOutcome::Delivered);
         subscribe(&broker, 9, "work", None, plain.clone());
         for _ in 0..30 {
-            let outcome = broker.publish(ClientId(100), true, &message("work"));
+            let outcome = broker.publish(
+                &mut PublishBatch::unbatched(),
+                ClientId(100),
+                true,
+                &message("work"),
+            );
             assert_eq!(
                 outcome,
                 PublishOutcome {
@@ -272,7 +296,12 @@ mod tests {
         subscribe(&broker, 1, "job.*", Some("q"), full.clone());
         subscribe(&broker, 2, "job.*", Some("q"), healthy.clone());
         for _ in 0..10 {
-            let outcome = broker.publish(ClientId(100), true, &message("job.a"));
+            let outcome = broker.publish(
+                &mut PublishBatch::unbatched(),
+                ClientId(100),
+                true,
+                &message("job.a"),
+            );
             assert_eq!(outcome.delivered, 1);
         }
         assert_eq!(
@@ -300,7 +329,12 @@ mod tests {
             Some("q"),
             RecordingSink::new(DeliveryOutcome::Dropped),
         );
-        let outcome = everyone_full.publish(ClientId(100), true, &message("x"));
+        let outcome = everyone_full.publish(
+            &mut PublishBatch::unbatched(),
+            ClientId(100),
+            true,
+            &message("x"),
+        );
         assert_eq!(
             outcome,
             PublishOutcome {
@@ -320,12 +354,22 @@ mod tests {
         subscribe(&broker, 1, "e", Some("q"), own_queue.clone());
         subscribe(&broker, 2, "e", Some("q"), other_queue.clone());
         for _ in 0..6 {
-            broker.publish(ClientId(1), false, &message("e"));
+            broker.publish(
+                &mut PublishBatch::unbatched(),
+                ClientId(1),
+                false,
+                &message("e"),
+            );
         }
         assert_eq!(own_plain.count(), 0);
         assert_eq!(own_queue.count(), 0);
         assert_eq!(other_queue.count(), 6);
-        let outcome = broker.publish(ClientId(1), true, &message("e"));
+        let outcome = broker.publish(
+            &mut PublishBatch::unbatched(),
+            ClientId(1),
+            true,
+            &message("e"),
+        );
         assert_eq!(
             outcome.delivered, 2,
             "echo on: own plain plus one group member"
@@ -338,7 +382,12 @@ mod tests {
             None,
             RecordingSink::new(DeliveryOutcome::Delivered),
         );
-        let outcome = alone.publish(ClientId(1), false, &message("solo"));
+        let outcome = alone.publish(
+            &mut PublishBatch::unbatched(),
+            ClientId(1),
+            false,
+            &message("solo"),
+        );
         assert_eq!(
             outcome.matched, 0,
             "no responders for a publisher alone with echo off"
@@ -356,8 +405,11 @@ mod tests {
         let publisher = broker.clone();
         std::thread::spawn(move || {
             let mut last = LastMatch::new();
-            let first = publisher.publish_with(&mut last, ClientId(2), true, &message("once"));
-            let second = publisher.publish_with(&mut last, ClientId(2), true, &message("once"));
+            let mut batch = PublishBatch::unbatched();
+            let first =
+                publisher.publish_with(&mut last, &mut batch, ClientId(2), true, &message("once"));
+            let second =
+                publisher.publish_with(&mut last, &mut batch, ClientId(2), true, &message("once"));
             let _ = done.send((first, second));
         });
         let (first, second) = finished
@@ -378,7 +430,14 @@ mod tests {
         ];
         assert_eq!(broker.unsubscribe_batch(&all), 2);
         assert_eq!(
-            broker.publish(ClientId(2), true, &message("b.c")).matched,
+            broker
+                .publish(
+                    &mut PublishBatch::unbatched(),
+                    ClientId(2),
+                    true,
+                    &message("b.c")
+                )
+                .matched,
             0
         );
     }

@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 
+use crate::batch::PublishBatch;
 use crate::sublist::Subscription;
 
 /// A boxed future, as returned by the object-safe plugin traits.
@@ -128,8 +129,15 @@ pub enum DeliveryOutcome {
 /// Receives routed messages for the subscriptions it owns.
 ///
 /// `deliver` is called on the publisher's task and must never block or await: a sink appends
-/// to its own bounded buffer and wakes its writer (once per batch, not per message).
+/// to its own bounded buffer, then lists itself in the publisher's `batch` for one flush at
+/// the end of the batch (or wakes its writer when the batch does not collect), and asks the
+/// publisher to pause through `batch` when its buffer fills.
 pub trait Sink: Send + Sync {
     /// Hands `message`, matched by `subscription`, to the subscriber.
-    fn deliver(&self, subscription: &Subscription, message: &Message<'_>) -> DeliveryOutcome;
+    fn deliver(
+        &self,
+        subscription: &Subscription,
+        message: &Message<'_>,
+        batch: &mut PublishBatch,
+    ) -> DeliveryOutcome;
 }

@@ -17,7 +17,12 @@ use natrium_router::{ClientId, LastMatch, Sublist, Subscription};
 struct NullSink;
 
 impl Sink for NullSink {
-    fn deliver(&self, _: &Subscription, _: &Message<'_>) -> DeliveryOutcome {
+    fn deliver(
+        &self,
+        _: &Subscription,
+        _: &Message<'_>,
+        _: &mut natrium_router::PublishBatch,
+    ) -> DeliveryOutcome {
         DeliveryOutcome::Delivered
     }
 }

@@ -19,7 +19,12 @@ use proptest::sample::select;
 struct NullSink;
 
 impl Sink for NullSink {
-    fn deliver(&self, _: &Subscription, _: &Message<'_>) -> DeliveryOutcome {
+    fn deliver(
+        &self,
+        _: &Subscription,
+        _: &Message<'_>,
+        _: &mut natrium_router::PublishBatch,
+    ) -> DeliveryOutcome {
         DeliveryOutcome::Delivered
     }
 }

@@ -14,14 +14,12 @@ compile_error!("natrium-nats needs a 64-bit target");
 pub mod connect;
 mod connection;
 pub mod error;
-mod flush;
 pub mod frontend;
 pub mod info;
 pub mod options;
 pub mod outbound;
 pub mod parser;
 mod spliced;
-mod stall;
 mod writer;
 
 pub use error::{Error, Result};

@@ -7,14 +7,14 @@
 //! writer (one buffer swap per batch) and by monitoring; never held across an `.await`. The
 //! socket's write half sits behind a `tokio::sync::Mutex`: the writer task holds it while it
 //! writes; a publisher only ever `try_lock`s it for one non-blocking write at the end of its
-//! read batch ([`crate::flush`]). Lock order: socket, then state; never the reverse.
+//! read batch ([`DeferredFlush::flush_now`]). Lock order: socket, then state; never the reverse.
 //!
-//! Wake-ups: a delivery that makes the buffer non-empty either lists this outbound for the
-//! publisher's end-of-batch flush (inside a NATS connection's batch) or wakes the writer, so
-//! a burst costs one signal per subscriber. A publisher never blocks on a subscriber: past
-//! half of `pending_bytes_max` it may pause briefly ([`crate::stall`]); past
-//! `pending_bytes_max` the subscriber is closed as a slow consumer and the message is dropped
-//! for it alone.
+//! Wake-ups: a delivery that makes the buffer non-empty either lists this outbound in the
+//! publisher's [`PublishBatch`] for one end-of-batch flush or, when the publisher does not
+//! batch, wakes the writer, so a burst costs one signal per subscriber. A publisher never
+//! blocks on a subscriber: past half of `pending_bytes_max` it is asked (through its batch)
+//! to pause briefly on this outbound's [`StallGate`]; past `pending_bytes_max` the subscriber
+//! is closed as a slow consumer and the message is dropped for it alone.
 
 use std::collections::HashMap;
 use std::pin::Pin;
@@ -26,16 +26,15 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use natrium_auth::Permissions;
 use natrium_router::{
-    Broker, ByteStream, DeliveryOutcome, Message, ServerStats, Sink, Subscription,
+    Broker, ByteStream, DeferredFlush, DeliveryOutcome, Message, PublishBatch, ServerStats, Sink,
+    StallGate, Subscription,
 };
 
 use parking_lot::Mutex;
 use tokio::io::{AsyncWrite, WriteHalf};
 use tokio::sync::Notify;
 
-use crate::flush;
 use crate::spliced::Spliced;
-use crate::stall::{self, StallGate};
 
 /// Reply subjects a client with `allow_responses` may answer at once (expired ones are
 /// pruned first; beyond this a request's reply is not granted).
@@ -81,7 +80,7 @@ pub struct OutboundState {
 pub struct Outbound {
     pub(crate) state: Mutex<OutboundState>,
     pub(crate) writer_wake: Notify,
-    /// Lets a publisher pause briefly while this client drains (see [`crate::stall`]).
+    /// Lets a publisher pause briefly while this client drains (see [`StallGate`]).
     pub(crate) stall: Arc<StallGate>,
     connection_wake: Notify,
     pending_bytes_max: usize,
@@ -126,18 +125,14 @@ impl Outbound {
         })
     }
 
-    /// Wakes the writer, or leaves it to the publisher's end-of-batch flush when the caller
-    /// runs inside a NATS connection's batch (see [`crate::flush`]).
-    fn signal_writer(&self) {
-        if !flush::defer(&self.me) {
-            self.writer_wake.notify_one();
-        }
-    }
-
-    /// Called by a publisher at the end of its batch: writes the buffer to the socket right
-    /// away when that can be done without waiting, else wakes the writer task.
-    pub(crate) fn flush_now(&self) {
-        if !self.try_write_now() {
+    /// Leaves the flush to the end of the publisher's `batch`, or wakes the writer when the
+    /// batch does not collect.
+    fn signal_writer(&self, batch: &mut PublishBatch) {
+        let listed = match self.me.upgrade() {
+            Some(me) => batch.defer(me),
+            None => false,
+        };
+        if !listed {
             self.writer_wake.notify_one();
         }
     }
@@ -188,9 +183,15 @@ impl Outbound {
         true
     }
 
-    /// Appends protocol bytes written by `write` (INFO, PONG, +OK, -ERR) and wakes the writer.
+    /// Appends protocol bytes written by `write` (INFO, PING, -ERR) and wakes the writer.
     /// Returns false when the connection is closing (nothing was appended).
     pub fn push(&self, write: impl FnOnce(&mut Vec<u8>)) -> bool {
+        self.push_batched(&mut PublishBatch::unbatched(), write)
+    }
+
+    /// Like [`Outbound::push`] from inside a batch (PONG, +OK, -ERR answering the frames of
+    /// this connection's own read batch): flushed with the batch's other writes.
+    pub fn push_batched(&self, batch: &mut PublishBatch, write: impl FnOnce(&mut Vec<u8>)) -> bool {
         let mut state = self.state.lock();
         if state.closing.is_some() {
             return false;
@@ -199,7 +200,7 @@ impl Outbound {
         write(&mut state.out.buffer);
         drop(state);
         if was_empty {
-            self.signal_writer();
+            self.signal_writer(batch);
         }
         true
     }
@@ -285,6 +286,16 @@ impl Outbound {
     }
 }
 
+impl DeferredFlush for Outbound {
+    /// At the end of a publisher's batch: writes the buffer to the socket right away when
+    /// that can be done without waiting, else wakes the writer task.
+    fn flush_now(&self) {
+        if !self.try_write_now() {
+            self.writer_wake.notify_one();
+        }
+    }
+}
+
 /// Counts the delivery against the subscription's auto-unsubscribe limit. False when the limit
 /// was already reached (the message must not be delivered). Every delivery is counted, so an
 /// UNSUB with a limit counts the messages already delivered, as Go does.
@@ -348,7 +359,12 @@ fn message_bytes(sid: &[u8], message: &Message<'_>) -> usize {
 }
 
 impl Sink for Outbound {
-    fn deliver(&self, subscription: &Subscription, message: &Message<'_>) -> DeliveryOutcome {
+    fn deliver(
+        &self,
+        subscription: &Subscription,
+        message: &Message<'_>,
+        batch: &mut PublishBatch,
+    ) -> DeliveryOutcome {
         let mut state = self.state.lock();
         if state.closing.is_some() {
             return DeliveryOutcome::Dropped;
@@ -374,7 +390,7 @@ impl Sink for Outbound {
         write_message(&mut state.out, &subscription.sid, message);
         let pending = state.out.len() + state.in_flight_bytes;
         if pending > self.pending_bytes_max / 2 {
-            stall::request(&self.stall);
+            batch.request_stall(&self.stall);
         }
         state.batch_msgs += 1;
         state.batch_bytes += message.size() as u64;
@@ -383,7 +399,7 @@ impl Sink for Outbound {
         }
         drop(state);
         if was_empty {
-            self.signal_writer();
+            self.signal_writer(batch);
         }
         if expired_now {
             self.connection_wake.notify_one();

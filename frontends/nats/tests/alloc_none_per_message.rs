@@ -7,7 +7,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use natrium_nats::outbound::Outbound;
 use natrium_nats::{Parsed, ParserLimits, parser};
-use natrium_router::{Broker, ClientId, LastMatch, Message, Sink, Subscription};
+use natrium_router::{Broker, ClientId, LastMatch, Message, PublishBatch, Sink, Subscription};
 use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 
 #[global_allocator]
@@ -79,13 +79,21 @@ fn parse_and_deliver_without_per_message_allocation() {
         headers: None,
         payload: b"hello",
     };
-    // The first publish fills the match cache.
-    broker.publish_with(&mut last_match, ClientId(2), true, &message);
+    // A connection's batch: deferred flushes listed per read, finished at its end.
+    let mut batch = PublishBatch::new();
+    // The first publish fills the match cache (and the batch's list its capacity).
+    broker.publish_with(&mut last_match, &mut batch, ClientId(2), true, &message);
+    batch.finish();
     let region = Region::new(GLOBAL);
-    for _ in 0..FRAMES {
-        let outcome = broker.publish_with(&mut last_match, ClientId(2), true, &message);
+    for frame in 0..FRAMES {
+        let outcome = broker.publish_with(&mut last_match, &mut batch, ClientId(2), true, &message);
         assert_eq!(outcome.delivered, 1);
+        // One read batch every 64 frames.
+        if frame % 64 == 63 {
+            batch.finish();
+        }
     }
+    batch.finish();
     let delivery = region.change();
     assert_eq!(delivery.allocations, 0, "{delivery:?}");
     // The outbound buffer grows geometrically while nobody drains it: a few reallocations in

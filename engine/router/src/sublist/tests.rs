@@ -12,7 +12,12 @@ use crate::plugin::{DeliveryOutcome, Message, Sink};
 struct NullSink;
 
 impl Sink for NullSink {
-    fn deliver(&self, _: &Subscription, _: &Message<'_>) -> DeliveryOutcome {
+    fn deliver(
+        &self,
+        _: &Subscription,
+        _: &Message<'_>,
+        _: &mut crate::PublishBatch,
+    ) -> DeliveryOutcome {
         DeliveryOutcome::Delivered
     }
 }

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use natrium_auth::{Authenticator, Permissions};
+use natrium_router::PublishBatch;
 use natrium_router::sublist::LastMatch;
 use natrium_router::{
     Broker, ByteStream, ClientId, PeerInfo, PhaseWatch, ServerPhase, ServerStats,
@@ -26,7 +27,6 @@ use crate::info::{Info, write_err};
 use crate::outbound::{Closing, Outbound};
 use crate::parser::{self, Frame, Parsed, ParserLimits};
 use crate::writer::run_writer;
-use crate::{flush, stall};
 use read_buffer::ReadBuffer;
 use view::ClientShared;
 
@@ -73,6 +73,10 @@ pub(crate) struct Connection {
     /// counters once per batch.
     batch_in_msgs: u64,
     batch_in_bytes: u64,
+    /// This connection's publish batch (one per read): deferred flushes of the subscribers
+    /// it delivered to, and the stall a full subscriber asked for. Reused, so its list keeps
+    /// its capacity.
+    batch: PublishBatch,
 }
 
 /// Serves one accepted connection until it closes.
@@ -146,6 +150,7 @@ pub(crate) async fn serve(
         last_match: LastMatch::new(),
         batch_in_msgs: 0,
         batch_in_bytes: 0,
+        batch: PublishBatch::new(),
     };
     let close = connection.run(read_half, phase).await;
 
@@ -207,17 +212,15 @@ impl Connection {
                             self.last_read_at = Instant::now();
                         }
                     }
-                    stall::clear();
-                    flush::begin();
                     let processed = self.process(&mut buffer);
-                    flush::end();
+                    self.batch.finish();
                     if let Err(close) = processed {
                         return close;
                     }
-                    // A subscriber this batch filled past three quarters of max_pending:
-                    // give it a moment to drain before reading more (bounded).
-                    if let Some(gate) = stall::take() {
-                        stall::wait(gate).await;
+                    // A subscriber this batch filled past half of its max_pending: give it a
+                    // moment to drain before reading more (bounded).
+                    if let Some(gate) = self.batch.take_stall() {
+                        gate.wait().await;
                     }
                 }
                 _ = ping.tick() => {
@@ -350,15 +353,17 @@ impl Connection {
         }
     }
 
-    /// Queues `-ERR '<text>'`.
-    fn send_err(&self, text: &str) {
-        self.outbound.push(|out| write_err(out, text));
+    /// Queues `-ERR '<text>'`, flushed with the current batch.
+    fn send_err(&mut self, text: &str) {
+        self.outbound
+            .push_batched(&mut self.batch, |out| write_err(out, text));
     }
 
-    /// Queues `+OK` when the client asked for verbose mode.
-    fn send_ok(&self) {
+    /// Queues `+OK` when the client asked for verbose mode, flushed with the current batch.
+    fn send_ok(&mut self) {
         if self.flags.verbose {
-            self.outbound.push(|out| out.extend_from_slice(b"+OK\r\n"));
+            self.outbound
+                .push_batched(&mut self.batch, |out| out.extend_from_slice(b"+OK\r\n"));
         }
     }
 }

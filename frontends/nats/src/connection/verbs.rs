@@ -95,7 +95,8 @@ impl Connection {
             }
             Frame::Ping => {
                 self.client_ping_at = Some(Instant::now());
-                self.outbound.push(|out| out.extend_from_slice(b"PONG\r\n"));
+                self.outbound
+                    .push_batched(&mut self.batch, |out| out.extend_from_slice(b"PONG\r\n"));
                 Ok(())
             }
             Frame::Pong => {
@@ -190,7 +191,13 @@ impl Connection {
         // The Go server acknowledges before routing, so +OK precedes an echoed MSG.
         self.send_ok();
         let broker = self.frontend.broker();
-        let outcome = broker.publish_with(&mut self.last_match, self.id, self.flags.echo, message);
+        let outcome = broker.publish_with(
+            &mut self.last_match,
+            &mut self.batch,
+            self.id,
+            self.flags.echo,
+            message,
+        );
         if outcome.matched == 0 && self.flags.no_responders && !message.reply.is_empty() {
             self.no_responders(message.reply);
         }
@@ -198,7 +205,7 @@ impl Connection {
 
     /// Sends `HMSG <reply> <sid> 16 16` with a 503 status on the client's own subscription
     /// matching `reply`, as the Go server does for a request nobody listens to.
-    fn no_responders(&self, reply: &[u8]) {
+    fn no_responders(&mut self, reply: &[u8]) {
         let subscription = self
             .shared
             .subscriptions
@@ -214,7 +221,8 @@ impl Connection {
                 headers: Some(NO_RESPONDERS_HEADERS),
                 payload: b"",
             };
-            self.outbound.deliver(&subscription, &status);
+            self.outbound
+                .deliver(&subscription, &status, &mut self.batch);
         }
     }
 
