@@ -81,6 +81,7 @@ fn print_record(
 
 pub fn dump(args: &DumpArgs) -> Result<bool> {
     let dir = &args.stream.dir;
+    let _lock = crate::lock::lock(dir, crate::lock::Access::Read)?;
     // --salvage reads around damage (read-only); the default refuses mid-block damage.
     let mode = if args.salvage {
         RecoveryMode::Salvage

@@ -82,6 +82,7 @@ struct SubjectJson {
 
 pub fn inspect(args: &InspectArgs) -> Result<bool> {
     let dir = &args.stream.dir;
+    let _lock = crate::lock::lock(dir, crate::lock::Access::Read)?;
     // A wrong key is reported before the scan, which can take long on a large store.
     let key_checked = match &args.stream.key {
         Some(key) => cipher_for(&read_meta(dir)?, Some(key), false).map(|_| true)?,

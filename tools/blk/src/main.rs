@@ -8,6 +8,7 @@ mod cli;
 mod dump;
 mod inspect;
 mod key;
+mod lock;
 mod progress;
 mod report;
 mod rewrite;

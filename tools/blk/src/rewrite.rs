@@ -12,6 +12,7 @@ use natrium_recovery::{RecoveryMode, RepairTarget};
 
 use crate::cli::{RecoverArgs, StreamArgs};
 use crate::key::cipher_for;
+use crate::lock::{Access, lock};
 use crate::progress::ScanProgress;
 
 /// A `--key` given to a command that needs none is still checked, so a mistaken key is found
@@ -50,7 +51,14 @@ pub fn recover(args: &RecoverArgs) -> Result<bool> {
         None => RepairTarget::InPlace,
     };
     let dir = &args.stream.dir;
+    // In place the blocks are rewritten; into another directory the source is only read.
+    let access = match target {
+        RepairTarget::InPlace => Access::Rewrite,
+        _ => Access::Read,
+    };
+    // The key first: a wrong key exits 3 before even the lock file is created.
     check_key(&args.stream)?;
+    let _lock = lock(dir, access)?;
     let spinner = scan_then_spin(dir, mode, "rewriting blocks")?;
     let report = natrium_recovery::repair(dir, &target, mode);
     spinner.finish_and_clear();
@@ -90,6 +98,7 @@ pub fn recover(args: &RecoverArgs) -> Result<bool> {
 
 pub fn compact(args: &StreamArgs) -> Result<bool> {
     check_key(args)?;
+    let _lock = lock(&args.dir, Access::Rewrite)?;
     // Compaction needs clean blocks, so its scan is `Strict` like the compaction's own.
     let spinner = scan_then_spin(&args.dir, RecoveryMode::Strict, "compacting blocks")?;
     let report = natrium_recovery::compact(&args.dir);

@@ -36,6 +36,7 @@ struct VerifyJson {
 
 pub fn verify(args: &VerifyArgs) -> Result<bool> {
     let dir = &args.stream.dir;
+    let _lock = crate::lock::lock(dir, crate::lock::Access::Read)?;
     let meta = match read_meta(dir) {
         Ok(meta) => meta,
         Err(error) => {
