@@ -4,31 +4,12 @@
 
 mod common;
 
-use std::collections::BTreeMap;
-use std::path::Path;
 use std::sync::Arc;
 
-use common::{run, stderr, stdout};
+use common::{run, snapshot, stderr, stdout};
 use natrium_store::filestore::{FileStore, FileStoreOptions, STREAM_LOCK};
 use natrium_store::io::RealStorage;
 use natrium_store::{NewMsg, StoreConfig, StreamStore};
-
-fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(at) = pending.pop() {
-        for entry in std::fs::read_dir(&at).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                let name = path.strip_prefix(dir).unwrap().display().to_string();
-                files.insert(name, std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    files
-}
 
 #[test]
 fn the_lock_file_name_is_the_stores() {
