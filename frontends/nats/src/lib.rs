@@ -6,6 +6,7 @@
 //! [`NatsFrontend`] implements [`natrium_router::Frontend`].
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
 
+mod closed;
 pub mod connect;
 mod connection;
 pub mod error;
@@ -18,6 +19,7 @@ pub mod parser;
 mod stall;
 mod writer;
 
+pub use closed::ClosedReason;
 pub use error::{Error, Result};
 pub use frontend::NatsFrontend;
 pub use options::NatsOptions;

@@ -9,6 +9,7 @@ use std::time::Duration;
 use natrium_router::{Broker, ServerStats};
 use tokio::io::AsyncWriteExt;
 
+use crate::ClosedReason;
 use crate::outbound::{Closing, Outbound};
 
 /// Capacity a drained buffer may keep for reuse; a larger one is dropped once traffic falls,
@@ -78,12 +79,12 @@ async fn write_batch(outbound: &Outbound, batch: &[u8], write_deadline: Duration
         match written {
             Ok(Ok(())) => {}
             Ok(Err(_)) => {
-                outbound.close(Closing::Abort);
+                outbound.fail(ClosedReason::WriteError);
                 return false;
             }
             Err(_) => {
                 tracing::info!("slow consumer detected: write deadline exceeded");
-                outbound.slow_consumer();
+                outbound.slow_consumer(ClosedReason::SlowConsumerWriteDeadline);
                 return false;
             }
         }

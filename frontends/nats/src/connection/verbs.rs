@@ -9,6 +9,7 @@ use bytes::Bytes;
 use natrium_router::{Message, Sink, Subscription, subject};
 
 use super::{Close, Connection};
+use crate::ClosedReason;
 use crate::connect::{CLIENT_PROTOCOL_MAX, ConnectOptions};
 use crate::parser::Frame;
 
@@ -23,7 +24,7 @@ impl Connection {
             && !matches!(frame, Frame::Connect(_))
         {
             self.send_err("Authorization Violation");
-            return Err(Close::Flush);
+            return Err(Close::Flush(ClosedReason::AuthenticationViolation));
         }
         match frame {
             Frame::Connect(json) => self.connect(json),
@@ -48,7 +49,7 @@ impl Connection {
             } => {
                 if !self.flags.headers {
                     // The Go server closes without a word when headers were not negotiated.
-                    return Err(Close::Flush);
+                    return Err(Close::Flush(ClosedReason::ProtocolViolation));
                 }
                 self.publish(&Message {
                     subject,
@@ -88,9 +89,10 @@ impl Connection {
             // A client's INFO is ignored, but the Go server closes on one it cannot parse.
             Frame::Info(json) => match serde_json::from_slice::<serde::de::IgnoredAny>(json) {
                 Ok(_) => Ok(()),
-                Err(_) => Err(Close::Flush),
+                Err(_) => Err(Close::Flush(ClosedReason::ProtocolViolation)),
             },
-            Frame::Err(_) => Err(Close::Flush),
+            // The Go server names this close a parse error.
+            Frame::Err(_) => Err(Close::Flush(ClosedReason::ParseError)),
         }
     }
 
@@ -100,7 +102,7 @@ impl Connection {
             Ok(connect) => connect,
             Err(error) => {
                 tracing::debug!(cid = self.id.0, %error, "bad CONNECT");
-                return Err(Close::Flush);
+                return Err(Close::Flush(ClosedReason::ProtocolViolation));
             }
         };
         if connect
@@ -108,12 +110,12 @@ impl Connection {
             .is_some_and(|p| !(0..=CLIENT_PROTOCOL_MAX).contains(&p))
         {
             self.send_err("invalid client protocol");
-            return Err(Close::Flush);
+            return Err(Close::Flush(ClosedReason::BadClientProtocolVersion));
         }
         let flags = connect.flags(self.flags);
         if flags.no_responders && !flags.headers {
             self.send_err("no responders requires headers support");
-            return Err(Close::Flush);
+            return Err(Close::Flush(ClosedReason::NoRespondersRequiresHeaders));
         }
         let nonce = self.nonce.as_deref().unwrap_or_default().as_bytes();
         let identity = match self.auth.authenticate(&connect.credentials(), nonce) {
@@ -121,7 +123,10 @@ impl Connection {
             Err(error) => {
                 tracing::info!(cid = self.id.0, %error, "authorization violation");
                 self.send_err("Authorization Violation");
-                return Err(Close::Flush);
+                // The Go server shows the user name a failed client claimed.
+                self.shared.metadata.lock().authorized_user =
+                    connect.user.clone().unwrap_or_default();
+                return Err(Close::Flush(ClosedReason::AuthenticationViolation));
             }
         };
         self.flags = flags;
