@@ -54,3 +54,37 @@ pub fn column(monitor: u16, path: &str, field: &str) -> Vec<Value> {
         .map(|connection| connection[field].clone())
         .collect()
 }
+
+/// Waits until `/connz?state=closed` lists `count` connections.
+pub async fn wait_closed_count(monitor: u16, count: usize) {
+    let deadline = Instant::now() + CLOSED_WAIT;
+    loop {
+        let connz = http_json(monitor, "/connz?state=closed");
+        if connz["total"] == count {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "never {count} closed connections: {connz}"
+        );
+        tokio::time::sleep(POLL_INTERVAL).await;
+    }
+}
+
+/// Connects raw, sends `bytes`, and reads until the server closes the connection; returns
+/// what it sent. The server records a closed connection before it closes the socket.
+pub fn raw_until_closed(port: u16, bytes: &[u8]) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("raw connect");
+    stream
+        .set_read_timeout(Some(CLOSED_WAIT))
+        .expect("read timeout");
+    stream.write_all(bytes).expect("send");
+    let mut received = Vec::new();
+    // Bounded: a server that never closes fails the test at the read timeout.
+    stream
+        .take(1024 * 1024)
+        .read_to_end(&mut received)
+        .expect("read until the server closes");
+    String::from_utf8_lossy(&received).into_owned()
+}
