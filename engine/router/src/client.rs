@@ -77,6 +77,8 @@ pub struct ClientSnapshot {
     pub out_msgs: u64,
     pub in_bytes: u64,
     pub out_bytes: u64,
+    /// Times publishers paused for this client to drain its outbound buffer.
+    pub stalls: u64,
     pub subscriptions: u32,
     /// The client's subscriptions; filled only when asked for (`subs=1`, `subs=detail`).
     pub subscriptions_detail: Vec<SubscriptionDetail>,

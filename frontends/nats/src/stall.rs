@@ -13,7 +13,7 @@
 
 use std::cell::RefCell;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::sync::Notify;
@@ -30,9 +30,16 @@ pub struct StallGate {
     drained: Notify,
     stuck: AtomicBool,
     misses: AtomicU32,
+    /// Publisher pauses on this subscriber so far (monitoring's per-connection `stalls`).
+    stalls: AtomicU64,
 }
 
 impl StallGate {
+    /// How many times a publisher paused on this subscriber.
+    pub fn stalls(&self) -> u64 {
+        self.stalls.load(Ordering::Relaxed)
+    }
+
     /// Called by the writer after each completed write: wakes stalled publishers.
     pub fn drained(&self) {
         self.stuck.store(false, Ordering::Relaxed);
@@ -72,6 +79,7 @@ pub fn take() -> Option<Arc<StallGate>> {
 /// Pauses until `gate`'s subscriber drains a chunk or [`STALL_MAX`] passes; a subscriber
 /// that drained nothing through [`STUCK_AFTER_MISSES`] pauses is marked stuck.
 pub async fn wait(gate: Arc<StallGate>) {
+    gate.stalls.fetch_add(1, Ordering::Relaxed);
     let drained = gate.drained.notified();
     if tokio::time::timeout(STALL_MAX, drained).await.is_err()
         && gate.misses.fetch_add(1, Ordering::Relaxed) + 1 >= STUCK_AFTER_MISSES

@@ -102,6 +102,7 @@ impl ClientView for ClientShared {
             out_msgs,
             in_bytes: self.in_bytes.load(Ordering::Relaxed),
             out_bytes,
+            stalls: self.outbound.stall.stalls(),
             subscriptions: subscription_count,
             subscriptions_detail,
             stop: None,

@@ -54,6 +54,8 @@ struct ConnInfo {
     out_msgs: u64,
     in_bytes: u64,
     out_bytes: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    stalls: u64,
     subscriptions: u32,
     #[serde(skip_serializing_if = "String::is_empty")]
     name: String,
@@ -136,6 +138,10 @@ fn gather(state: &MonitorState, query: &ConnzQuery) -> (usize, Vec<ClientSnapsho
     (total, clients)
 }
 
+fn is_zero(value: &u64) -> bool {
+    *value == 0
+}
+
 fn since(later: SystemTime, earlier: SystemTime) -> Duration {
     later.duration_since(earlier).unwrap_or_default()
 }
@@ -179,6 +185,7 @@ fn conn_info(client: ClientSnapshot, now: SystemTime, query: &ConnzQuery) -> Con
         out_msgs: client.out_msgs,
         in_bytes: client.in_bytes,
         out_bytes: client.out_bytes,
+        stalls: client.stalls,
         subscriptions: client.subscriptions,
         name: client.name,
         lang: client.lang,
