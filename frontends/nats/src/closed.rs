@@ -66,3 +66,26 @@ impl ClosedReason {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_errors_map_to_go_reasons() {
+        let reason = |error: crate::Error| ClosedReason::for_parse_error(&error).as_str();
+        assert_eq!(
+            reason(crate::Error::ControlLineTooLong { len: 5, max: 4 }),
+            "Maximum Control Line Exceeded"
+        );
+        assert_eq!(
+            reason(crate::Error::PayloadTooLarge { size: 5, max: 4 }),
+            "Maximum Message Payload Exceeded"
+        );
+        assert_eq!(reason(crate::Error::UnknownOperation), "Protocol Violation");
+        assert_eq!(
+            reason(crate::Error::BadArguments { verb: "SUB" }),
+            "Protocol Violation"
+        );
+    }
+}

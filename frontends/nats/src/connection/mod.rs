@@ -156,7 +156,14 @@ pub(crate) async fn serve(
     };
     // A failure the outbound side recorded first (slow consumer, write error) is the cause.
     let record = closed_record(&shared, outbound.failure().unwrap_or(reason));
+    unsubscribe_all(&broker, &shared);
+    broker.clients().close(id, record);
+    outbound.close(closing);
+    let _ = tokio::time::timeout(CLOSE_FLUSH_WAIT.max(options.write_deadline), writer).await;
+}
 
+/// Removes every subscription of a closing client from the broker.
+fn unsubscribe_all(broker: &Broker, shared: &ClientShared) {
     let subscriptions: Vec<_> = shared
         .subscriptions
         .lock()
@@ -166,9 +173,6 @@ pub(crate) async fn serve(
     for subscription in &subscriptions {
         broker.unsubscribe(subscription);
     }
-    broker.clients().close(id, record);
-    outbound.close(closing);
-    let _ = tokio::time::timeout(CLOSE_FLUSH_WAIT.max(options.write_deadline), writer).await;
 }
 
 /// The final snapshot of a closing client, subscriptions included, for the closed ring.

@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use natrium_router::{ClientId, ClientSnapshot};
 use serde::Serialize;
 
-use super::subsz::{GLOBAL_ACCOUNT, SubDetail};
+use super::subsz::{GLOBAL_ACCOUNT, SubDetail, is_zero};
 use super::{MonitorState, Params, json_response};
 use crate::timefmt;
 use query::{ConnzQuery, StateFilter, Subscriptions};
@@ -136,10 +136,6 @@ fn gather(state: &MonitorState, query: &ConnzQuery) -> (usize, Vec<ClientSnapsho
         clients.retain(|client| &client.authorized_user == user);
     }
     (total, clients)
-}
-
-fn is_zero(value: &u64) -> bool {
-    *value == 0
 }
 
 fn since(later: SystemTime, earlier: SystemTime) -> Duration {

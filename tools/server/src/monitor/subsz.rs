@@ -46,7 +46,7 @@ pub(super) struct SubDetail {
     cid: u64,
 }
 
-fn is_zero(value: &u64) -> bool {
+pub(super) fn is_zero(value: &u64) -> bool {
     *value == 0
 }
 
