@@ -1,6 +1,6 @@
 //! The registry of live clients, whatever protocol they speak, read by monitoring (`/connz`),
-//! and a bounded ring of recently closed ones (`/connz?state=closed`, the Go server's
-//! `max_closed_clients`).
+//! and a bounded ring of recently closed ones (`/connz?state=closed`, the Go server's closed
+//! ring).
 //!
 //! Concurrency: one mutex around the live map and the closed ring, so a closing client moves
 //! from one to the other atomically; taken on connect, on close and by monitoring, never on
