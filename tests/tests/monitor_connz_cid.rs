@@ -26,7 +26,9 @@ async fn cid_selects_open_or_closed() {
     let gone = connect(&server, "gone").await;
     let second_cid = cid_of(monitor, "second");
     let gone_cid = cid_of(monitor, "gone");
-    drop(gone);
+    // Draining reads the server's last PONG before closing; a plain drop may close with
+    // unread bytes, which the server sees as a reset ("Read Error"), as Go would.
+    gone.drain().await.expect("drain");
     wait_closed(monitor, gone_cid, "").await;
 
     let open = http_json(monitor, &format!("/connz?cid={second_cid}&limit=50"));

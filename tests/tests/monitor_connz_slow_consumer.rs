@@ -61,9 +61,12 @@ async fn slow_consumer_closed_with_reason_and_stalls() {
     let varz = http_json(monitor, "/varz");
     assert_eq!(varz["slow_consumers"], 1);
     assert_eq!(varz["slow_consumer_stats"]["clients"], 1);
-    assert_eq!(
-        varz["stalled_clients"], stalls,
-        "only the slow client stalled anyone"
+    // Only the slow client stalls anyone, but a pause requested in the batch that closed it
+    // may be counted after its record was taken.
+    let stalled = varz["stalled_clients"].as_u64().expect("stalled_clients");
+    assert!(
+        stalled >= stalls && stalled <= stalls + 1,
+        "{stalled} vs {stalls}"
     );
     drop(slow);
 }
