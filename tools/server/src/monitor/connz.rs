@@ -1,8 +1,9 @@
 //! `/connz`: client connections with nats-server's `Connz`/`ConnInfo` field names: open ones
 //! (`state=open`, the default), recently closed ones kept by the broker's closed ring
 //! (`state=closed`, with `stop` and `reason`), or both (`state=any`); one connection by
-//! `cid`; user names on `auth=1`; subscriptions on `subs=1` or `subs=detail`; Go's sort keys
-//! and rules (see [`sort`]); paging by `offset` and `limit` (default 1024).
+//! `cid`; those of one `user` or account (`acc`); user names on `auth=1`; subscriptions on
+//! `subs=1` or `subs=detail`; Go's sort keys and rules (see [`sort`]); paging by `offset` and
+//! `limit` (default 1024).
 
 mod query;
 mod sort;
@@ -102,12 +103,18 @@ pub(super) async fn handle(State(state): State<Arc<MonitorState>>, params: Param
 }
 
 /// The clients the query selects, and the `total` Go reports: every client in the asked-for
-/// state, before the `cid` and `user` filters.
+/// state and account, before the `cid` and `user` filters.
 fn gather(state: &MonitorState, query: &ConnzQuery) -> (usize, Vec<ClientSnapshot>) {
     let registry = state.broker.clients();
     let with_subscriptions = query.subscriptions != Subscriptions::None;
+    // natrium has only the global account. Go keeps no account name for a closed client of
+    // the global account, so `acc=$G` selects open clients only, and an unknown account none.
+    let account = query.account.as_deref();
+    if account.is_some_and(|account| account != GLOBAL_ACCOUNT) {
+        return (0, Vec::new());
+    }
     let wants_open = query.state != StateFilter::Closed;
-    let wants_closed = query.state != StateFilter::Open;
+    let wants_closed = query.state != StateFilter::Open && account.is_none();
     let closed = if wants_closed {
         registry.closed()
     } else {

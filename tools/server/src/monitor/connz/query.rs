@@ -38,6 +38,8 @@ pub(super) struct ConnzQuery {
     pub state: StateFilter,
     /// `user=`: only connections of this authorized user.
     pub user: Option<String>,
+    /// `acc=`: only connections of this account.
+    pub account: Option<String>,
 }
 
 fn decode_state(params: &Params) -> Result<StateFilter, BadRequest> {
@@ -107,6 +109,7 @@ pub(super) fn decode(params: &Params) -> Result<ConnzQuery, BadRequest> {
         cid,
         state,
         user: params.get("user").filter(|user| !user.is_empty()).cloned(),
+        account: params.get("acc").filter(|acc| !acc.is_empty()).cloned(),
     })
 }
 
