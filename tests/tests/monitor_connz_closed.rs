@@ -53,6 +53,7 @@ async fn closed_connection_listed_with_reason() {
     assert_eq!(closed["cid"], cid);
     assert_eq!(closed["name"], "leaving");
     assert_eq!(closed["reason"], "Client Closed");
+    assert_ne!(closed["rtt"], "0s", "estimated at CONNECT: {closed}");
     assert_eq!(closed["authorized_user"], "alice");
     let stop = closed["stop"].as_str().expect("stop time");
     let start = closed["start"].as_str().expect("start time");

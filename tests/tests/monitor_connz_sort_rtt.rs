@@ -1,8 +1,11 @@
-//! Monitoring: once the server's PINGs have measured each client's round trip, `/connz`
-//! reports it as a Go duration (`rtt`) and `sort=rtt` lists the slowest first.
+//! Monitoring: `/connz` reports each client's round trip (estimated at CONNECT, then measured
+//! by the server's PINGs) as a Go duration (`rtt`), and `sort=rtt` lists the slowest first.
+
+mod monitor_support;
 
 use std::time::{Duration, Instant};
 
+use monitor_support::parse_go_duration;
 use natrium_tests::{ServerProcess, http_json};
 use serde_json::Value;
 
@@ -11,25 +14,6 @@ const CONFIG: &str = "ping_interval: \"100ms\"\n";
 
 /// How long the RTTs may take to be measured.
 const MEASURE_WAIT: Duration = Duration::from_secs(10);
-
-/// A Go duration as `/connz` prints an RTT (`850ns`, `466µs`, `1.5ms`, `2s`).
-fn parse_go_duration(text: &str) -> Duration {
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or_else(|| panic!("unit in {text:?}"));
-    let (number, unit) = text.split_at(split);
-    let number: f64 = number
-        .parse()
-        .unwrap_or_else(|_| panic!("number in {text:?}"));
-    let scale = match unit {
-        "ns" => 1e-9,
-        "µs" | "us" => 1e-6,
-        "ms" => 1e-3,
-        "s" => 1.0,
-        _ => panic!("unit {unit:?} in {text:?}"),
-    };
-    Duration::from_secs_f64(number * scale)
-}
 
 fn rtts(connz: &Value) -> Vec<Duration> {
     connz["connections"]

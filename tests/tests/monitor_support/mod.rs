@@ -88,3 +88,22 @@ pub fn raw_until_closed(port: u16, bytes: &[u8]) -> String {
         .expect("read until the server closes");
     String::from_utf8_lossy(&received).into_owned()
 }
+
+/// A Go duration as `/connz` prints an RTT (`850ns`, `466µs`, `1.5ms`, `2s`).
+pub fn parse_go_duration(text: &str) -> Duration {
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or_else(|| panic!("unit in {text:?}"));
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number
+        .parse()
+        .unwrap_or_else(|_| panic!("number in {text:?}"));
+    let scale = match unit {
+        "ns" => 1e-9,
+        "µs" | "us" => 1e-6,
+        "ms" => 1e-3,
+        "s" => 1.0,
+        _ => panic!("unit {unit:?} in {text:?}"),
+    };
+    Duration::from_secs_f64(number * scale)
+}

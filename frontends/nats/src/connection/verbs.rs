@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use bytes::Bytes;
 use natrium_router::{Message, Sink, Subscription, subject};
@@ -98,6 +98,7 @@ impl Connection {
 
     /// CONNECT: reads options, checks the protocol version and credentials.
     fn connect(&mut self, json: &[u8]) -> Result<(), Close> {
+        self.estimate_rtt();
         let connect = match ConnectOptions::parse(json) {
             Ok(connect) => connect,
             Err(error) => {
@@ -142,6 +143,20 @@ impl Connection {
         }
         self.send_ok();
         Ok(())
+    }
+
+    /// A first RTT, until a server PING measures it: the time from accepting the connection
+    /// to its CONNECT, which spans the INFO/CONNECT round trip (the Go server's estimate).
+    fn estimate_rtt(&self) {
+        if self.shared.rtt_nanos.load(Ordering::Relaxed) != 0 {
+            return;
+        }
+        let elapsed = SystemTime::now()
+            .duration_since(self.shared.start)
+            .unwrap_or_default();
+        // At least 1 ns: 0 means "not measured".
+        let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX).max(1);
+        self.shared.rtt_nanos.store(nanos, Ordering::Relaxed);
     }
 
     /// PUB/HPUB: checks the subject and permissions, routes, answers no-responders.
