@@ -189,6 +189,49 @@ impl ClientRegistry {
     pub fn closed(&self) -> Vec<ClientSnapshot> {
         self.clients.lock().closed.iter().cloned().collect()
     }
+
+    /// Number of closed records kept.
+    pub fn closed_len(&self) -> usize {
+        self.clients.lock().closed.len()
+    }
+
+    /// The closed record of client `id`, if still kept.
+    pub fn closed_client(&self, id: ClientId) -> Option<ClientSnapshot> {
+        let clients = self.clients.lock();
+        clients
+            .closed
+            .iter()
+            .find(|record| record.cid == id.0)
+            .cloned()
+    }
+
+    /// Snapshots of the live clients (when `open`) and copies of the closed records (when
+    /// `closed`), taken under one lock so that a client closing meanwhile is listed once,
+    /// live or closed.
+    pub fn listing(
+        &self,
+        open: bool,
+        closed: bool,
+        with_subscriptions: bool,
+    ) -> (Vec<ClientSnapshot>, Vec<ClientSnapshot>) {
+        let clients = self.clients.lock();
+        let views: Vec<Arc<dyn ClientView>> = if open {
+            clients.live.values().cloned().collect()
+        } else {
+            Vec::new()
+        };
+        let records = if closed {
+            clients.closed.iter().cloned().collect()
+        } else {
+            Vec::new()
+        };
+        drop(clients);
+        let snapshots = views
+            .iter()
+            .map(|view| view.snapshot(with_subscriptions))
+            .collect();
+        (snapshots, records)
+    }
 }
 
 #[cfg(test)]
@@ -212,6 +255,11 @@ mod tests {
         }
         let cids: Vec<u64> = registry.closed().iter().map(|c| c.cid).collect();
         assert_eq!(cids, [2, 3]);
+        assert_eq!(registry.closed_len(), 2);
+        assert!(registry.closed_client(ClientId(1)).is_none(), "forgotten");
+        assert_eq!(registry.closed_client(ClientId(3)).map(|c| c.cid), Some(3));
+        let (open, closed) = registry.listing(true, true, false);
+        assert_eq!((open.len(), closed.len()), (0, 2));
         let none = ClientRegistry::with_closed_max(0);
         none.close(ClientId(1), record(1));
         assert!(none.closed().is_empty());

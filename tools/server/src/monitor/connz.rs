@@ -115,29 +115,24 @@ fn gather(state: &MonitorState, query: &ConnzQuery) -> (usize, Vec<ClientSnapsho
     }
     let wants_open = query.state != StateFilter::Closed;
     let wants_closed = query.state != StateFilter::Open && account.is_none();
-    let closed = if wants_closed {
-        registry.closed()
-    } else {
-        Vec::new()
-    };
-    let open_total = if wants_open { registry.len() } else { 0 };
-    let total = open_total + closed.len();
-    let mut clients = if query.cid > 0 {
-        // An open connection first, then a closed one, as the Go server looks them up.
-        let open = wants_open
-            .then(|| registry.snapshot(ClientId(query.cid), with_subscriptions))
-            .flatten();
-        open.or_else(|| closed.into_iter().rev().find(|c| c.cid == query.cid))
-            .into_iter()
-            .collect()
-    } else {
-        let mut clients = if wants_open {
-            registry.snapshots(with_subscriptions)
+    let (total, mut clients) = if query.cid > 0 {
+        let open_total = if wants_open { registry.len() } else { 0 };
+        let closed_total = if wants_closed {
+            registry.closed_len()
         } else {
-            Vec::new()
+            0
         };
-        clients.extend(closed);
-        clients
+        // An open connection first, then a closed one, as the Go server looks them up.
+        let id = ClientId(query.cid);
+        let open = wants_open
+            .then(|| registry.snapshot(id, with_subscriptions))
+            .flatten();
+        let found = open.or_else(|| wants_closed.then(|| registry.closed_client(id)).flatten());
+        (open_total + closed_total, found.into_iter().collect())
+    } else {
+        let (mut open, closed) = registry.listing(wants_open, wants_closed, with_subscriptions);
+        open.extend(closed);
+        (open.len(), open)
     };
     if let Some(user) = &query.user {
         clients.retain(|client| &client.authorized_user == user);
