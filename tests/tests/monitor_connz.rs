@@ -79,10 +79,7 @@ async fn connz_lists_sorts_and_pages() {
     );
 
     let closed = http_json(monitor, "/connz?state=closed");
-    assert_eq!(
-        closed["num_connections"], 0,
-        "closed connections are not kept"
-    );
+    assert_eq!(closed["num_connections"], 0, "no connection closed yet");
     assert_eq!(
         http_json(
             monitor,

@@ -20,7 +20,10 @@ pub mod sublist;
 
 pub use batch::{DeferredFlush, PublishBatch};
 pub use broker::Broker;
-pub use client::{ClientId, ClientRegistry, ClientSnapshot, ClientView};
+pub use client::{
+    CLOSED_CLIENTS_MAX, CLOSED_SUBSCRIPTIONS_MAX, ClientId, ClientRegistry, ClientSnapshot,
+    ClientView, SubscriptionDetail,
+};
 pub use error::{Error, Result};
 pub use plugin::{
     ByteStream, DeliveryOutcome, Frontend, Message, PeerInfo, PhaseWatch, ServerPhase, Sink,

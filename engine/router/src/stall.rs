@@ -8,7 +8,7 @@
 //! The request travels in the publisher's [`crate::PublishBatch`]; the gate itself is shared
 //! by the subscriber's writer (which calls [`StallGate::drained`]) and any publisher waiting.
 
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::sync::Notify;
@@ -25,9 +25,16 @@ pub struct StallGate {
     drained: Notify,
     stuck: AtomicBool,
     misses: AtomicU32,
+    /// Publisher pauses on this subscriber so far (monitoring's per-connection `stalls`).
+    stalls: AtomicU64,
 }
 
 impl StallGate {
+    /// How many times a publisher paused on this subscriber.
+    pub fn stalls(&self) -> u64 {
+        self.stalls.load(Ordering::Relaxed)
+    }
+
     /// Called by the subscriber's writer after each completed write: wakes stalled
     /// publishers and clears the stuck mark.
     pub fn drained(&self) {
@@ -44,6 +51,7 @@ impl StallGate {
     /// Pauses until the subscriber drains a write or [`STALL_MAX`] passes; a subscriber that
     /// drained nothing through [`STUCK_AFTER_MISSES`] pauses is marked stuck.
     pub async fn wait(&self) {
+        self.stalls.fetch_add(1, Ordering::Relaxed);
         let drained = self.drained.notified();
         if tokio::time::timeout(STALL_MAX, drained).await.is_err()
             && self.misses.fetch_add(1, Ordering::Relaxed) + 1 >= STUCK_AFTER_MISSES

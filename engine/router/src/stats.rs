@@ -18,6 +18,10 @@ pub struct ServerStats {
     pub out_bytes: AtomicU64,
     /// Connections closed because they could not keep up.
     pub slow_consumers: AtomicU64,
+    /// Connections closed because they left too many server PINGs unanswered.
+    pub stale_connections: AtomicU64,
+    /// Times a publisher paused for a subscriber whose outbound buffer was filling up.
+    pub stalled_clients: AtomicU64,
     /// Connections currently open.
     pub connections: AtomicU64,
     /// Connections accepted since start.

@@ -11,6 +11,7 @@
 #[cfg(not(target_pointer_width = "64"))]
 compile_error!("natrium-nats needs a 64-bit target");
 
+mod closed;
 pub mod connect;
 mod connection;
 pub mod error;
@@ -22,6 +23,7 @@ pub mod parser;
 mod spliced;
 mod writer;
 
+pub use closed::ClosedReason;
 pub use error::{Error, Result};
 pub use frontend::NatsFrontend;
 pub use options::NatsOptions;

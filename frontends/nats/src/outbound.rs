@@ -34,6 +34,7 @@ use parking_lot::Mutex;
 use tokio::io::{AsyncWrite, WriteHalf};
 use tokio::sync::Notify;
 
+use crate::ClosedReason;
 use crate::spliced::Spliced;
 
 /// Reply subjects a client with `allow_responses` may answer at once (expired ones are
@@ -68,7 +69,8 @@ pub struct OutboundState {
     pub out_msgs: u64,
     pub out_bytes: u64,
     pub(crate) closing: Option<Closing>,
-    slow_consumer: bool,
+    /// Why the outbound side failed (slow consumer, write error); the first reason wins.
+    failure: Option<ClosedReason>,
     /// Subscriptions that reached their auto-unsubscribe limit, for the connection task.
     expired: Vec<Bytes>,
     /// Set at CONNECT: delivery filtering (subscribe deny) and response permits.
@@ -221,22 +223,40 @@ impl Outbound {
         self.state.lock().closing.is_some()
     }
 
-    /// Closes the client as a slow consumer (once) and counts it server-wide. The Go server
-    /// closes without a `-ERR`; what is buffered is dropped.
-    pub(crate) fn slow_consumer(&self) {
-        let mut state = self.state.lock();
-        let first = !state.slow_consumer;
-        state.slow_consumer = true;
-        drop(state);
-        if first && let Some(broker) = self.broker.upgrade() {
+    /// Closes the client as a slow consumer (`reason` says which limit) and counts it
+    /// server-wide, once. The Go server closes without a `-ERR`; what is buffered is dropped.
+    pub(crate) fn slow_consumer(&self, reason: ClosedReason) {
+        if self.fail(reason)
+            && let Some(broker) = self.broker.upgrade()
+        {
             ServerStats::add(&broker.stats().slow_consumers, 1);
         }
+    }
+
+    /// Records why the outbound side failed, unless it already had; aborts the connection.
+    /// True when this was the first failure.
+    pub(crate) fn fail(&self, reason: ClosedReason) -> bool {
+        let mut state = self.state.lock();
+        let first = state.failure.is_none();
+        if first {
+            state.failure = Some(reason);
+        }
+        drop(state);
         self.close(Closing::Abort);
+        first
     }
 
     /// True when the client was closed as a slow consumer.
     pub fn was_slow_consumer(&self) -> bool {
-        self.state.lock().slow_consumer
+        matches!(
+            self.state.lock().failure,
+            Some(ClosedReason::SlowConsumerPendingBytes | ClosedReason::SlowConsumerWriteDeadline)
+        )
+    }
+
+    /// Why the outbound side failed, if it did.
+    pub fn failure(&self) -> Option<ClosedReason> {
+        self.state.lock().failure
     }
 
     /// Resolves when the connection task has something to look at (expired subscriptions,
@@ -378,7 +398,7 @@ impl Sink for Outbound {
         if state.out.len() + state.in_flight_bytes + frame_bytes > self.pending_bytes_max {
             drop(state);
             tracing::info!(sid = ?subscription.sid, "slow consumer detected: max_pending exceeded");
-            self.slow_consumer();
+            self.slow_consumer(ClosedReason::SlowConsumerPendingBytes);
             return DeliveryOutcome::Dropped;
         }
         let expired_before = state.expired.len();

@@ -10,6 +10,7 @@ use std::time::Duration;
 use natrium_router::{Broker, ServerStats};
 use tokio::io::AsyncWriteExt;
 
+use crate::ClosedReason;
 use crate::outbound::{Closing, Outbound};
 use crate::spliced::Spliced;
 
@@ -79,13 +80,13 @@ async fn write_batch(outbound: &Outbound, batch: &Spliced, write_deadline: Durat
         drop(socket);
         let written = match written {
             Ok(Ok(0)) | Ok(Err(_)) => {
-                outbound.close(Closing::Abort);
+                outbound.fail(ClosedReason::WriteError);
                 return false;
             }
             Ok(Ok(written)) => written,
             Err(_) => {
                 tracing::info!("slow consumer detected: write deadline exceeded");
-                outbound.slow_consumer();
+                outbound.slow_consumer(ClosedReason::SlowConsumerWriteDeadline);
                 return false;
             }
         };

@@ -39,7 +39,11 @@ async fn client_view_reports_connect_metadata_counters_and_subscriptions() {
     assert_eq!((view.in_msgs, view.in_bytes), (2, 5));
     assert_eq!((view.out_msgs, view.out_bytes), (2, 5));
     assert_eq!(view.subscriptions, 2);
-    let mut subjects = view.subscriptions_list.clone();
+    let mut subjects: Vec<&str> = view
+        .subscriptions_detail
+        .iter()
+        .map(|detail| detail.subject.as_str())
+        .collect();
     subjects.sort();
     assert_eq!(subjects, ["a.*", "b"]);
 

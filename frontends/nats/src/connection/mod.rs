@@ -11,16 +11,18 @@ mod verbs;
 pub mod view;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use natrium_auth::{Authenticator, Permissions};
 use natrium_router::PublishBatch;
 use natrium_router::sublist::LastMatch;
 use natrium_router::{
-    Broker, ByteStream, ClientId, PeerInfo, PhaseWatch, ServerPhase, ServerStats,
+    Broker, ByteStream, ClientId, ClientSnapshot, ClientView, PeerInfo, PhaseWatch, ServerPhase,
+    ServerStats,
 };
 use tokio::io::{AsyncReadExt, ReadHalf};
 
+use crate::ClosedReason;
 use crate::connect::ClientFlags;
 use crate::frontend::NatsFrontend;
 use crate::info::{Info, write_err};
@@ -36,13 +38,13 @@ const RTT_MEASUREMENT_INTERVAL: Duration = Duration::from_secs(3600);
 /// How long closing waits for the writer to flush before giving up on it.
 const CLOSE_FLUSH_WAIT: Duration = Duration::from_secs(2);
 
-/// Why the connection loop ends.
+/// How and why the connection loop ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Close {
     /// Flush what is buffered (usually a final `-ERR`), then close.
-    Flush,
+    Flush(ClosedReason),
     /// Drop what is buffered and close.
-    Abort,
+    Abort(ClosedReason),
 }
 
 /// One connection's protocol state, owned by its task.
@@ -115,15 +117,18 @@ pub(crate) async fn serve(
         broker.clone(),
     ));
 
+    let shared = Arc::new(ClientShared::new(id.0, peer.remote, outbound.clone()));
     let max_connections = u64::from(options.max_connections);
     if max_connections > 0 && open_before >= max_connections {
         outbound.push(|out| write_err(out, "maximum connections exceeded"));
         outbound.close(Closing::Flush);
+        // Never registered as live, but listed among the closed, as the Go server does.
+        let record = closed_record(&shared, ClosedReason::MaxConnectionsExceeded);
+        broker.clients().close(id, record);
         let _ = tokio::time::timeout(CLOSE_FLUSH_WAIT, writer).await;
         return;
     }
 
-    let shared = Arc::new(ClientShared::new(id.0, peer.remote, outbound.clone()));
     broker.clients().insert(id, shared.clone());
     let connection = Connection {
         limits: ParserLimits {
@@ -153,7 +158,20 @@ pub(crate) async fn serve(
         batch: PublishBatch::new(),
     };
     let close = connection.run(read_half, phase).await;
+    let (closing, reason) = match close {
+        Close::Flush(reason) => (Closing::Flush, reason),
+        Close::Abort(reason) => (Closing::Abort, reason),
+    };
+    // A failure the outbound side recorded first (slow consumer, write error) is the cause.
+    let record = closed_record(&shared, outbound.failure().unwrap_or(reason));
+    unsubscribe_all(&broker, &shared);
+    broker.clients().close(id, record);
+    outbound.close(closing);
+    let _ = tokio::time::timeout(CLOSE_FLUSH_WAIT.max(options.write_deadline), writer).await;
+}
 
+/// Removes every subscription of a closing client from the broker.
+fn unsubscribe_all(broker: &Broker, shared: &ClientShared) {
     let subscriptions: Vec<_> = shared
         .subscriptions
         .lock()
@@ -163,12 +181,14 @@ pub(crate) async fn serve(
     for subscription in &subscriptions {
         broker.unsubscribe(subscription);
     }
-    broker.clients().remove(id);
-    outbound.close(match close {
-        Close::Flush => Closing::Flush,
-        Close::Abort => Closing::Abort,
-    });
-    let _ = tokio::time::timeout(CLOSE_FLUSH_WAIT.max(options.write_deadline), writer).await;
+}
+
+/// The final snapshot of a closing client, subscriptions included, for the closed ring.
+fn closed_record(shared: &ClientShared, reason: ClosedReason) -> ClientSnapshot {
+    let mut record = shared.snapshot(true);
+    record.stop = Some(SystemTime::now());
+    record.reason = reason.as_str();
+    record
 }
 
 /// Counts an open connection in `connections` until dropped.
@@ -200,13 +220,14 @@ impl Connection {
         tokio::pin!(lame_duck_close);
         let mut phase_open = true;
         if *phase.borrow_and_update() == ServerPhase::Stopping {
-            return Close::Flush;
+            return Close::Flush(ClosedReason::ServerShutdown);
         }
         loop {
             tokio::select! {
                 read = reader.read_buf(buffer.prepare()) => {
                     match read {
-                        Ok(0) | Err(_) => return Close::Abort,
+                        Ok(0) => return Close::Abort(ClosedReason::ClientClosed),
+                        Err(_) => return Close::Abort(ClosedReason::ReadError),
                         Ok(count) => {
                             buffer.filled(count);
                             self.last_read_at = Instant::now();
@@ -220,6 +241,7 @@ impl Connection {
                     // A subscriber this batch filled past half of its max_pending: give it a
                     // moment to drain before reading more (bounded).
                     if let Some(gate) = self.batch.take_stall() {
+                        ServerStats::add(&self.frontend.broker().stats().stalled_clients, 1);
                         gate.wait().await;
                     }
                 }
@@ -230,7 +252,9 @@ impl Connection {
                 }
                 () = self.outbound.connection_attention() => {
                     if self.outbound.is_closing() {
-                        return Close::Abort;
+                        // The outbound side failed (it recorded why) or the writer ended.
+                        let reason = self.outbound.failure().unwrap_or(ClosedReason::WriteError);
+                        return Close::Abort(reason);
                     }
                     self.remove_expired();
                 }
@@ -241,7 +265,9 @@ impl Connection {
                     };
                     match current {
                         ServerPhase::Running => {}
-                        ServerPhase::Stopping => return Close::Flush,
+                        ServerPhase::Stopping => {
+                            return Close::Flush(ClosedReason::ServerShutdown);
+                        }
                         ServerPhase::LameDuck => {
                             self.send_lame_duck_info();
                             let delay = lame_duck_delay(&options);
@@ -251,9 +277,9 @@ impl Connection {
                 }
                 () = &mut auth_deadline, if needs_auth && !self.connect_received => {
                     self.send_err("Authentication Timeout");
-                    return Close::Flush;
+                    return Close::Flush(ClosedReason::AuthenticationTimeout);
                 }
-                () = &mut lame_duck_close => return Close::Flush,
+                () = &mut lame_duck_close => return Close::Flush(ClosedReason::ServerShutdown),
             }
         }
     }
@@ -285,7 +311,7 @@ impl Connection {
                     if let Some(text) = error.client_text() {
                         self.send_err(text);
                     }
-                    break Err(Close::Flush);
+                    break Err(Close::Flush(ClosedReason::for_parse_error(&error)));
                 }
             }
         };
@@ -323,7 +349,8 @@ impl Connection {
         }
         if self.pings_outstanding + 1 > ping_max {
             self.send_err("Stale Connection");
-            return Err(Close::Flush);
+            ServerStats::add(&self.frontend.broker().stats().stale_connections, 1);
+            return Err(Close::Flush(ClosedReason::StaleConnection));
         }
         self.pings_outstanding += 1;
         self.ping_sent_at = Some(Instant::now());

@@ -3,12 +3,13 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 use bytes::Bytes;
 use natrium_router::{Message, Sink, Subscription, subject};
 
 use super::{Close, Connection};
+use crate::ClosedReason;
 use crate::connect::{CLIENT_PROTOCOL_MAX, ConnectOptions};
 use crate::parser::Frame;
 
@@ -29,7 +30,7 @@ impl Connection {
             other => {
                 debug_assert!(false, "a split frame no longer parses: {other:?}");
                 tracing::error!(cid = self.id.0, "a split frame no longer parses");
-                Err(Close::Abort)
+                Err(Close::Abort(ClosedReason::ParseError))
             }
         }
     }
@@ -42,7 +43,7 @@ impl Connection {
             && !matches!(frame, Frame::Connect(_))
         {
             self.send_err("Authorization Violation");
-            return Err(Close::Flush);
+            return Err(Close::Flush(ClosedReason::AuthenticationViolation));
         }
         match frame {
             Frame::Connect(json) => self.connect(json),
@@ -69,7 +70,7 @@ impl Connection {
             } => {
                 if !self.flags.headers {
                     // The Go server closes without a word when headers were not negotiated.
-                    return Err(Close::Flush);
+                    return Err(Close::Flush(ClosedReason::ProtocolViolation));
                 }
                 let shared = source.map(|bytes| bytes.slice_ref(payload));
                 self.publish(&Message {
@@ -112,19 +113,21 @@ impl Connection {
             // A client's INFO is ignored, but the Go server closes on one it cannot parse.
             Frame::Info(json) => match serde_json::from_slice::<serde::de::IgnoredAny>(json) {
                 Ok(_) => Ok(()),
-                Err(_) => Err(Close::Flush),
+                Err(_) => Err(Close::Flush(ClosedReason::ProtocolViolation)),
             },
-            Frame::Err(_) => Err(Close::Flush),
+            // The Go server names this close a parse error.
+            Frame::Err(_) => Err(Close::Flush(ClosedReason::ParseError)),
         }
     }
 
     /// CONNECT: reads options, checks the protocol version and credentials.
     fn connect(&mut self, json: &[u8]) -> Result<(), Close> {
+        self.estimate_rtt();
         let connect = match ConnectOptions::parse(json) {
             Ok(connect) => connect,
             Err(error) => {
                 tracing::debug!(cid = self.id.0, %error, "bad CONNECT");
-                return Err(Close::Flush);
+                return Err(Close::Flush(ClosedReason::ProtocolViolation));
             }
         };
         if connect
@@ -132,12 +135,12 @@ impl Connection {
             .is_some_and(|p| !(0..=CLIENT_PROTOCOL_MAX).contains(&p))
         {
             self.send_err("invalid client protocol");
-            return Err(Close::Flush);
+            return Err(Close::Flush(ClosedReason::BadClientProtocolVersion));
         }
         let flags = connect.flags(self.flags);
         if flags.no_responders && !flags.headers {
             self.send_err("no responders requires headers support");
-            return Err(Close::Flush);
+            return Err(Close::Flush(ClosedReason::NoRespondersRequiresHeaders));
         }
         let nonce = self.nonce.as_deref().unwrap_or_default().as_bytes();
         let identity = match self.auth.authenticate(&connect.credentials(), nonce) {
@@ -145,7 +148,10 @@ impl Connection {
             Err(error) => {
                 tracing::info!(cid = self.id.0, %error, "authorization violation");
                 self.send_err("Authorization Violation");
-                return Err(Close::Flush);
+                // The Go server shows the user name a failed client claimed.
+                self.shared.metadata.lock().authorized_user =
+                    connect.user.clone().unwrap_or_default();
+                return Err(Close::Flush(ClosedReason::AuthenticationViolation));
             }
         };
         self.flags = flags;
@@ -161,6 +167,20 @@ impl Connection {
         }
         self.send_ok();
         Ok(())
+    }
+
+    /// A first RTT, until a server PING measures it: the time from accepting the connection
+    /// to its CONNECT, which spans the INFO/CONNECT round trip (the Go server's estimate).
+    fn estimate_rtt(&self) {
+        if self.shared.rtt_nanos.load(Ordering::Relaxed) != 0 {
+            return;
+        }
+        let elapsed = SystemTime::now()
+            .duration_since(self.shared.start)
+            .unwrap_or_default();
+        // At least 1 ns: 0 means "not measured".
+        let nanos = u64::try_from(elapsed.as_nanos()).unwrap_or(u64::MAX).max(1);
+        self.shared.rtt_nanos.store(nanos, Ordering::Relaxed);
     }
 
     /// PUB/HPUB: checks the subject and permissions, routes, answers no-responders.

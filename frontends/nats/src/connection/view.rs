@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
 
 use bytes::Bytes;
-use natrium_router::{ClientSnapshot, ClientView, Subscription};
+use natrium_router::{ClientSnapshot, ClientView, Subscription, SubscriptionDetail};
 use parking_lot::Mutex;
 
 use crate::outbound::Outbound;
@@ -35,8 +35,10 @@ pub struct ClientShared {
     pub in_msgs: AtomicU64,
     pub in_bytes: AtomicU64,
     pub rtt_nanos: AtomicU64,
-    /// Seconds since the Unix epoch of the last read batch.
-    pub last_activity_secs: AtomicU64,
+    /// Nanoseconds since the Unix epoch of the last read batch (u64 lasts until 2554);
+    /// nanoseconds, as the Go server reports, so `sort=last` orders clients active within
+    /// the same second.
+    pub last_activity_nanos: AtomicU64,
     pub metadata: Mutex<ClientMetadata>,
     /// The client's subscriptions by sid.
     pub subscriptions: Mutex<HashMap<Bytes, Arc<Subscription>>>,
@@ -53,7 +55,7 @@ impl ClientShared {
             in_msgs: AtomicU64::new(0),
             in_bytes: AtomicU64::new(0),
             rtt_nanos: AtomicU64::new(0),
-            last_activity_secs: AtomicU64::new(0),
+            last_activity_nanos: AtomicU64::new(0),
             metadata: Mutex::new(ClientMetadata::default()),
             subscriptions: Mutex::new(HashMap::new()),
         }
@@ -64,8 +66,8 @@ impl ClientShared {
         let now = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .unwrap_or_default();
-        self.last_activity_secs
-            .store(now.as_secs(), Ordering::Relaxed);
+        let nanos = u64::try_from(now.as_nanos()).unwrap_or(u64::MAX);
+        self.last_activity_nanos.store(nanos, Ordering::Relaxed);
     }
 }
 
@@ -74,10 +76,10 @@ impl ClientView for ClientShared {
         let (pending_bytes, out_msgs, out_bytes) = self.outbound.counters();
         let metadata = self.metadata.lock().clone();
         let subscriptions = self.subscriptions.lock();
-        let subscriptions_list = if with_subscriptions {
+        let subscriptions_detail = if with_subscriptions {
             subscriptions
                 .values()
-                .map(|sub| String::from_utf8_lossy(&sub.subject).into_owned())
+                .map(|sub| SubscriptionDetail::of(sub))
                 .collect()
         } else {
             Vec::new()
@@ -87,9 +89,9 @@ impl ClientView for ClientShared {
         let subscription_count =
             u32::try_from(subscriptions.len()).expect("a connection's subscriptions fit u32");
         drop(subscriptions);
-        let last_secs = self.last_activity_secs.load(Ordering::Relaxed);
-        let last_activity = (last_secs != 0)
-            .then(|| SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(last_secs));
+        let last_nanos = self.last_activity_nanos.load(Ordering::Relaxed);
+        let last_activity = (last_nanos != 0)
+            .then(|| SystemTime::UNIX_EPOCH + std::time::Duration::from_nanos(last_nanos));
         ClientSnapshot {
             cid: self.cid,
             kind: "Client",
@@ -103,8 +105,11 @@ impl ClientView for ClientShared {
             out_msgs,
             in_bytes: self.in_bytes.load(Ordering::Relaxed),
             out_bytes,
+            stalls: self.outbound.stall.stalls(),
             subscriptions: subscription_count,
-            subscriptions_list,
+            subscriptions_detail,
+            stop: None,
+            reason: "",
             name: metadata.name,
             lang: metadata.lang,
             version: metadata.version,

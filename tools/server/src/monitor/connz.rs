@@ -1,22 +1,25 @@
-//! `/connz`: open client connections, with nats-server's `Connz`/`ConnInfo` field names,
-//! its `state` filter (closed connections are not kept, so `state=closed` lists none),
-//! its sort options (only `cid` and `start` ascend; the others descend, `uptime` ascends as
-//! in Go), and its paging (`offset`, `limit` defaulting to 1024).
+//! `/connz`: client connections with nats-server's `Connz`/`ConnInfo` field names: open ones
+//! (`state=open`, the default), recently closed ones kept by the broker's closed ring
+//! (`state=closed`, with `stop` and `reason`), or both (`state=any`); one connection by
+//! `cid`; those of one `user` or account (`acc`); user names on `auth=1`; subscriptions on
+//! `subs=1` or `subs=detail`; Go's sort keys and rules (see [`sort`]); paging by `offset` and
+//! `limit` (default 1024).
 
-use std::cmp::Reverse;
+mod query;
+mod sort;
+
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use natrium_router::ClientSnapshot;
+use natrium_router::{ClientId, ClientSnapshot};
 use serde::Serialize;
 
-use super::{BadRequest, MonitorState, Params, json_response, query_bool, query_int};
+use super::subsz::{GLOBAL_ACCOUNT, SubDetail, is_zero};
+use super::{MonitorState, Params, json_response};
 use crate::timefmt;
-
-/// The page size when `limit` is absent or not positive, as in nats-server.
-const CONNECTION_LIST_SIZE_DEFAULT: i64 = 1024;
+use query::{ConnzQuery, StateFilter, Subscriptions};
 
 #[derive(Serialize)]
 struct Connz {
@@ -40,7 +43,10 @@ struct ConnInfo {
     port: u16,
     start: String,
     last_activity: String,
-    #[serde(skip_serializing_if = "String::is_empty")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stop: Option<String>,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    reason: &'static str,
     rtt: String,
     uptime: String,
     idle: String,
@@ -49,6 +55,8 @@ struct ConnInfo {
     out_msgs: u64,
     in_bytes: u64,
     out_bytes: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    stalls: u64,
     subscriptions: u32,
     #[serde(skip_serializing_if = "String::is_empty")]
     name: String,
@@ -62,114 +70,26 @@ struct ConnInfo {
     authorized_user: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     subscriptions_list: Vec<String>,
-}
-
-/// nats-server's `/connz` sort options.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum SortBy {
-    Cid,
-    Subs,
-    Pending,
-    MsgsTo,
-    MsgsFrom,
-    BytesTo,
-    BytesFrom,
-    Last,
-    Idle,
-    Uptime,
-    Rtt,
-}
-
-impl SortBy {
-    fn parse(text: &str) -> Option<Self> {
-        Some(match text {
-            "" | "cid" | "start" => Self::Cid,
-            "subs" => Self::Subs,
-            "pending" => Self::Pending,
-            "msgs_to" => Self::MsgsTo,
-            "msgs_from" => Self::MsgsFrom,
-            "bytes_to" => Self::BytesTo,
-            "bytes_from" => Self::BytesFrom,
-            "last" => Self::Last,
-            "idle" => Self::Idle,
-            "uptime" => Self::Uptime,
-            "rtt" => Self::Rtt,
-            _ => return None,
-        })
-    }
-}
-
-/// The decoded query.
-struct ConnzQuery {
-    sort: SortBy,
-    subscriptions: bool,
-    auth: bool,
-    offset: i64,
-    limit: i64,
-    cid: u64,
-    /// `state=closed`: natrium keeps no closed connections, so the list is empty.
-    closed_only: bool,
-}
-
-/// Go's `state` parameter: `open` (default), `closed`, `any`/`all`.
-fn decode_closed_only(params: &Params) -> Result<bool, BadRequest> {
-    let text = params.get("state").map_or("", String::as_str);
-    match text.to_ascii_lowercase().as_str() {
-        "" | "open" | "any" | "all" => Ok(false),
-        "closed" => Ok(true),
-        _ => Err(BadRequest(format!("Error decoding state for {text}"))),
-    }
-}
-
-fn decode(params: &Params) -> Result<ConnzQuery, BadRequest> {
-    let sort_text = params.get("sort").map_or("", String::as_str);
-    let Some(sort) = SortBy::parse(sort_text) else {
-        return Err(BadRequest(format!("invalid sorting option: {sort_text}")));
-    };
-    let subscriptions = match params.get("subs").map(String::as_str) {
-        Some(text) if text.eq_ignore_ascii_case("detail") => true,
-        _ => query_bool(params, "subs")?,
-    };
-    let limit = query_int(params, "limit")?;
-    Ok(ConnzQuery {
-        sort,
-        subscriptions,
-        auth: query_bool(params, "auth")?,
-        offset: query_int(params, "offset")?.max(0),
-        limit: if limit > 0 {
-            limit
-        } else {
-            CONNECTION_LIST_SIZE_DEFAULT
-        },
-        cid: u64::try_from(query_int(params, "cid")?).unwrap_or(0),
-        closed_only: decode_closed_only(params)?,
-    })
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    subscriptions_list_detail: Vec<SubDetail>,
 }
 
 pub(super) async fn handle(State(state): State<Arc<MonitorState>>, params: Params) -> Response {
     state.count_request("/connz");
-    let mut query = match decode(&params) {
+    let query = match query::decode(&params) {
         Ok(query) => query,
         Err(bad) => return bad.into_response(),
     };
     let now = SystemTime::now();
-    let mut snapshots = state.broker.clients().snapshots(query.subscriptions);
-    if query.closed_only {
-        snapshots.clear();
-    }
-    if query.cid > 0 {
-        snapshots.retain(|snapshot| snapshot.cid == query.cid);
-        query.limit = 1;
-    }
-    sort(&mut snapshots, query.sort, now);
-    let total = snapshots.len();
+    let (total, mut clients) = gather(&state, &query);
+    sort::sort(&mut clients, query.sort, now);
     let offset = usize::try_from(query.offset).unwrap_or(usize::MAX);
     let limit = usize::try_from(query.limit).unwrap_or(usize::MAX);
-    let connections: Vec<ConnInfo> = snapshots
+    let connections: Vec<ConnInfo> = clients
         .into_iter()
         .skip(offset)
         .take(limit)
-        .map(|snapshot| conn_info(snapshot, now, query.auth))
+        .map(|client| conn_info(client, now, &query))
         .collect();
     json_response(&Connz {
         server_id: state.description().server_id,
@@ -182,65 +102,127 @@ pub(super) async fn handle(State(state): State<Arc<MonitorState>>, params: Param
     })
 }
 
-fn since(now: SystemTime, then: Option<SystemTime>) -> Duration {
-    then.and_then(|then| now.duration_since(then).ok())
-        .unwrap_or_default()
-}
-
-fn sort(snapshots: &mut [ClientSnapshot], by: SortBy, now: SystemTime) {
-    match by {
-        SortBy::Cid => snapshots.sort_by_key(|s| s.cid),
-        SortBy::Subs => snapshots.sort_by_key(|s| Reverse(s.subscriptions)),
-        SortBy::Pending => snapshots.sort_by_key(|s| Reverse(s.pending_bytes)),
-        SortBy::MsgsTo => snapshots.sort_by_key(|s| Reverse(s.out_msgs)),
-        SortBy::MsgsFrom => snapshots.sort_by_key(|s| Reverse(s.in_msgs)),
-        SortBy::BytesTo => snapshots.sort_by_key(|s| Reverse(s.out_bytes)),
-        SortBy::BytesFrom => snapshots.sort_by_key(|s| Reverse(s.in_bytes)),
-        SortBy::Last => snapshots.sort_by_key(|s| Reverse(s.last_activity)),
-        SortBy::Idle => snapshots.sort_by_key(|s| Reverse(since(now, s.last_activity))),
-        SortBy::Uptime => snapshots.sort_by_key(|s| since(now, s.start)),
-        SortBy::Rtt => snapshots.sort_by_key(|s| Reverse(s.rtt_nanos)),
+/// The clients the query selects, and the `total` Go reports: every client in the asked-for
+/// state and account, before the `cid` and `user` filters.
+fn gather(state: &MonitorState, query: &ConnzQuery) -> (usize, Vec<ClientSnapshot>) {
+    let registry = state.broker.clients();
+    let with_subscriptions = query.subscriptions != Subscriptions::None;
+    // natrium has only the global account. Go keeps no account name for a closed client of
+    // the global account, so `acc=$G` selects open clients only, and an unknown account none.
+    let account = query.account.as_deref();
+    if account.is_some_and(|account| account != GLOBAL_ACCOUNT) {
+        return (0, Vec::new());
     }
+    let wants_open = query.state != StateFilter::Closed;
+    let wants_closed = query.state != StateFilter::Open && account.is_none();
+    let (total, mut clients) = if query.cid > 0 {
+        let open_total = if wants_open { registry.len() } else { 0 };
+        let closed_total = if wants_closed {
+            registry.closed_len()
+        } else {
+            0
+        };
+        // An open connection first, then a closed one, as the Go server looks them up.
+        let id = ClientId(query.cid);
+        let open = wants_open
+            .then(|| registry.snapshot(id, with_subscriptions))
+            .flatten();
+        let found = open.or_else(|| wants_closed.then(|| registry.closed_client(id)).flatten());
+        (open_total + closed_total, found.into_iter().collect())
+    } else {
+        let (mut open, closed) = registry.listing(wants_open, wants_closed, with_subscriptions);
+        open.extend(closed);
+        (open.len(), open)
+    };
+    if let Some(user) = &query.user {
+        clients.retain(|client| &client.authorized_user == user);
+    }
+    (total, clients)
 }
 
-fn conn_info(snapshot: ClientSnapshot, now: SystemTime, auth: bool) -> ConnInfo {
-    let start = snapshot.start.unwrap_or(now);
-    let last_activity = snapshot.last_activity.unwrap_or(start);
+fn since(later: SystemTime, earlier: SystemTime) -> Duration {
+    later.duration_since(earlier).unwrap_or_default()
+}
+
+/// The RTT as Go prints it: to the microsecond below a millisecond, "0s" when not measured.
+fn rtt_text(rtt_nanos: u64) -> String {
+    let rtt = Duration::from_nanos(rtt_nanos);
+    let shown = if rtt > Duration::from_micros(1) && rtt < Duration::from_millis(1) {
+        Duration::from_micros(rtt_nanos / 1_000)
+    } else {
+        rtt
+    };
+    timefmt::go_duration(shown)
+}
+
+fn conn_info(client: ClientSnapshot, now: SystemTime, query: &ConnzQuery) -> ConnInfo {
+    let start = client.start.unwrap_or(now);
+    let last_activity = client.last_activity.unwrap_or(start);
+    // A closed connection's uptime and idle time stopped when it closed.
+    let end = client.stop.unwrap_or(now);
+    let (subscriptions_list, subscriptions_list_detail) =
+        subscription_lists(&client, query.subscriptions);
     ConnInfo {
-        cid: snapshot.cid,
-        kind: snapshot.kind,
-        client_type: snapshot.client_type,
-        ip: snapshot
+        cid: client.cid,
+        kind: client.kind,
+        client_type: client.client_type,
+        ip: client
             .remote
             .map(|remote| remote.ip().to_string())
             .unwrap_or_default(),
-        port: snapshot.remote.map_or(0, |remote| remote.port()),
+        port: client.remote.map_or(0, |remote| remote.port()),
         start: timefmt::rfc3339(start),
         last_activity: timefmt::rfc3339(last_activity),
-        rtt: if snapshot.rtt_nanos == 0 {
-            String::new()
+        stop: client.stop.map(timefmt::rfc3339),
+        reason: client.reason,
+        rtt: rtt_text(client.rtt_nanos),
+        uptime: timefmt::uptime(since(end, start)),
+        idle: timefmt::uptime(since(end, last_activity)),
+        pending_bytes: client.pending_bytes,
+        in_msgs: client.in_msgs,
+        out_msgs: client.out_msgs,
+        in_bytes: client.in_bytes,
+        out_bytes: client.out_bytes,
+        stalls: client.stalls,
+        subscriptions: client.subscriptions,
+        name: client.name,
+        lang: client.lang,
+        version: client.version,
+        tls_version: client.tls_version,
+        // As in nats-server, user names are shown only when asked for (`auth=1`); there is
+        // no `account` because natrium has only the global account, which Go leaves out.
+        authorized_user: if query.auth {
+            client.authorized_user
         } else {
-            timefmt::go_duration(Duration::from_nanos(snapshot.rtt_nanos))
-        },
-        uptime: timefmt::uptime(since(now, Some(start))),
-        idle: timefmt::uptime(since(now, Some(last_activity))),
-        pending_bytes: snapshot.pending_bytes,
-        in_msgs: snapshot.in_msgs,
-        out_msgs: snapshot.out_msgs,
-        in_bytes: snapshot.in_bytes,
-        out_bytes: snapshot.out_bytes,
-        subscriptions: snapshot.subscriptions,
-        name: snapshot.name,
-        lang: snapshot.lang,
-        version: snapshot.version,
-        tls_version: snapshot.tls_version,
-        // As in nats-server, user names are shown only when asked for (`auth=1`).
-        authorized_user: if auth {
-            snapshot.authorized_user
-        } else {
             String::new()
         },
-        subscriptions_list: snapshot.subscriptions_list,
+        subscriptions_list,
+        subscriptions_list_detail,
+    }
+}
+
+/// `subscriptions_list` (subjects) or `subscriptions_list_detail`, as asked for.
+fn subscription_lists(
+    client: &ClientSnapshot,
+    wanted: Subscriptions,
+) -> (Vec<String>, Vec<SubDetail>) {
+    let details = client.subscriptions_detail.iter().cloned();
+    match wanted {
+        Subscriptions::None => (Vec::new(), Vec::new()),
+        Subscriptions::Subjects => (details.map(|detail| detail.subject).collect(), Vec::new()),
+        Subscriptions::Detail => {
+            // Go names the account in a closed connection's details only.
+            let account = if client.stop.is_some() {
+                GLOBAL_ACCOUNT
+            } else {
+                ""
+            };
+            let cid = client.cid;
+            let list = details
+                .map(|detail| SubDetail::new(detail, cid, account))
+                .collect();
+            (Vec::new(), list)
+        }
     }
 }
 
@@ -248,45 +230,47 @@ fn conn_info(snapshot: ClientSnapshot, now: SystemTime, auth: bool) -> ConnInfo 
 mod tests {
     use super::*;
 
-    fn client(cid: u64, subscriptions: u32, out_msgs: u64) -> ClientSnapshot {
-        ClientSnapshot {
-            cid,
-            subscriptions,
-            out_msgs,
-            ..ClientSnapshot::default()
-        }
-    }
-
-    #[test]
-    fn sort_orders() {
-        let now = SystemTime::now();
-        let mut clients = vec![client(2, 5, 1), client(1, 1, 9), client(3, 3, 4)];
-        sort(&mut clients, SortBy::Cid, now);
-        assert_eq!(clients.iter().map(|c| c.cid).collect::<Vec<_>>(), [1, 2, 3]);
-        sort(&mut clients, SortBy::Subs, now);
-        assert_eq!(clients.iter().map(|c| c.cid).collect::<Vec<_>>(), [2, 3, 1]);
-        sort(&mut clients, SortBy::MsgsTo, now);
-        assert_eq!(clients.iter().map(|c| c.cid).collect::<Vec<_>>(), [1, 3, 2]);
-        assert_eq!(SortBy::parse("start"), Some(SortBy::Cid));
-        assert_eq!(SortBy::parse("bogus"), None);
+    fn query(text: &str) -> ConnzQuery {
+        let params: std::collections::BTreeMap<String, String> = text
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .map(|(key, value)| (key.to_owned(), value.to_owned()))
+            .collect();
+        query::decode(&axum::extract::Query(params)).unwrap_or_else(|_| panic!("{text}"))
     }
 
     #[test]
     fn connection_fields() {
         let now = SystemTime::now();
-        let mut snapshot = client(7, 2, 0);
-        snapshot.remote = Some("127.0.0.1:5555".parse().expect("address"));
-        snapshot.start = Some(now - Duration::from_secs(61));
-        snapshot.rtt_nanos = 1_500_000;
-        snapshot.authorized_user = "alice".into();
-        let json = serde_json::to_value(conn_info(snapshot.clone(), now, false)).expect("json");
+        let mut client = ClientSnapshot {
+            cid: 7,
+            remote: Some("127.0.0.1:5555".parse().expect("address")),
+            start: Some(now - Duration::from_secs(61)),
+            rtt_nanos: 1_500_000,
+            authorized_user: "alice".into(),
+            ..ClientSnapshot::default()
+        };
+        let json = serde_json::to_value(conn_info(client.clone(), now, &query("")));
+        let json = json.expect("json");
         assert_eq!(json["cid"], 7);
         assert_eq!(json["ip"], "127.0.0.1");
         assert_eq!(json["port"], 5555);
         assert_eq!(json["uptime"], "1m1s");
         assert_eq!(json["rtt"], "1.5ms");
         assert!(json.get("authorized_user").is_none());
-        let json = serde_json::to_value(conn_info(snapshot, now, true)).expect("json");
+        assert!(json.get("stop").is_none());
+        client.stop = Some(now - Duration::from_secs(1));
+        client.reason = "Client Closed";
+        let json = serde_json::to_value(conn_info(client, now, &query("auth=1"))).expect("json");
         assert_eq!(json["authorized_user"], "alice");
+        assert_eq!(json["uptime"], "1m0s", "frozen at the stop time");
+        assert_eq!(json["reason"], "Client Closed");
+    }
+
+    #[test]
+    fn rtt_as_go_prints_it() {
+        assert_eq!(rtt_text(0), "0s");
+        assert_eq!(rtt_text(466_123), "466µs");
+        assert_eq!(rtt_text(1_500_000), "1.5ms");
     }
 }

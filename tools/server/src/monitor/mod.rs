@@ -1,12 +1,13 @@
 //! The HTTP monitoring endpoint (`-m`/`http_port`): `/varz`, `/connz`, `/subsz`, `/routez`,
 //! `/healthz` and `/`, with the Go server's JSON field names and formats (pretty-printed with
-//! two spaces, as Go's `json.MarshalIndent` does).
+//! two spaces, as Go's `json.MarshalIndent` does), as JSONP on `?callback=NAME`.
 //!
 //! Concurrency: handlers read the broker's atomics and registries, the [`MonitorState`]'s
 //! server description behind a read-write lock (replaced on reload), and a mutex-guarded CPU
 //! sampler. No lock is held across an await.
 
 mod connz;
+mod jsonp;
 mod process;
 mod subsz;
 mod varz;
@@ -113,6 +114,7 @@ pub fn router(state: Arc<MonitorState>) -> Router {
         .route("/subscriptionsz", get(subsz::handle))
         .route("/routez", get(routez))
         .route("/healthz", get(healthz))
+        .layer(axum::middleware::from_fn(jsonp::wrap))
         .with_state(state)
 }
 

@@ -8,8 +8,8 @@ use std::time::SystemTime;
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use natrium_router::subject;
 use natrium_router::sublist::{SublistStats, Subscription};
+use natrium_router::{SubscriptionDetail, subject};
 use serde::Serialize;
 
 use super::{BadRequest, MonitorState, Params, json_response, query_bool, query_int};
@@ -31,9 +31,10 @@ struct Subsz {
     subscriptions_list: Vec<SubDetail>,
 }
 
-/// One subscription, with nats-server's `SubDetail` field names.
+/// One subscription, with nats-server's `SubDetail` field names (also `/connz?subs=detail`).
 #[derive(Serialize)]
-struct SubDetail {
+pub(super) struct SubDetail {
+    #[serde(skip_serializing_if = "str::is_empty")]
     account: &'static str,
     subject: String,
     #[serde(skip_serializing_if = "String::is_empty")]
@@ -45,26 +46,32 @@ struct SubDetail {
     cid: u64,
 }
 
-fn is_zero(value: &u64) -> bool {
+pub(super) fn is_zero(value: &u64) -> bool {
     *value == 0
 }
 
+/// natrium has one account; the Go server names its default one `$G`.
+pub(super) const GLOBAL_ACCOUNT: &str = "$G";
+
 impl SubDetail {
     fn of(subscription: &Subscription) -> Self {
-        use std::sync::atomic::Ordering::Relaxed;
+        Self::new(
+            SubscriptionDetail::of(subscription),
+            subscription.client.0,
+            GLOBAL_ACCOUNT,
+        )
+    }
+
+    /// `detail` of client `cid`; `account` is empty where the Go server leaves it out.
+    pub(super) fn new(detail: SubscriptionDetail, cid: u64, account: &'static str) -> Self {
         Self {
-            // natrium has one account; the Go server names its default one `$G`.
-            account: "$G",
-            subject: String::from_utf8_lossy(&subscription.subject).into_owned(),
-            qgroup: subscription
-                .queue
-                .as_ref()
-                .map(|queue| String::from_utf8_lossy(queue).into_owned())
-                .unwrap_or_default(),
-            sid: String::from_utf8_lossy(&subscription.sid).into_owned(),
-            msgs: subscription.delivered.load(Relaxed),
-            max: subscription.max_deliveries.load(Relaxed),
-            cid: subscription.client.0,
+            account,
+            subject: detail.subject,
+            qgroup: detail.queue,
+            sid: detail.sid,
+            msgs: detail.msgs,
+            max: detail.max,
+            cid,
         }
     }
 }

@@ -21,8 +21,10 @@ const PROTOCOL_VERSION: u32 = 1;
 #[derive(Serialize, Default)]
 struct Empty {}
 
+/// Go's `SlowConsumersStats` and `StaleConnectionStats`: counts by connection kind (natrium
+/// has clients only).
 #[derive(Serialize, Default)]
-struct SlowConsumersStats {
+struct KindStats {
     clients: u64,
     routes: u64,
     gateways: u64,
@@ -49,6 +51,7 @@ struct Varz {
     http_port: u16,
     http_base_path: String,
     https_port: u16,
+    #[serde(serialize_with = "go_float")]
     auth_timeout: f64,
     max_control_line: u32,
     max_payload: u32,
@@ -59,6 +62,7 @@ struct Varz {
     mqtt: Empty,
     websocket: Empty,
     jetstream: Empty,
+    #[serde(serialize_with = "go_float")]
     tls_timeout: f64,
     write_deadline: u64,
     start: String,
@@ -88,7 +92,20 @@ struct Varz {
     http_req_stats: BTreeMap<&'static str, u64>,
     config_load_time: String,
     config_digest: String,
-    slow_consumer_stats: SlowConsumersStats,
+    slow_consumer_stats: KindStats,
+    stale_connection_stats: KindStats,
+}
+
+/// A float as Go's `encoding/json` writes it: a whole number without a fraction (`2`, not
+/// `2.0`), so clients comparing the text see the same value.
+fn go_float<S: serde::Serializer>(value: &f64, serializer: S) -> Result<S::Ok, S::Error> {
+    // i64 holds every whole f64 of magnitude below 2^53 exactly; larger ones stay floats.
+    const EXACT_MAX: f64 = 9_007_199_254_740_992.0;
+    if value.fract() == 0.0 && value.abs() < EXACT_MAX {
+        // Whole and below 2^53: the conversion is exact.
+        return serializer.serialize_i64(*value as i64);
+    }
+    serializer.serialize_f64(*value)
 }
 
 fn is_zero(value: &u32) -> bool {
@@ -117,6 +134,7 @@ fn build(state: &MonitorState) -> Varz {
     let out_msgs = ServerStats::get(&stats.out_msgs);
     let out_bytes = ServerStats::get(&stats.out_bytes);
     let slow_consumers = ServerStats::get(&stats.slow_consumers);
+    let stale_connections = ServerStats::get(&stats.stale_connections);
     Varz {
         server_id: description.server_id,
         server_name: description.server_name,
@@ -167,14 +185,18 @@ fn build(state: &MonitorState) -> Varz {
         out_client_msgs: out_msgs,
         out_client_bytes: out_bytes,
         slow_consumers,
-        stale_connections: 0,
-        stalled_clients: 0,
+        stale_connections,
+        stalled_clients: ServerStats::get(&stats.stalled_clients),
         subscriptions: state.broker.sublist().count() as u64,
         http_req_stats: state.requests.lock().clone(),
         config_load_time: timefmt::rfc3339(description.config_load_time.unwrap_or(state.start)),
         config_digest: String::new(),
-        slow_consumer_stats: SlowConsumersStats {
+        slow_consumer_stats: KindStats {
             clients: slow_consumers,
+            ..Default::default()
+        },
+        stale_connection_stats: KindStats {
+            clients: stale_connections,
             ..Default::default()
         },
     }
@@ -208,6 +230,12 @@ mod tests {
         assert_eq!(json["proto"], 1);
         assert_eq!(json["ping_interval"], 120_000_000_000_u64);
         assert_eq!(json["auth_timeout"], 2.0);
+        let text = serde_json::to_string(&build(&state)).expect("serializes");
+        assert!(
+            text.contains("\"auth_timeout\":2,"),
+            "Go prints whole floats bare: {text}"
+        );
+        assert_eq!(json["stale_connection_stats"]["clients"], 0);
         assert_eq!(json["in_msgs"], 3);
         assert_eq!(json["total_connections"], 2);
         assert_eq!(json["uptime"], "1m2s");
