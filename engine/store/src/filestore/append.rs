@@ -106,6 +106,9 @@ impl FileStore {
             return Err(Error::Closed);
         };
         let offset = block.end_offset;
+        if input.seq >= self.last_seq {
+            self.last_seq_block = Some(block.index);
+        }
         let ticket = self
             .writer
             .append(&file, u64::from(block.index), offset, &self.scratch)

@@ -151,6 +151,10 @@ pub struct FileStore {
     files: FileCache,
     first_seq: u64,
     last_seq: u64,
+    /// The block holding a record (message, tombstone or marker) at `last_seq`, when known.
+    /// Before that block is pruned, a marker at `last_seq` is written elsewhere and fsynced:
+    /// the high-water mark must outlive the block that carried it.
+    last_seq_block: Option<u32>,
     last_ts_ns: u64,
     msgs: u64,
     bytes: u64,
@@ -247,6 +251,7 @@ impl FileStore {
             expiries: BTreeMap::new(),
             first_seq: 1,
             last_seq: 0,
+            last_seq_block: None,
             last_ts_ns: 0,
             msgs: 0,
             bytes: 0,

@@ -153,20 +153,48 @@ impl FileStore {
         Ok(())
     }
 
-    /// Deletes front blocks without live messages (never the active block).
+    /// Deletes front blocks without live messages (never the active block). Each unlink is
+    /// made durable (directory fsync) before the next, so the blocks left on disk are always
+    /// a contiguous range of indexes whatever a crash keeps.
     fn prune_front_blocks(&mut self) -> Result<()> {
         while self.blocks.len() > 1 && self.blocks.first().is_some_and(|block| block.live == 0) {
+            let index = self.blocks.first().map_or(0, |block| block.index);
+            self.keep_last_seq_beyond(index)?;
             // Its pending bytes (tombstones) must not be written after the file is gone.
             self.wait_all_written()?;
             let block = self.blocks.remove(0);
+            assert_eq!(block.index, index, "the pruned block is the front block");
             self.files.forget(block.index);
             let path = block_path(&self.dir, block.index);
+            let blocks_dir = self.blocks_dir();
             self.storage
                 .remove(&path)
+                .and_then(|()| self.storage.sync_dir(&blocks_dir))
                 .map_err(|source| io_error("remove", &path, source))?;
             self.cache.invalidate_block(block.index);
         }
         Ok(())
+    }
+
+    /// Before block `index` is deleted: if it may be the block whose record carries
+    /// `last_seq`, appends a marker at `last_seq` (to a later block) and fsyncs it, so an open
+    /// after a crash still finds the high-water mark and never reuses a sequence.
+    fn keep_last_seq_beyond(&mut self, index: u32) -> Result<()> {
+        if self.last_seq == 0 || self.live_entry(self.last_seq).is_some() {
+            // A live message at `last_seq` sits in a block with live messages: never pruned.
+            return Ok(());
+        }
+        if self.last_seq_block.is_some_and(|carrier| carrier > index) {
+            return Ok(());
+        }
+        let ticket = self.append_tombstone(self.last_seq, self.last_ts_ns)?;
+        assert!(
+            self.last_seq_block.is_some_and(|carrier| carrier > index),
+            "the marker went to a later block than the one pruned"
+        );
+        self.writer
+            .wait_synced(ticket)
+            .map_err(|source| io_error("fsync", &self.blocks_dir(), source))
     }
 
     /// Replaces every block by one new block holding a marker at `marker_seq` (when non-zero);
@@ -200,6 +228,9 @@ impl FileStore {
         self.msgs = 0;
         self.bytes = 0;
         self.last_seq = marker_seq;
+        if marker_seq == 0 {
+            self.last_seq_block = None;
+        }
         self.last_ts_ns = marker_ts_ns;
         self.first_seq = marker_seq.saturating_add(1);
         Ok(())

@@ -109,13 +109,16 @@ struct Tally {
     ttls: Vec<(u64, u64)>,
     max_seq: u64,
     max_ts_ns: u64,
+    /// The block of the last record seen at `max_seq` (`None`: only the checkpoint says so).
+    max_block: Option<u32>,
 }
 
 impl Tally {
-    fn saw(&mut self, seq: u64, ts_ns: u64) {
+    fn saw(&mut self, seq: u64, ts_ns: u64, block: Option<u32>) {
         if seq >= self.max_seq {
             self.max_seq = seq;
             self.max_ts_ns = ts_ns;
+            self.max_block = block;
         }
     }
 }
@@ -125,7 +128,7 @@ fn index_record(block: &mut Block, subjects: &mut Subjects, tally: &mut Tally, v
     let ts_ns = u64::try_from(view.timestamp_ns).unwrap_or(0);
     if view.is_tombstone() {
         tally.tombstones.push(view.seq);
-        tally.saw(view.seq, ts_ns);
+        tally.saw(view.seq, ts_ns, Some(block.index));
         return;
     }
     if block.last_entry_seq().is_some_and(|last| view.seq <= last) {
@@ -156,7 +159,7 @@ fn index_record(block: &mut Block, subjects: &mut Subjects, tally: &mut Tally, v
     if let Some(ttl_ns) = view.ttl_ns {
         tally.ttls.push((view.seq, ts_ns.saturating_add(ttl_ns)));
     }
-    tally.saw(view.seq, ts_ns);
+    tally.saw(view.seq, ts_ns, Some(block.index));
 }
 
 /// Scans every block file in index order into `store.blocks`; with a checkpoint `loaded`, only
@@ -184,7 +187,7 @@ pub(super) fn load_blocks(
         .saturating_add(u64::from(store.options.record_limits.record_len_max));
     let mut tally = Tally::default();
     if let Some(loaded) = loaded {
-        tally.saw(loaded.last_seq, loaded.last_ts_ns);
+        tally.saw(loaded.last_seq, loaded.last_ts_ns, None);
     }
     let mut lengths = Vec::with_capacity(indices.len());
     for &index in &indices {
@@ -218,6 +221,7 @@ pub(super) fn load_blocks(
         }
     }
     store.last_seq = tally.max_seq;
+    store.last_seq_block = tally.max_block;
     store.last_ts_ns = tally.max_ts_ns;
     store.rebuild_counters();
     Ok(tally.ttls)

@@ -98,6 +98,8 @@ impl FileStore {
             .sync_dir(&self.blocks_dir())
             .map_err(|source| io_error("fsync", &self.blocks_dir(), source))?;
         self.last_seq = seq;
+        // Whichever block carries `seq` now, the marker below (or the live message) does.
+        self.last_seq_block = None;
         self.last_ts_ns = new_last_ts;
         self.rebuild_counters();
         self.expiries.retain(|&expiring, _| expiring <= seq);
