@@ -74,12 +74,17 @@ pub struct StreamRecovery {
     pub state: RebuiltState,
     pub checkpoint: Checkpoint,
     pub disagreements: Vec<Disagreement>,
+    /// Block indexes missing between the first and the last block file present. Indexes are
+    /// contiguous on disk (only front blocks are pruned, a truncate reuses the indexes it
+    /// frees), so each one is a lost block.
+    pub missing_blocks: Vec<u32>,
 }
 
 impl StreamRecovery {
     /// True when every block verified and the checkpoint (if any) does not contradict them.
     pub fn is_clean(&self) -> bool {
-        self.blocks.iter().all(|b| b.scan.is_clean())
+        self.missing_blocks.is_empty()
+            && self.blocks.iter().all(|b| b.scan.is_clean())
             && !matches!(self.checkpoint, Checkpoint::Unreadable(_))
             && self
                 .disagreements
@@ -143,14 +148,41 @@ pub fn recover_dir_visit(
     if let Checkpoint::Read(checkpoint) = &checkpoint {
         compare_state(checkpoint, &state, &blocks, &mut disagreements);
     }
+    let missing_blocks = missing_between(&indexes);
+    report_missing(&missing_blocks, &mut disagreements);
     Ok(StreamRecovery {
         dir: dir.to_path_buf(),
         meta,
         blocks,
         state,
         checkpoint,
+        missing_blocks,
         disagreements,
     })
+}
+
+/// A gap in the block indexes contradicts the blocks' own history whatever the checkpoint
+/// says (or when there is none): each missing block is a conflict, which fails `verify`.
+fn report_missing(missing: &[u32], out: &mut Vec<Disagreement>) {
+    for index in missing {
+        let what = format!("block {index}");
+        if out.iter().any(|d| d.what == what) {
+            continue; // The checkpoint comparison already named it.
+        }
+        let (c, b) = ("present".into(), "missing (gap in block indexes)".into());
+        push(out, DisagreementKind::Conflict, what, c, b);
+    }
+}
+
+/// The indexes absent from the sorted `indexes` between its first and last.
+fn missing_between(indexes: &[u32]) -> Vec<u32> {
+    indexes
+        .windows(2)
+        .flat_map(|pair| match *pair {
+            [before, after] => before.saturating_add(1)..after,
+            _ => 0..0,
+        })
+        .collect()
 }
 
 fn read_checkpoint(dir: &Path) -> Result<Checkpoint> {

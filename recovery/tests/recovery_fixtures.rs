@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use natrium_format::names;
-use natrium_recovery::dir::Checkpoint;
+use natrium_recovery::dir::{Checkpoint, DisagreementKind};
 use natrium_recovery::testkit::{fixture_spec, write_fixture_set, write_stream};
 use natrium_recovery::{Error, RecoveryMode, RepairTarget, recover_dir, repair};
 
@@ -98,4 +98,34 @@ fn badcheckpoint_fixture_reports_an_unreadable_checkpoint() {
     assert!(matches!(recovery.checkpoint, Checkpoint::Unreadable(_)));
     assert!(!recovery.is_clean());
     assert_eq!(recovery.state.msgs, 21);
+}
+
+/// A block file missing from the middle of the index range fails verification, with or
+/// without a checkpoint naming it (`natrium-blk verify` relies on `is_clean`).
+#[test]
+fn a_missing_block_fails_verification() {
+    for keep_checkpoint in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        write_stream(dir.path(), &fixture_spec()).unwrap();
+        std::fs::remove_file(names::block_path(dir.path(), 2)).unwrap();
+        if !keep_checkpoint {
+            std::fs::remove_file(dir.path().join(names::STREAM_STATE)).unwrap();
+        }
+        let recovery = recover_dir(dir.path(), RecoveryMode::TruncateTornTail).unwrap();
+        assert!(!recovery.is_clean(), "checkpoint {keep_checkpoint}");
+        assert_eq!(
+            recovery.missing_blocks,
+            vec![2],
+            "checkpoint {keep_checkpoint}"
+        );
+        // What `natrium-blk verify` checks.
+        assert!(
+            recovery
+                .disagreements
+                .iter()
+                .any(|d| d.what == "block 2" && d.kind == DisagreementKind::Conflict),
+            "checkpoint {keep_checkpoint}: {:?}",
+            recovery.disagreements
+        );
+    }
 }

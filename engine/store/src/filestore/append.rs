@@ -225,6 +225,13 @@ impl FileStore {
         Ok(())
     }
 
+    /// Waits until `ticket` is fsynced, whatever the sync policy.
+    pub(super) fn settle_durably(&self, ticket: u64) -> Result<()> {
+        self.writer
+            .wait_synced(ticket)
+            .map_err(|source| io_error("fsync", &self.blocks_dir(), source))
+    }
+
     /// Consumes sequences `seq .. seq + count` with one marker tombstone at the last of them.
     pub(super) fn skip_to(&mut self, last: u64, ts_ns: u64) -> Result<u64> {
         let ticket = self.append_tombstone(last, ts_ns)?;

@@ -27,6 +27,7 @@
 mod append;
 pub mod checkpoint;
 pub mod index;
+mod lost;
 mod read;
 mod remove;
 mod scan;
@@ -264,14 +265,16 @@ impl FileStore {
         };
         store.lock = Some(store.take_lock()?);
         store.cipher = scan::open_meta(&mut store, key.as_ref())?;
-        let loaded = checkpoint::load(&mut store)?;
+        let durable = checkpoint::read_state(&store);
+        let loaded = checkpoint::load(&mut store, durable.as_ref())?;
         if loaded.is_none() {
             store.blocks.clear();
             store.subjects.clear();
             store.next_block_index = 1;
         }
         store.opened_from_checkpoint = loaded.is_some();
-        let scanned_ttls = scan::load_blocks(&mut store, loaded.as_ref())?;
+        let durable = durable.map(|(_, state)| state);
+        let scanned = scan::load_blocks(&mut store, loaded.as_ref(), durable.as_ref())?;
         if store.blocks.is_empty() {
             store.create_block()?;
         }
@@ -288,8 +291,14 @@ impl FileStore {
                 active.file = Some(file);
             }
         }
+        if scanned.last_seq_raised {
+            // The blocks end below the durable high-water mark: write it down again so the
+            // next open does not depend on the old checkpoint.
+            let ticket = store.append_tombstone(store.last_seq, store.last_ts_ns)?;
+            store.settle_durably(ticket)?;
+        }
         let scan_from = loaded.as_ref().map_or(0, |loaded| loaded.scan_from);
-        scan::load_ttl(&mut store, scanned_ttls, scan_from)?;
+        scan::load_ttl(&mut store, scanned.ttls, scan_from)?;
         // A state rebuilt by scanning blocks is not yet checkpointed: the next tick writes it.
         // (Nothing scanned: the checkpoint covered everything, or the directory was new.)
         if store.blocks_scanned_at_open == 0 {

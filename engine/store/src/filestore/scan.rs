@@ -13,6 +13,7 @@ use natrium_format::names::{
     parse_block_file_name, quarantine_path,
 };
 use natrium_format::record::RecordView;
+use natrium_format::state::StreamState;
 use natrium_recovery::scan::{BlockScan, ScanOptions, scan_block};
 
 pub use natrium_recovery::RecoveryMode;
@@ -162,13 +163,22 @@ fn index_record(block: &mut Block, subjects: &mut Subjects, tally: &mut Tally, v
     tally.saw(view.seq, ts_ns, Some(block.index));
 }
 
+/// What scanning the blocks gives the rest of the open.
+pub(super) struct Scanned {
+    /// `(seq, expires_ns)` of the scanned messages whose records carry a TTL.
+    pub ttls: Vec<(u64, u64)>,
+    /// The blocks ended below the durable high-water mark; `last_seq` was raised to it.
+    pub last_seq_raised: bool,
+}
+
 /// Scans every block file in index order into `store.blocks`; with a checkpoint `loaded`, only
-/// the blocks from `loaded.scan_from` on (the others came from the checkpoint). Returns the
-/// `(seq, expires_ns)` of the scanned messages whose records carry a TTL.
+/// the blocks from `loaded.scan_from` on (the others came from the checkpoint). `durable` is
+/// `stream.state` when it decodes, trusted or not (see `lost`).
 pub(super) fn load_blocks(
     store: &mut FileStore,
     loaded: Option<&Loaded>,
-) -> Result<Vec<(u64, u64)>> {
+    durable: Option<&StreamState>,
+) -> Result<Scanned> {
     let blocks_dir = store.blocks_dir();
     let storage = std::sync::Arc::clone(&store.storage);
     let names = storage
@@ -198,14 +208,30 @@ pub(super) fn load_blocks(
             .map_err(|source| io_error("stat", &path, source))?;
         lengths.push(len);
     }
+    let mut previous = store.blocks.last().map(|block| block.index);
     for (at, &index) in indices.iter().enumerate() {
         // Records are written in order, so a torn tail can sit in an earlier block only when
         // every later block holds no record yet (its header is written at rotation, before
         // the earlier block's buffered tail).
         let later = lengths.get(at + 1..).unwrap_or_default();
         let last_block = later.iter().all(|len| *len <= BLOCK_HEADER_SIZE as u64);
+        let gap_from = match previous {
+            Some(previous) if index > previous.saturating_add(1) => {
+                store.missing_blocks(previous, index)?;
+                Some(tally.max_seq.saturating_add(1))
+            }
+            _ => None,
+        };
+        previous = Some(index);
         store.blocks_scanned_at_open += 1;
         if let Some(block) = scan_one(store, index, last_block, bytes_max, &mut tally)? {
+            if let Some(first) = gap_from {
+                let end = block
+                    .entries
+                    .first()
+                    .map_or(first, |entry| block.seq_of(entry));
+                store.note_missing(first, end, durable);
+            }
             store.blocks.push(block);
         }
         store.next_block_index = index.saturating_add(1);
@@ -223,8 +249,15 @@ pub(super) fn load_blocks(
     store.last_seq = tally.max_seq;
     store.last_seq_block = tally.max_block;
     store.last_ts_ns = tally.max_ts_ns;
+    let last_seq_raised = match durable {
+        Some(state) => store.apply_durable_state(state)?,
+        None => false,
+    };
     store.rebuild_counters();
-    Ok(tally.ttls)
+    Ok(Scanned {
+        ttls: tally.ttls,
+        last_seq_raised,
+    })
 }
 
 fn scan_one(
@@ -417,12 +450,18 @@ impl FileStore {
     /// Records `bytes` of damaged or cut data and, when known, the sequences `start..end` that
     /// sat in it (reported once in `state().lost`).
     fn note_lost(&mut self, bytes: u64, sequences: Option<(u64, u64)>) {
-        let lost = self.lost.get_or_insert_with(LostData::default);
-        lost.bytes = lost.bytes.saturating_add(bytes);
-        if let Some((start, end)) = sequences {
-            let room = LOST_MSGS_MAX.saturating_sub(lost.msgs.len());
-            lost.msgs.extend((start..end).take(room));
-        }
+        let (start, end) = sequences.unwrap_or((0, 0));
+        self.note_lost_seqs(bytes, start..end);
+    }
+
+    /// Records `bytes` of damaged or cut data and the sequences `lost` that sat in it.
+    pub(super) fn note_lost_seqs(&mut self, bytes: u64, lost: impl Iterator<Item = u64>) {
+        let report = self.lost.get_or_insert_with(LostData::default);
+        report.bytes = report.bytes.saturating_add(bytes);
+        let room = LOST_MSGS_MAX.saturating_sub(report.msgs.len());
+        report.msgs.extend(lost.take(room));
+        report.msgs.sort_unstable();
+        report.msgs.dedup();
     }
 
     /// Puts `seq` (a live message) on the TTL wheel; ignored when it is not live.

@@ -71,6 +71,12 @@ impl FileStore {
                 self.cache.invalidate_block(block.index);
             }
         }
+        // Block indexes stay contiguous (a gap means a lost block at open): the next
+        // rotation reuses the first index freed above.
+        self.next_block_index = self
+            .blocks
+            .last()
+            .map_or(self.next_block_index, |block| block.index.saturating_add(1));
         let active = match self.blocks.last() {
             Some(block) => Some(self.block_handle(block)?),
             None => None,
