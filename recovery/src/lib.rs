@@ -27,8 +27,10 @@ pub use scan::{BlockScan, Damage, ScanOptions, scan_block};
 pub enum RecoveryMode {
     /// Stop at the first problem with an error naming file and offset.
     Strict,
-    /// Drop only an unfinished tail of the last block (a crash mid-append); anything else
-    /// is an error.
+    /// Drop only an unfinished tail of the last block (a crash mid-append); the scanner
+    /// refuses anything else. The FileStore's open adds one step in this mode: damage in the
+    /// last block followed by intact records is salvaged around (quarantined, reported as
+    /// lost, the block rewritten), because cutting there would drop acknowledged records.
     #[default]
     TruncateTornTail,
     /// Skip damaged regions by resynchronising on the next record that verifies, keep every

@@ -1,6 +1,6 @@
 //! Corruption: bit flips and truncations of block files, of the checkpoint pair and of a
 //! consumer-state file. Opening never panics; `Strict` reports any damage; the default
-//! `TruncateTornTail` accepts only a damaged tail of the last block; `Salvage` opens anyway and
+//! `TruncateTornTail` accepts (and reports) damage only in the last block; `Salvage` opens anyway and
 //! keeps every intact record (only the damaged one is lost), loads never return altered bytes,
 //! and a damaged checkpoint only costs a rescan.
 use std::path::{Path, PathBuf};
@@ -150,16 +150,26 @@ fn damage_in_the_last_block() {
             open(&damaged, RecoveryMode::Strict).is_err(),
             "strict missed byte {at}"
         );
-        // The default mode cuts the last block at the damage (what follows was never fsynced
-        // if this is a crash) and keeps a copy in quarantine; a damaged header is refused.
+        // The default mode salvages around damage followed by intact records (reported and
+        // quarantined), cuts only a damaged tail (the last record here: there is no
+        // checkpoint to say it was durable), and refuses a damaged header.
         let damaged = copy_with(&mem, &last, bytes.clone());
         match open(&damaged, RecoveryMode::TruncateTornTail) {
             Ok(mut store) => {
                 let kept = loadable(&store);
-                assert_eq!(store.state().msgs, kept, "byte {at}");
-                assert_eq!(store.state().last_seq, kept, "byte {at}: a prefix survives");
+                let state = store.state();
+                assert_eq!(state.msgs, kept, "byte {at}");
+                assert!(
+                    kept + 1 >= MESSAGES,
+                    "byte {at}: only the damaged record goes"
+                );
+                let lost = state.lost.clone().expect("damage is reported");
+                for seq in (1..=MESSAGES).filter(|&seq| store.load(seq).is_err()) {
+                    let torn_last = seq == MESSAGES && state.last_seq == MESSAGES - 1;
+                    assert!(lost.msgs.contains(&seq) || torn_last, "byte {at}: {seq}");
+                }
                 let (seq, _) = store.store(&NewMsg::new("c.d", b"next"), 0).unwrap();
-                assert_eq!(seq, kept + 1, "byte {at}");
+                assert_eq!(seq, state.last_seq + 1, "byte {at}");
             }
             Err(_) => assert!(at < 32, "byte {at}: only header damage is refused"),
         }

@@ -30,6 +30,7 @@ pub mod index;
 mod lost;
 mod read;
 mod remove;
+mod salvage;
 mod scan;
 mod stats;
 mod store_impl;

@@ -224,7 +224,12 @@ pub(super) fn load_blocks(
         };
         previous = Some(index);
         store.blocks_scanned_at_open += 1;
-        if let Some(block) = scan_one(store, index, last_block, bytes_max, &mut tally)? {
+        let durable_end = durable.and_then(|state| {
+            let summary = state.blocks.iter().find(|summary| summary.index == index);
+            summary.map(|summary| summary.end_offset)
+        });
+        let scanned = scan_one(store, index, last_block, bytes_max, &mut tally, durable_end)?;
+        if let Some(block) = scanned {
             if let Some(first) = gap_from {
                 let end = block
                     .entries
@@ -266,28 +271,23 @@ fn scan_one(
     last_block: bool,
     bytes_max: u64,
     tally: &mut Tally,
+    durable_end: Option<u64>,
 ) -> Result<Option<Block>> {
     let path = block_path(&store.dir, index);
     let storage = std::sync::Arc::clone(&store.storage);
     let bytes = read_all(storage.as_ref(), &path, bytes_max)
         .map_err(|source| io_error("read", &path, source))?;
+    let mut options = ScanOptions::new(store.options.recovery, &path, last_block);
+    options.limits = store.options.record_limits;
+    let bytes = if options.mode == RecoveryMode::TruncateTornTail && last_block {
+        store.salvage_last_block(index, bytes, &options, tally.max_seq)?
+    } else {
+        bytes
+    };
+    // Opened after any rewrite, which replaces the file.
     let file = storage
         .open(&path, OpenMode::Existing)
         .map_err(|source| io_error("open", &path, source))?;
-    let mut options = ScanOptions::new(store.options.recovery, &path, last_block);
-    options.limits = store.options.record_limits;
-    let cut = tail_cut(&bytes, &options);
-    let bytes = match cut {
-        Some(cut) => {
-            // What follows the first damage of the last block was never fsynced (or it would
-            // precede the damage): keep a copy, then cut it off like a torn tail.
-            let len = bytes.len() as u64;
-            quarantine(storage.as_ref(), &store.dir, index, &bytes, cut, len)?;
-            store.note_lost(len.saturating_sub(cut), None);
-            bytes.get(..cut as usize).unwrap_or_default().to_vec()
-        }
-        None => bytes,
-    };
     let mut block = Block {
         index,
         file: Some(file),
@@ -303,14 +303,20 @@ fn scan_one(
     })
     .map_err(recovery_error)?;
     if scan.header.is_none() && last_block && scan.damaged.is_empty() {
-        // A block whose header never fully landed: it holds nothing; drop it.
+        // A block whose header never fully landed: it holds nothing; drop it (keeping a copy
+        // when the checkpoint says it held durable bytes).
+        if durable_end.is_some() {
+            let len = bytes.len() as u64;
+            quarantine(storage.as_ref(), &store.dir, index, &bytes, 0, len)?;
+            store.note_lost(len, None);
+        }
         storage
             .remove(&path)
             .and_then(|()| storage.sync_dir(&store.blocks_dir()))
             .map_err(|source| io_error("remove torn block", &path, source))?;
         return Ok(None);
     }
-    repair_after_scan(store, &block, &bytes, &scan, cut)?;
+    repair_after_scan(store, &block, &bytes, &scan, durable_end)?;
     block.end_offset = scan.valid_end;
     let prefix = bytes.get(..scan.valid_end as usize).unwrap_or_default();
     let mut hasher = crc32fast::Hasher::new();
@@ -319,13 +325,15 @@ fn scan_one(
     Ok(Some(block))
 }
 
-/// Quarantines damaged ranges, truncates a cut or torn tail durably, and records the loss.
+/// Quarantines damaged ranges, truncates a torn tail durably, and records the loss. A torn
+/// tail that starts before `durable_end` (the block's length in `stream.state`) held fsynced
+/// records: it is copied to `quarantine/` before the cut, whatever the mode.
 fn repair_after_scan(
     store: &mut FileStore,
     block: &Block,
     bytes: &[u8],
     scan: &BlockScan,
-    cut: Option<u64>,
+    durable_end: Option<u64>,
 ) -> Result<()> {
     let path = block_path(&store.dir, block.index);
     let storage = std::sync::Arc::clone(&store.storage);
@@ -338,42 +346,24 @@ fn repair_after_scan(
         };
         store.note_lost(end.saturating_sub(start), between);
     }
-    let truncate_at = match (cut, scan.torn_tail) {
-        (_, Some((start, end))) => {
-            if store.options.recovery == RecoveryMode::Salvage {
-                quarantine(storage.as_ref(), &store.dir, block.index, bytes, start, end)?;
-            }
-            store.note_lost(end.saturating_sub(start), None);
-            Some(start)
-        }
-        (Some(cut), None) => Some(cut),
-        (None, None) => None,
+    let Some((start, end)) = scan.torn_tail else {
+        return Ok(());
     };
-    if let (Some(len), Some(file)) = (truncate_at, &block.file) {
-        file.truncate(len)
+    let durable = durable_end.is_some_and(|durable_end| start < durable_end);
+    if store.options.recovery == RecoveryMode::Salvage || durable {
+        quarantine(storage.as_ref(), &store.dir, block.index, bytes, start, end)?;
+    }
+    store.note_lost(end.saturating_sub(start), None);
+    if let Some(file) = &block.file {
+        file.truncate(start)
             .and_then(|()| file.sync())
             .map_err(|source| io_error("truncate damaged tail", &path, source))?;
     }
     Ok(())
 }
 
-/// Under `TruncateTornTail`, where the last block must be cut when damage inside it is followed
-/// by records that verify (pages written back out of order before a crash): the start of the
-/// first damage after the header. `None` when there is none, or when the header itself is
-/// damaged (left to the scanner's rules).
-fn tail_cut(bytes: &[u8], options: &ScanOptions<'_>) -> Option<u64> {
-    if options.mode != RecoveryMode::TruncateTornTail || !options.last_block {
-        return None;
-    }
-    let mut salvage = *options;
-    salvage.mode = RecoveryMode::Salvage;
-    let scan = scan_block(bytes, &salvage, |_| {}).ok()?;
-    let first = scan.damaged.first()?;
-    (first.start >= BLOCK_HEADER_SIZE as u64).then_some(first.start)
-}
-
 /// Copies `bytes[start..end]` of block `index` to `quarantine/` (never deleted automatically).
-fn quarantine(
+pub(super) fn quarantine(
     storage: &dyn Storage,
     dir: &Path,
     index: u32,
@@ -449,7 +439,7 @@ const LOST_MSGS_MAX: usize = 1 << 20;
 impl FileStore {
     /// Records `bytes` of damaged or cut data and, when known, the sequences `start..end` that
     /// sat in it (reported once in `state().lost`).
-    fn note_lost(&mut self, bytes: u64, sequences: Option<(u64, u64)>) {
+    pub(super) fn note_lost(&mut self, bytes: u64, sequences: Option<(u64, u64)>) {
         let (start, end) = sequences.unwrap_or((0, 0));
         self.note_lost_seqs(bytes, start..end);
     }
