@@ -1,9 +1,11 @@
 //! Crash consistency on the fault-injecting storage: a scripted `sync: always` workload
 //! (stores across several block rotations, removals, one secure erase, a checkpoint halfway)
-//! is crashed at every mutating storage operation in turn. Four ways to die: the failing
+//! is crashed at every mutating storage operation in turn. Five ways to die: the failing
 //! operation simply fails; the failing write is torn (half lands); a torn prefix of the
 //! un-fsynced bytes survives; a random subset of 64-byte pages of the un-fsynced bytes survives
-//! (out-of-order writeback, the rest reading as zeros). The in-memory disk then loses what a
+//! (out-of-order writeback, the rest reading as zeros); the failing operation fails and each
+//! un-fsynced directory operation (create, rename, unlink, mkdir) survives or not by a seed
+//! (the torn-prefix way draws such a seed too). The in-memory disk then loses what a
 //! power cut would, and the reopened store must hold every acknowledged message, none that was
 //! acknowledged as removed, and nothing that was never written.
 use std::collections::BTreeMap;
@@ -127,30 +129,38 @@ fn every_crash_point_keeps_acknowledged_messages() {
     assert_eq!(complete.stored.len() as u64, MESSAGES);
     let total_ops = probe.ops_attempted();
     assert!(total_ops > 2 * MESSAGES, "only {total_ops} ops");
+    // (torn write, what survives of un-fsynced bytes, whether un-fsynced directory operations
+    // may survive too: each one independently, by a seed that changes with the crash point).
     let modes = [
-        (false, CrashMode::DropUnsynced),
-        (true, CrashMode::DropUnsynced),
-        (true, CrashMode::KeepUnsyncedPrefix { bytes: 23 }),
+        (false, CrashMode::DropUnsynced, false),
+        (true, CrashMode::DropUnsynced, false),
+        (true, CrashMode::KeepUnsyncedPrefix { bytes: 23 }, true),
         (
             false,
             CrashMode::ScrambleUnsyncedPages {
                 seed: 0x5eed,
                 page_bytes: 64,
             },
+            false,
         ),
+        (false, CrashMode::DropUnsynced, true),
     ];
     let mut crashes = 0;
     for op in 0..total_ops {
-        for (torn, mode) in modes {
+        for (torn, mode, seeded) in modes {
             let mem = MemStorage::new();
             let faulty = FaultStorage::new(mem.clone(), FaultPlan::crash_at(op, torn));
             let acked = workload(Arc::new(faulty.clone()));
             assert!(faulty.has_failed(), "op {op} never reached");
-            mem.crash(mode);
+            if seeded {
+                mem.crash_seeded(mode, op);
+            } else {
+                mem.crash(mode);
+            }
             check_after_crash(
                 &mem,
                 &acked,
-                &format!("crash at op {op}, torn {torn}, {mode:?}"),
+                &format!("crash at op {op}, torn {torn}, {mode:?}, directory seed {seeded}"),
             );
             crashes += 1;
         }

@@ -45,8 +45,7 @@ impl FileConsumerStore {
                 })?;
             memory.replace(state)?;
         } else if let Some(dir) = path.parent() {
-            storage
-                .create_dir_all(dir)
+            crate::io::create_dir_durable(storage.as_ref(), dir)
                 .map_err(|source| io_error("create", dir, source))?;
         }
         Ok(Self {

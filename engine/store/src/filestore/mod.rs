@@ -43,7 +43,7 @@ use std::sync::Arc;
 use natrium_format::cipher::{RecordCipher, StreamKey};
 use natrium_format::record::{Limits, RecordEncoder};
 
-use crate::io::{LockGuard, StorageHandle, write_atomic};
+use crate::io::{LockGuard, StorageHandle, create_dir_durable, write_atomic};
 use crate::ttl::TtlWheel;
 use crate::types::{LostData, StoreConfig};
 use crate::{Error, Result};
@@ -357,8 +357,7 @@ impl FileStore {
     /// the same directory and interleave writes.
     fn take_lock(&self) -> Result<LockGuard> {
         let path = self.dir.join(STREAM_LOCK);
-        self.storage
-            .create_dir_all(&self.dir)
+        create_dir_durable(self.storage.as_ref(), &self.dir)
             .and_then(|()| self.storage.lock(&path))
             .map_err(|source| io_error("lock", &path, source))
     }

@@ -21,7 +21,7 @@ pub use natrium_recovery::RecoveryMode;
 use super::checkpoint::Loaded;
 use super::index::{Block, REMOVED, Subjects};
 use super::{FileStore, format_error, io_error};
-use crate::io::{OpenMode, Storage, read_all, write_atomic};
+use crate::io::{OpenMode, Storage, create_dir_durable, read_all, write_atomic};
 use crate::ttl::TtlWheel;
 use crate::types::{LostData, stored_msg_bytes};
 use crate::{Error, Result};
@@ -61,8 +61,7 @@ pub(super) fn open_meta(
     let dir = store.dir.clone();
     for sub in [BLOCKS_DIR, CONSUMERS_DIR] {
         let path = dir.join(sub);
-        storage
-            .create_dir_all(&path)
+        create_dir_durable(storage.as_ref(), &path)
             .map_err(|source| io_error("create dir", &path, source))?;
     }
     let path = dir.join(STREAM_META);
@@ -376,8 +375,7 @@ pub(super) fn quarantine(
     let range = bytes
         .get(start as usize..(end as usize).min(bytes.len()))
         .unwrap_or_default();
-    storage
-        .create_dir_all(&quarantine_dir)
+    create_dir_durable(storage, &quarantine_dir)
         .and_then(|()| write_atomic(storage, &path, range))
         .map_err(|source| io_error("quarantine", &path, source))
 }
