@@ -118,3 +118,22 @@ pub mod consumer {
     pub const REDELIVERED_ENTRY_SIZE: usize = 16;
     const _: () = assert!(REDELIVERED_COUNT_OFFSET + 4 == FIXED_SIZE);
 }
+
+/// `stream.intent` (docs/formats/stream-intent.md).
+pub mod intent {
+    pub const MAGIC: [u8; 8] = *b"NATRINTN";
+    pub const VERSION_OFFSET: usize = 8;
+    pub const KIND_OFFSET: usize = 10;
+    pub const RESERVED_OFFSET: usize = 11;
+    pub const BLOCK_OFFSET: usize = 12;
+    pub const SEQ_OFFSET: usize = 16;
+    pub const TS_OFFSET: usize = 24;
+    pub const RANGE_COUNT_OFFSET: usize = 32;
+    pub const RESERVED2_OFFSET: usize = 36;
+    /// Removed ranges start here; the crc follows them.
+    pub const FIXED_SIZE: usize = 40;
+    /// One removed range: first u64, last u64 (inclusive).
+    pub const RANGE_SIZE: usize = 16;
+    const _: () = assert!(RESERVED_OFFSET + 1 == BLOCK_OFFSET);
+    const _: () = assert!(RESERVED2_OFFSET + 4 == FIXED_SIZE);
+}

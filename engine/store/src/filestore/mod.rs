@@ -27,6 +27,7 @@
 mod append;
 pub mod checkpoint;
 pub mod index;
+mod intent;
 mod lost;
 mod read;
 mod remove;
@@ -266,6 +267,10 @@ impl FileStore {
         };
         store.lock = Some(store.take_lock()?);
         store.cipher = scan::open_meta(&mut store, key.as_ref())?;
+        let intent = store.read_intent()?;
+        if let Some(intent) = &intent {
+            store.finish_intent_before_load(intent)?;
+        }
         let durable = checkpoint::read_state(&store);
         let loaded = checkpoint::load(&mut store, durable.as_ref())?;
         if loaded.is_none() {
@@ -300,6 +305,9 @@ impl FileStore {
         }
         let scan_from = loaded.as_ref().map_or(0, |loaded| loaded.scan_from);
         scan::load_ttl(&mut store, scanned.ttls, scan_from)?;
+        if let Some(intent) = &intent {
+            store.finish_intent(intent)?;
+        }
         // A state rebuilt by scanning blocks is not yet checkpointed: the next tick writes it.
         // (Nothing scanned: the checkpoint covered everything, or the directory was new.)
         if store.blocks_scanned_at_open == 0 {

@@ -9,6 +9,7 @@
 //! same block as, or a later block than, the message it deletes, so deleting a block can never
 //! drop a tombstone whose message is still on disk.
 
+use natrium_format::intent::{Intent, IntentKind};
 use natrium_format::names::block_path;
 
 use super::index::REMOVED;
@@ -203,6 +204,15 @@ impl FileStore {
     pub(super) fn reset_blocks(&mut self, marker_seq: u64, marker_ts_ns: u64) -> Result<()> {
         self.wait_all_written()?;
         self.drop_checkpoint()?;
+        // From here until `end_intent`, an open finishes the reset (module `intent`): the
+        // old blocks go even if only some of their unlinks reached the disk.
+        self.begin_intent(&Intent {
+            kind: IntentKind::Reset,
+            seq: marker_seq,
+            ts_ns: marker_ts_ns,
+            block: self.next_block_index,
+            removed: Vec::new(),
+        })?;
         let old: Vec<_> = std::mem::take(&mut self.blocks);
         self.create_block()?;
         if marker_seq > 0 {
@@ -233,7 +243,7 @@ impl FileStore {
         }
         self.last_ts_ns = marker_ts_ns;
         self.first_seq = marker_seq.saturating_add(1);
-        Ok(())
+        self.end_intent()
     }
 
     /// Removes every message; returns how many.

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use natrium_format::intent::{Intent, IntentKind};
 use natrium_format::layout::block::HEADER_SIZE as BLOCK_HEADER_SIZE;
 use natrium_format::names::block_path;
 
@@ -44,7 +45,7 @@ impl FileStore {
     }
 
     /// Cuts everything above `seq` off the block files (see `truncate`).
-    fn truncate_blocks(&mut self, seq: u64) -> Result<()> {
+    pub(super) fn truncate_blocks(&mut self, seq: u64) -> Result<()> {
         self.writer
             .wait_written(self.writer.appended())
             .map_err(|source| io_error("write", &self.blocks_dir(), source))?;
@@ -53,6 +54,14 @@ impl FileStore {
             .find_backward(seq, |_| true)
             .and_then(|(found, _, _)| self.live_entry(found))
             .map_or(0, |(_, entry)| entry.ts_ns);
+        // From here until `end_intent`, an open finishes the truncate (module `intent`).
+        self.begin_intent(&Intent {
+            kind: IntentKind::Truncate,
+            seq,
+            ts_ns: new_last_ts,
+            block: 0,
+            removed: self.removed_ranges_below(seq),
+        })?;
         while self.blocks.len() > 1
             && self.blocks.last().is_some_and(|block| {
                 let first = block
@@ -65,8 +74,10 @@ impl FileStore {
             if let Some(block) = self.blocks.pop() {
                 self.files.forget(block.index);
                 let path = block_path(&self.dir, block.index);
+                // One unlink durable at a time, from the tail: the indexes left stay contiguous.
                 self.storage
                     .remove(&path)
+                    .and_then(|()| self.storage.sync_dir(&self.blocks_dir()))
                     .map_err(|source| io_error("remove", &path, source))?;
                 self.cache.invalidate_block(block.index);
             }
@@ -116,7 +127,8 @@ impl FileStore {
         // Sequences above `seq` will be reused: a `ttl.state` still listing the old messages'
         // expiries would give them to the new ones after a crash.
         self.persist_ttl_if_used()?;
-        self.rewrite_tombstones_below(seq, new_last_ts)
+        self.rewrite_tombstones_below(seq, new_last_ts)?;
+        self.end_intent()
     }
 
     /// After a cut, writes again the tombstones of removed messages that remain below it (the
@@ -277,8 +289,16 @@ impl StreamStore for FileStore {
             return self.purge_all();
         }
         let first = self.first_seq;
+        // All or nothing across a crash: an open finishes what the intent started.
+        self.begin_intent(&Intent {
+            kind: IntentKind::Compact,
+            seq,
+            ts_ns: 0,
+            block: 0,
+            removed: Vec::new(),
+        })?;
         let removed = self.remove_matching(first, seq, u64::MAX, |_| true)?;
-        self.settle_all()?;
+        self.end_intent()?;
         Ok(removed)
     }
 

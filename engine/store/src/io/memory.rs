@@ -240,6 +240,36 @@ impl MemStorage {
         namespace.durable_dirs = kept_dirs;
     }
 
+    /// A separate file system holding what this one would keep after a crash with every
+    /// directory operation fsynced: the current content of every live file (durable), with
+    /// nothing pending. For tests that try many crashes from the same starting point.
+    pub fn snapshot(&self) -> MemStorage {
+        let namespace = self.namespace.lock();
+        let mut files = BTreeMap::new();
+        for (path, inode) in &namespace.live {
+            let data = inode.content.lock().data.clone();
+            let content = Content {
+                synced: data.clone(),
+                data,
+            };
+            let fresh = Inode {
+                content: Mutex::new(content),
+            };
+            files.insert(path.clone(), Arc::new(fresh));
+        }
+        let copy = Namespace {
+            dirs: namespace.dirs.clone(),
+            durable_dirs: namespace.dirs.clone(),
+            locks: BTreeSet::new(),
+            live: files.clone(),
+            durable: files,
+            pending: Vec::new(),
+        };
+        MemStorage {
+            namespace: Arc::new(Mutex::new(copy)),
+        }
+    }
+
     /// The current content of the file at `path`, if it exists (for tests that inspect bytes).
     pub fn file_content(&self, path: &Path) -> Option<Vec<u8>> {
         let namespace = self.namespace.lock();
