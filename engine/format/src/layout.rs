@@ -19,10 +19,19 @@ pub mod block {
     pub const CIPHER_OFFSET: usize = 16;
     pub const COMPRESSION_OFFSET: usize = 17;
     pub const RESERVED_OFFSET: usize = 18;
+    /// With [`FLAG_AUTHENTICATED`]: a MAC of bytes `0..HEADER_MAC_OFFSET` under the stream's
+    /// header key; otherwise zero.
+    pub const HEADER_MAC_OFFSET: usize = 20;
+    pub const HEADER_MAC_SIZE: usize = 8;
     pub const CRC_OFFSET: usize = 28;
     /// Records start right after the header.
     pub const HEADER_SIZE: usize = 32;
-    const _: () = assert!(RESERVED_OFFSET + 10 == CRC_OFFSET);
+    /// Block flag: the header carries a MAC and every record, tombstones included, is sealed
+    /// (written by encrypted streams since the flag exists).
+    pub const FLAG_AUTHENTICATED: u16 = 1;
+    pub const FLAGS_KNOWN: u16 = FLAG_AUTHENTICATED;
+    const _: () = assert!(RESERVED_OFFSET + 2 == HEADER_MAC_OFFSET);
+    const _: () = assert!(HEADER_MAC_OFFSET + HEADER_MAC_SIZE == CRC_OFFSET);
     const _: () = assert!(CRC_OFFSET + super::CRC_SIZE == HEADER_SIZE);
 }
 

@@ -38,7 +38,12 @@ impl FileStore {
             .open(&path, OpenMode::Create)
             .map_err(|source| io_error("create", &path, source))?;
         let mut header = Vec::with_capacity(BLOCK_HEADER_SIZE);
-        BlockHeader::new(index, self.options.cipher, self.options.compression).encode(&mut header);
+        let (cipher, compression) = (self.options.cipher, self.options.compression);
+        match &self.key {
+            Some(key) => BlockHeader::authenticated(index, cipher, compression, key),
+            None => BlockHeader::new(index, cipher, compression),
+        }
+        .encode(&mut header);
         file.truncate(0)
             .and_then(|()| file.write_at(&header, 0))
             .and_then(|()| file.sync())
@@ -62,6 +67,27 @@ impl FileStore {
         });
         self.next_block_index = index.saturating_add(1);
         self.blocks_created = self.blocks_created.saturating_add(1);
+        Ok(())
+    }
+
+    /// An encrypted stream never appends to a block written before headers were
+    /// authenticated (its tombstones are unsealed): if the active block is one, rotates.
+    pub(super) fn leave_legacy_active_block(&mut self) -> Result<()> {
+        let Some(block) = self.blocks.last() else {
+            return Ok(());
+        };
+        if self.key.is_none() {
+            return Ok(());
+        }
+        let path = block_path(&self.dir, block.index);
+        let mut bytes = [0u8; BLOCK_HEADER_SIZE];
+        self.block_handle(block)?
+            .read_exact_at(&mut bytes, 0)
+            .map_err(|source| io_error("read", &path, source))?;
+        let header = BlockHeader::decode(&bytes).map_err(|error| format_error(&path, error))?;
+        if !header.is_authenticated() {
+            self.create_block()?;
+        }
         Ok(())
     }
 

@@ -138,6 +138,12 @@ pub struct FileStore {
     options: FileStoreOptions,
     config: StoreConfig,
     cipher: Option<RecordCipher>,
+    /// The stream key of an encrypted stream: block headers are MACed with it and every block
+    /// is authenticated when scanned (docs/formats/block.md).
+    key: Option<StreamKey>,
+    /// While scanning at open: blocks written before headers were authenticated are accepted
+    /// only until an authenticated block has been seen.
+    legacy_blocks: bool,
     encoder: RecordEncoder,
     /// Reused encoding buffer.
     scratch: Vec<u8>,
@@ -236,6 +242,8 @@ impl FileStore {
             dir: dir.to_path_buf(),
             storage,
             cipher: None,
+            key: None,
+            legacy_blocks: true,
             encoder: RecordEncoder::new(
                 options.record_limits,
                 options.compression == Compression::Snappy,
@@ -267,6 +275,7 @@ impl FileStore {
         };
         store.lock = Some(store.take_lock()?);
         store.cipher = scan::open_meta(&mut store, key.as_ref())?;
+        store.key = key;
         let intent = store.read_intent()?;
         if let Some(intent) = &intent {
             store.finish_intent_before_load(intent)?;
@@ -305,6 +314,7 @@ impl FileStore {
         }
         let scan_from = loaded.as_ref().map_or(0, |loaded| loaded.scan_from);
         scan::load_ttl(&mut store, scanned.ttls, scan_from)?;
+        store.leave_legacy_active_block()?;
         if let Some(intent) = &intent {
             store.finish_intent(intent)?;
         }

@@ -135,6 +135,7 @@ impl FileStore {
         if let Some(body) = record.get_mut(body_start..crc_at) {
             body.fill(0);
         }
+        self.reseal_erased(&mut record, body_start, crc_at)?;
         let crc = crc32fast::hash(record.get(..crc_at).unwrap_or_default());
         if let Some(stored) = record.get_mut(crc_at..) {
             stored.copy_from_slice(&crc.to_le_bytes());
@@ -151,6 +152,50 @@ impl FileStore {
         if let Some(block) = self.blocks.get_mut(block_at) {
             block.crc = None;
         }
+        Ok(())
+    }
+
+    /// In an encrypted stream an erased body (zeros from `body_start`, TTL field included) is
+    /// sealed again, with a fresh nonce, so the record still authenticates at the next scan
+    /// (an unauthenticated record would be damage). Same length: `nonce ‖ zeros ‖ tag`.
+    fn reseal_erased(&self, record: &mut [u8], body_start: usize, crc_at: usize) -> Result<()> {
+        let Some(cipher) = &self.cipher else {
+            return Ok(());
+        };
+        let flags_at = natrium_format::layout::record::FLAGS_OFFSET;
+        let flags = record
+            .get(flags_at..flags_at + 2)
+            .and_then(|bytes| <[u8; 2]>::try_from(bytes).ok())
+            .map_or(0, u16::from_le_bytes);
+        let flags = natrium_format::record::RecordFlags(flags);
+        if !flags.encrypted() {
+            return Ok(());
+        }
+        let ttl_len = if flags.ttl() {
+            natrium_format::layout::record::TTL_SIZE
+        } else {
+            0
+        };
+        let nonce = natrium_format::cipher::random_nonce();
+        let (nonce_len, tag_len) = (nonce.len(), natrium_format::layout::record::TAG_SIZE);
+        let aad_end = body_start + ttl_len;
+        assert!(
+            aad_end + nonce_len + tag_len <= crc_at,
+            "a sealed body holds nonce and tag"
+        );
+        let (aad, body) = record.split_at_mut(aad_end);
+        let (nonce_slot, rest) = body.split_at_mut(nonce_len);
+        nonce_slot.copy_from_slice(&nonce);
+        let sealed_len = crc_at - aad_end - nonce_len - tag_len;
+        let (ciphertext, rest) = rest.split_at_mut(sealed_len);
+        let tag = cipher
+            .seal_in_place(&nonce, aad, ciphertext)
+            .map_err(|error| super::format_error(&self.dir, error))?;
+        rest.get_mut(..tag_len)
+            .ok_or(Error::InvalidArgument {
+                reason: "an erased record too short for its tag",
+            })?
+            .copy_from_slice(&tag);
         Ok(())
     }
 

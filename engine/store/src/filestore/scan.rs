@@ -14,7 +14,7 @@ use natrium_format::names::{
 };
 use natrium_format::record::RecordView;
 use natrium_format::state::StreamState;
-use natrium_recovery::scan::{BlockScan, ScanOptions, scan_block};
+use natrium_recovery::scan::{Auth, BlockScan, ScanOptions, scan_block};
 
 pub use natrium_recovery::RecoveryMode;
 
@@ -278,8 +278,35 @@ fn scan_one(
         .map_err(|source| io_error("read", &path, source))?;
     let mut options = ScanOptions::new(store.options.recovery, &path, last_block);
     options.limits = store.options.record_limits;
+    let key = store.key.clone();
+    let cipher = store.cipher.take();
+    options.auth = match (&key, &cipher) {
+        (Some(key), Some(cipher)) => Some(Auth {
+            key,
+            cipher,
+            legacy_blocks: store.legacy_blocks,
+        }),
+        _ => None,
+    };
+    let scanned = scan_with(store, index, bytes, &options, tally, durable_end);
+    store.cipher = cipher;
+    scanned
+}
+
+/// [`scan_one`] after the options are set up (the cipher is lent to them meanwhile).
+fn scan_with(
+    store: &mut FileStore,
+    index: u32,
+    bytes: Vec<u8>,
+    options: &ScanOptions<'_>,
+    tally: &mut Tally,
+    durable_end: Option<u64>,
+) -> Result<Option<Block>> {
+    let path = block_path(&store.dir, index);
+    let storage = std::sync::Arc::clone(&store.storage);
+    let last_block = options.last_block;
     let bytes = if options.mode == RecoveryMode::TruncateTornTail && last_block {
-        store.salvage_last_block(index, bytes, &options, tally.max_seq)?
+        store.salvage_last_block(index, bytes, options, tally.max_seq)?
     } else {
         bytes
     };
@@ -297,10 +324,13 @@ fn scan_one(
         crc: None,
     };
     let subjects = &mut store.subjects;
-    let scan = scan_block(&bytes, &options, |view| {
+    let scan = scan_block(&bytes, options, |view| {
         index_record(&mut block, subjects, tally, view);
     })
     .map_err(recovery_error)?;
+    if scan.header.is_some_and(|header| header.is_authenticated()) {
+        store.legacy_blocks = false;
+    }
     if scan.header.is_none() && last_block && scan.damaged.is_empty() {
         // A block whose header never fully landed: it holds nothing; drop it (keeping a copy
         // when the checkpoint says it held durable bytes).
