@@ -218,3 +218,36 @@ fn a_stream_written_before_authenticated_headers_still_opens() {
     assert_eq!(store.load(seq).unwrap().payload, b"new");
     assert_eq!(store.state().msgs, 22);
 }
+
+/// A whole block file forged without the key, with an old-style (unauthenticated) header and a
+/// plaintext tombstone, appended after a checkpoint that covers the genuine blocks: the open
+/// scans only the new block, and must still refuse it.
+#[test]
+fn a_forged_block_with_an_old_style_header_is_refused() {
+    use natrium_format::block::BlockHeader;
+    for cipher in CIPHERS {
+        let (mem, block) = stream(cipher);
+        let forged_path = block.with_file_name("0000000002.blk");
+        let mut bytes = Vec::new();
+        let compression = natrium_store::filestore::Compression::None;
+        BlockHeader::new(2, cipher, compression).encode(&mut bytes);
+        RecordEncoder::new(Limits::default(), false)
+            .encode(&RecordInput::tombstone(3, 7, b""), None, &mut bytes)
+            .unwrap();
+        let file = mem
+            .open(&forged_path, natrium_store::io::OpenMode::Create)
+            .unwrap();
+        file.write_at(&bytes, 0).unwrap();
+        file.sync().unwrap();
+        mem.sync_dir(forged_path.parent().unwrap()).unwrap();
+        for mode in [RecoveryMode::Strict, RecoveryMode::TruncateTornTail] {
+            if let Ok(store) = open(&mem, cipher, mode) {
+                assert!(
+                    store.load(3).is_ok(),
+                    "{cipher:?} {mode:?}: forged tombstone"
+                );
+                assert_ne!(mode, RecoveryMode::Strict, "{cipher:?}: strict accepted it");
+            }
+        }
+    }
+}

@@ -73,22 +73,26 @@ impl FileStore {
     /// An encrypted stream never appends to a block written before headers were
     /// authenticated (its tombstones are unsealed): if the active block is one, rotates.
     pub(super) fn leave_legacy_active_block(&mut self) -> Result<()> {
-        let Some(block) = self.blocks.last() else {
-            return Ok(());
-        };
         if self.key.is_none() {
             return Ok(());
         }
+        let Some(block) = self.blocks.last() else {
+            return Ok(());
+        };
+        if !self.block_header(block)?.is_authenticated() {
+            self.create_block()?;
+        }
+        Ok(())
+    }
+
+    /// Reads and decodes the header of `block`.
+    pub(super) fn block_header(&self, block: &Block) -> Result<BlockHeader> {
         let path = block_path(&self.dir, block.index);
         let mut bytes = [0u8; BLOCK_HEADER_SIZE];
         self.block_handle(block)?
             .read_exact_at(&mut bytes, 0)
             .map_err(|source| io_error("read", &path, source))?;
-        let header = BlockHeader::decode(&bytes).map_err(|error| format_error(&path, error))?;
-        if !header.is_authenticated() {
-            self.create_block()?;
-        }
-        Ok(())
+        BlockHeader::decode(&bytes).map_err(|error| format_error(&path, error))
     }
 
     /// Encodes `input` into `scratch` and queues it at the end of the active block, rotating

@@ -208,6 +208,14 @@ pub(super) fn load_blocks(
         lengths.push(len);
     }
     let mut previous = store.blocks.last().map(|block| block.index);
+    // Blocks are created in order and never again without authentication: after an
+    // authenticated block the checkpoint covered, no block may be an old-style one.
+    if store.key.is_some()
+        && let Some(covered) = store.blocks.last()
+        && store.block_header(covered)?.is_authenticated()
+    {
+        store.legacy_blocks = false;
+    }
     for (at, &index) in indices.iter().enumerate() {
         // Records are written in order, so a torn tail can sit in an earlier block only when
         // every later block holds no record yet (its header is written at rotation, before
@@ -237,8 +245,9 @@ pub(super) fn load_blocks(
                 store.note_missing(first, end, durable);
             }
             store.blocks.push(block);
+            store.next_block_index = index.saturating_add(1);
         }
-        store.next_block_index = index.saturating_add(1);
+        // A block removed for a torn header leaves its index free: reused, so no gap.
     }
     for seq in std::mem::take(&mut tally.tombstones) {
         if let Some((block_at, position)) = store.locate(seq)
