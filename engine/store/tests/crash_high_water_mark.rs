@@ -72,3 +72,66 @@ fn pruning_the_block_carrying_last_seq_keeps_it_without_checkpoint() {
 fn pruning_the_block_carrying_last_seq_keeps_it_with_a_stale_checkpoint() {
     prune_front_block(true);
 }
+
+/// The same history crashed at every storage operation (directory operations surviving or
+/// not by a seed): no acknowledged sequence is ever handed out again, no acknowledged removal
+/// is undone.
+#[test]
+fn a_crash_at_any_point_of_the_prune_never_reuses_a_sequence() {
+    use natrium_store::io::{FaultPlan, FaultStorage};
+    // Returns (highest acknowledged sequence, acknowledged removals).
+    let run = |storage: natrium_store::io::StorageHandle| -> (u64, Vec<u64>) {
+        let mut acked = (0, Vec::new());
+        let options = FileStoreOptions {
+            block_bytes_max: 300,
+            writer: WriterConfig {
+                sync: SyncPolicy::Always,
+                ..WriterConfig::default()
+            },
+            ..FileStoreOptions::default()
+        };
+        let Ok(mut store) =
+            FileStore::open(storage, Path::new("/s"), options, StoreConfig::default())
+        else {
+            return acked;
+        };
+        for ts in 1..=3u64 {
+            match store.store(&NewMsg::new("a", &[7u8; 30]), ts) {
+                Ok((seq, _)) => acked.0 = seq,
+                Err(_) => return acked,
+            }
+        }
+        for seq in [3, 1, 2] {
+            match store.remove(seq) {
+                Ok(true) => acked.1.push(seq),
+                _ => return acked,
+            }
+        }
+        acked
+    };
+    let probe = FaultStorage::new(MemStorage::new(), FaultPlan::none());
+    assert_eq!(run(Arc::new(probe.clone())), (3, vec![3, 1, 2]));
+    for op in 0..probe.ops_attempted() {
+        for seed in [None, Some(op), Some(!op)] {
+            let mem = MemStorage::new();
+            let faulty = FaultStorage::new(mem.clone(), FaultPlan::crash_at(op, false));
+            let (acked_seq, removed) = run(Arc::new(faulty));
+            match seed {
+                Some(seed) => mem.crash_seeded(CrashMode::DropUnsynced, seed),
+                None => mem.crash(CrashMode::DropUnsynced),
+            }
+            let case = format!("crash at op {op}, seed {seed:?}");
+            let mut store = open(&mem);
+            assert!(
+                store.state().last_seq >= acked_seq,
+                "{case}: {:?}",
+                store.state()
+            );
+            for seq in &removed {
+                assert!(store.load(*seq).is_err(), "{case}: removal of {seq} undone");
+            }
+            let (next, _) = store.store(&NewMsg::new("a", b"next"), 9).unwrap();
+            assert!(next > acked_seq, "{case}: sequence {next} reused");
+        }
+    }
+}
