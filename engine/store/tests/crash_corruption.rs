@@ -261,3 +261,52 @@ fn damaged_consumer_state_is_reported_not_panicked() {
     let reopened = FileConsumerStore::open(storage, path, ConsumerConfig::default()).unwrap();
     assert_eq!(reopened.state(), good);
 }
+
+/// Through the stream store (default mode), a damaged consumer state does not fail: that
+/// consumer starts over, says why, its bytes are quarantined, and the next flush writes a
+/// clean file. `Strict` still refuses it.
+#[test]
+fn damaged_consumer_state_starts_the_consumer_over() {
+    let mem = base(false);
+    let mut store = open(&mem, RecoveryMode::TruncateTornTail).unwrap();
+    let mut consumer = store
+        .consumer_store("c1", ConsumerConfig::default())
+        .unwrap();
+    consumer.set_starting(1).unwrap();
+    consumer.update_delivered(1, 1, 1, 1).unwrap();
+    consumer.flush().unwrap();
+    drop(consumer);
+    let path = Path::new("/s/consumers/c1.state");
+    let mut bytes = mem.file_content(path).unwrap();
+    bytes[20] ^= 0x40;
+    mem.set_file_content(path, bytes).unwrap();
+    store.close().unwrap();
+    drop(store);
+
+    let mut strict = open(&mem, RecoveryMode::Strict).unwrap();
+    assert!(
+        strict
+            .consumer_store("c1", ConsumerConfig::default())
+            .is_err()
+    );
+    strict.close().unwrap();
+    drop(strict);
+
+    let mut store = open(&mem, RecoveryMode::TruncateTornTail).unwrap();
+    let mut consumer = store
+        .consumer_store("c1", ConsumerConfig::default())
+        .expect("a damaged consumer state does not fail the open");
+    assert!(consumer.damage().is_some());
+    assert!(consumer.state().pending.is_empty());
+    assert!(
+        mem.file_content(Path::new("/s/quarantine/consumer.c1.state.bad"))
+            .is_some()
+    );
+    consumer.flush().unwrap();
+    drop(consumer);
+    let consumer = store
+        .consumer_store("c1", ConsumerConfig::default())
+        .unwrap();
+    assert!(consumer.damage().is_none(), "the flush wrote a clean file");
+    assert_eq!(loadable(&store), MESSAGES, "the stream is unaffected");
+}

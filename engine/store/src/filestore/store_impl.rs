@@ -377,8 +377,15 @@ impl StreamStore for FileStore {
         config: ConsumerConfig,
     ) -> Result<Box<dyn ConsumerStore>> {
         self.check_open()?;
-        let consumer =
-            FileConsumerStore::open_in(Arc::clone(&self.storage), &self.dir, name, config)?;
+        let storage = Arc::clone(&self.storage);
+        // A damaged consumer state fails only under `Strict`; otherwise that consumer starts
+        // over (reported by `damage()`) and the stream and its other consumers are unaffected.
+        let consumer = match self.options.recovery {
+            super::RecoveryMode::Strict => {
+                FileConsumerStore::open_in(storage, &self.dir, name, config)?
+            }
+            _ => FileConsumerStore::open_in_recovering(storage, &self.dir, name, config)?,
+        };
         Ok(Box::new(consumer))
     }
 
