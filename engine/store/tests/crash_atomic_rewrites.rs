@@ -193,3 +193,37 @@ fn compact_is_crash_atomic() {
 fn compact_past_the_end_is_crash_atomic() {
     crash_everywhere(Rewrite::Compact(15));
 }
+
+/// `stream.intent` is only ever replaced atomically, so one that does not decode is damage:
+/// refused unless the mode is `Salvage`, which ignores it.
+#[test]
+fn a_damaged_intent_is_refused_except_by_salvage() {
+    use natrium_store::filestore::RecoveryMode;
+    use natrium_store::io::{OpenMode, Storage};
+    let mem = MemStorage::new();
+    let mut store = setup(Arc::new(mem.clone())).unwrap();
+    store.close().unwrap();
+    drop(store);
+    let path = Path::new("/s/stream.intent");
+    let file = mem.open(path, OpenMode::Create).unwrap();
+    file.write_at(b"NATRINTN not really an intent", 0).unwrap();
+    file.sync().unwrap();
+    mem.sync_dir(Path::new("/s")).unwrap();
+    for (mode, opens) in [
+        (RecoveryMode::Strict, false),
+        (RecoveryMode::TruncateTornTail, false),
+        (RecoveryMode::Salvage, true),
+    ] {
+        let options = FileStoreOptions {
+            recovery: mode,
+            ..options()
+        };
+        let result = FileStore::open(
+            Arc::new(mem.clone()),
+            Path::new("/s"),
+            options,
+            StoreConfig::default(),
+        );
+        assert_eq!(result.is_ok(), opens, "{mode:?}");
+    }
+}
