@@ -290,22 +290,8 @@ impl FileStore {
         store.opened_from_checkpoint = loaded.is_some();
         let durable = durable.map(|(_, state)| state);
         let scanned = scan::load_blocks(&mut store, loaded.as_ref(), durable.as_ref())?;
-        if store.blocks.is_empty() {
-            store.create_block()?;
-        }
-        // Only the active block keeps a handle; sealed ones reopen through the bounded cache.
-        let last = store.blocks.len().saturating_sub(1);
-        for block in store.blocks.get_mut(..last).unwrap_or_default() {
-            block.file = None;
-        }
-        if let Some(active) = store.blocks.last()
-            && active.file.is_none()
-        {
-            let file = store.block_handle(active)?;
-            if let Some(active) = store.blocks.last_mut() {
-                active.file = Some(file);
-            }
-        }
+        store.activate_last_block()?;
+        store.leave_legacy_active_block()?;
         if scanned.last_seq_raised {
             // The blocks end below the durable high-water mark: write it down again so the
             // next open does not depend on the old checkpoint.
@@ -314,7 +300,6 @@ impl FileStore {
         }
         let scan_from = loaded.as_ref().map_or(0, |loaded| loaded.scan_from);
         scan::load_ttl(&mut store, scanned.ttls, scan_from)?;
-        store.leave_legacy_active_block()?;
         if let Some(intent) = &intent {
             store.finish_intent(intent)?;
         }
@@ -326,6 +311,27 @@ impl FileStore {
                 .mark_clean(store.writer.appended(), store.blocks_created);
         }
         Ok(store)
+    }
+
+    /// Makes the last block the active one (creating a first block in an empty directory):
+    /// only it keeps a handle; sealed ones reopen through the bounded cache.
+    fn activate_last_block(&mut self) -> Result<()> {
+        if self.blocks.is_empty() {
+            self.create_block()?;
+        }
+        let last = self.blocks.len().saturating_sub(1);
+        for block in self.blocks.get_mut(..last).unwrap_or_default() {
+            block.file = None;
+        }
+        if let Some(active) = self.blocks.last()
+            && active.file.is_none()
+        {
+            let file = self.block_handle(active)?;
+            if let Some(active) = self.blocks.last_mut() {
+                active.file = Some(file);
+            }
+        }
+        Ok(())
     }
 
     /// The stream directory.

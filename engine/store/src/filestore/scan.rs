@@ -178,18 +178,8 @@ pub(super) fn load_blocks(
     loaded: Option<&Loaded>,
     durable: Option<&StreamState>,
 ) -> Result<Scanned> {
-    let blocks_dir = store.blocks_dir();
-    let storage = std::sync::Arc::clone(&store.storage);
-    let names = storage
-        .list_dir(&blocks_dir)
-        .map_err(|source| io_error("list", &blocks_dir, source))?;
     let scan_from = loaded.map_or(0, |loaded| loaded.scan_from);
-    let mut indices: Vec<u32> = names
-        .iter()
-        .filter_map(|n| parse_block_file_name(n))
-        .filter(|index| *index >= scan_from)
-        .collect();
-    indices.sort_unstable();
+    let (indices, lengths) = block_files(store, scan_from)?;
     let bytes_max = store
         .options
         .block_bytes_max
@@ -197,15 +187,6 @@ pub(super) fn load_blocks(
     let mut tally = Tally::default();
     if let Some(loaded) = loaded {
         tally.saw(loaded.last_seq, loaded.last_ts_ns, None);
-    }
-    let mut lengths = Vec::with_capacity(indices.len());
-    for &index in &indices {
-        let path = block_path(&store.dir, index);
-        let len = storage
-            .open(&path, OpenMode::Existing)
-            .and_then(|file| file.len())
-            .map_err(|source| io_error("stat", &path, source))?;
-        lengths.push(len);
     }
     let mut previous = store.blocks.last().map(|block| block.index);
     // Blocks are created in order and never again without authentication: after an
@@ -238,10 +219,7 @@ pub(super) fn load_blocks(
         let scanned = scan_one(store, index, last_block, bytes_max, &mut tally, durable_end)?;
         if let Some(block) = scanned {
             if let Some(first) = gap_from {
-                let end = block
-                    .entries
-                    .first()
-                    .map_or(first, |entry| block.seq_of(entry));
+                let end = block.entries.first().map_or(first, |e| block.seq_of(e));
                 store.note_missing(first, end, durable);
             }
             store.blocks.push(block);
@@ -249,6 +227,42 @@ pub(super) fn load_blocks(
         }
         // A block removed for a torn header leaves its index free: reused, so no gap.
     }
+    finish_scan(store, tally, durable)
+}
+
+/// The indexes (from `scan_from` on, ascending) and lengths of the block files present.
+fn block_files(store: &FileStore, scan_from: u32) -> Result<(Vec<u32>, Vec<u64>)> {
+    let blocks_dir = store.blocks_dir();
+    let names = store
+        .storage
+        .list_dir(&blocks_dir)
+        .map_err(|source| io_error("list", &blocks_dir, source))?;
+    let mut indices: Vec<u32> = names
+        .iter()
+        .filter_map(|n| parse_block_file_name(n))
+        .filter(|index| *index >= scan_from)
+        .collect();
+    indices.sort_unstable();
+    let mut lengths = Vec::with_capacity(indices.len());
+    for &index in &indices {
+        let path = block_path(&store.dir, index);
+        let len = store
+            .storage
+            .open(&path, OpenMode::Existing)
+            .and_then(|file| file.len())
+            .map_err(|source| io_error("stat", &path, source))?;
+        lengths.push(len);
+    }
+    Ok((indices, lengths))
+}
+
+/// Applies the scanned tombstones and what `stream.state` still proves, sets `last_seq`, and
+/// recounts.
+fn finish_scan(
+    store: &mut FileStore,
+    mut tally: Tally,
+    durable: Option<&StreamState>,
+) -> Result<Scanned> {
     for seq in std::mem::take(&mut tally.tombstones) {
         if let Some((block_at, position)) = store.locate(seq)
             && let Some(entry) = store

@@ -62,32 +62,7 @@ impl FileStore {
             block: 0,
             removed: self.removed_ranges_below(seq),
         })?;
-        while self.blocks.len() > 1
-            && self.blocks.last().is_some_and(|block| {
-                let first = block
-                    .entries
-                    .first()
-                    .map_or(block.seq_base, |e| block.seq_of(e));
-                first > seq
-            })
-        {
-            if let Some(block) = self.blocks.pop() {
-                self.files.forget(block.index);
-                let path = block_path(&self.dir, block.index);
-                // One unlink durable at a time, from the tail: the indexes left stay contiguous.
-                self.storage
-                    .remove(&path)
-                    .and_then(|()| self.storage.sync_dir(&self.blocks_dir()))
-                    .map_err(|source| io_error("remove", &path, source))?;
-                self.cache.invalidate_block(block.index);
-            }
-        }
-        // Block indexes stay contiguous (a gap means a lost block at open): the next
-        // rotation reuses the first index freed above.
-        self.next_block_index = self
-            .blocks
-            .last()
-            .map_or(self.next_block_index, |block| block.index.saturating_add(1));
+        self.remove_blocks_above(seq)?;
         let active = match self.blocks.last() {
             Some(block) => Some(self.block_handle(block)?),
             None => None,
@@ -129,6 +104,37 @@ impl FileStore {
         self.persist_ttl_if_used()?;
         self.rewrite_tombstones_below(seq, new_last_ts)?;
         self.end_intent()
+    }
+
+    /// Deletes the tail blocks whose first message is above `seq` (never the first block).
+    fn remove_blocks_above(&mut self, seq: u64) -> Result<()> {
+        while self.blocks.len() > 1
+            && self.blocks.last().is_some_and(|block| {
+                let first = block
+                    .entries
+                    .first()
+                    .map_or(block.seq_base, |e| block.seq_of(e));
+                first > seq
+            })
+        {
+            if let Some(block) = self.blocks.pop() {
+                self.files.forget(block.index);
+                let path = block_path(&self.dir, block.index);
+                // One unlink durable at a time, from the tail: the indexes left stay contiguous.
+                self.storage
+                    .remove(&path)
+                    .and_then(|()| self.storage.sync_dir(&self.blocks_dir()))
+                    .map_err(|source| io_error("remove", &path, source))?;
+                self.cache.invalidate_block(block.index);
+            }
+        }
+        // Block indexes stay contiguous (a gap means a lost block at open): the next
+        // rotation reuses the first index freed above.
+        self.next_block_index = self
+            .blocks
+            .last()
+            .map_or(self.next_block_index, |block| block.index.saturating_add(1));
+        Ok(())
     }
 
     /// After a cut, writes again the tombstones of removed messages that remain below it (the
