@@ -140,3 +140,45 @@ fn damage_in_the_last_message_before_the_checkpointed_end_is_reported() {
     let (seq, _) = store.store(&NewMsg::new("d.e", b"next"), 11).unwrap();
     assert_eq!(seq, 11);
 }
+
+/// The salvaging open crashed at each of its storage operations (un-fsynced directory
+/// operations kept or dropped by a seed): the open after it still finds exactly the salvaged
+/// stream, never the cut one.
+#[test]
+fn a_crash_during_the_salvage_loses_nothing_more() {
+    use natrium_store::io::{CrashMode, FaultPlan, FaultStorage};
+    let (mem, block) = closed_stream();
+    let bytes = mem.file_content(&block).unwrap();
+    let needle = payload(3);
+    let at = bytes
+        .windows(needle.len())
+        .position(|window| window == needle.as_slice())
+        .unwrap();
+    flip(&mem, &block, at + 2);
+    let open_on = |storage: natrium_store::io::StorageHandle| {
+        FileStore::open(
+            storage,
+            Path::new("/s"),
+            FileStoreOptions::default(),
+            StoreConfig::default(),
+        )
+    };
+    let probe = FaultStorage::new(mem.snapshot(), FaultPlan::none());
+    drop(open_on(Arc::new(probe.clone())).unwrap());
+    assert!(probe.ops_attempted() > 3);
+    for op in 0..probe.ops_attempted() {
+        for seed in [op, !op] {
+            let disk = mem.snapshot();
+            let faulty = FaultStorage::new(disk.clone(), FaultPlan::crash_at(op, op % 2 == 1));
+            drop(open_on(Arc::new(faulty)));
+            disk.crash_seeded(CrashMode::DropUnsynced, seed);
+            let store = open_on(Arc::new(disk)).unwrap_or_else(|e| panic!("op {op}: {e}"));
+            assert_eq!(
+                live(&store),
+                [1, 4, 5, 6, 7, 8, 9, 10],
+                "op {op}, seed {seed}"
+            );
+            assert_eq!(store.state().last_seq, 10, "op {op}");
+        }
+    }
+}
