@@ -6,10 +6,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use natrium_format::{Limits, RecordView, StateLimits, StreamMeta, StreamState, names};
+use natrium_format::{
+    Limits, RecordCipher, RecordView, StateLimits, StreamKey, StreamMeta, StreamState, names,
+};
 
 use crate::fsutil::{list_blocks, read_file};
-use crate::scan::{BlockScan, ScanOptions, scan_block};
+use crate::scan::{Auth, BlockScan, ScanOptions, scan_block};
 use crate::{Error, RecoveryMode, Result};
 
 /// One block as found on disk.
@@ -106,14 +108,41 @@ pub fn recover_dir(dir: &Path, mode: RecoveryMode) -> Result<StreamRecovery> {
 }
 
 /// Scans every block in order, calling `visit(block_index, record)` for each intact record,
-/// rebuilds the state and compares it with the checkpoint.
+/// rebuilds the state and compares it with the checkpoint. Without the key: crc checks only
+/// (see [`recover_dir_keyed`]).
 pub fn recover_dir_visit(
     dir: &Path,
     mode: RecoveryMode,
     limits: &Limits,
+    visit: impl FnMut(u32, &RecordView<'_>),
+) -> Result<StreamRecovery> {
+    recover_dir_keyed(dir, mode, limits, None, visit)
+}
+
+/// [`recover_dir_visit`] with the configured key of an encrypted stream (`None` for a plain
+/// one): every block header and record is authenticated as the store's open does it
+/// (docs/formats/block.md), so a record or header forged without the key is damage. A key
+/// that does not match `stream.meta` is `Error::Format` (`WrongKey`).
+pub fn recover_dir_keyed(
+    dir: &Path,
+    mode: RecoveryMode,
+    limits: &Limits,
+    configured_key: Option<&[u8]>,
     mut visit: impl FnMut(u32, &RecordView<'_>),
 ) -> Result<StreamRecovery> {
     let meta = read_meta(dir)?;
+    let key = configured_key.map(|key| StreamKey::derive(key, meta.name.as_bytes()));
+    if key.is_some() {
+        meta.check_key(key.as_ref())
+            .map_err(|cause| Error::Format {
+                file: dir.join(names::STREAM_META),
+                cause,
+            })?;
+    }
+    let cipher = key
+        .as_ref()
+        .and_then(|key| RecordCipher::new(meta.cipher, key));
+    let mut legacy_blocks = true;
     let checkpoint = read_checkpoint(dir)?;
     let indexes = list_blocks(dir)?;
     let mut rebuild = Rebuild::default();
@@ -124,6 +153,13 @@ pub fn recover_dir_visit(
         let bytes = read_file(&path)?;
         let mut options = ScanOptions::new(mode, &path, position + 1 == indexes.len());
         options.limits = *limits;
+        if let (Some(key), Some(cipher)) = (&key, &cipher) {
+            options.auth = Some(Auth {
+                key,
+                cipher,
+                legacy_blocks,
+            });
+        }
         let mut report = BlockReport {
             index,
             path: path.clone(),
@@ -139,6 +175,10 @@ pub fn recover_dir_visit(
             rebuild.apply(view);
             visit(index, view);
         })?;
+        // As in the store: no old-style block after an authenticated one.
+        if report.scan.header.is_some_and(|h| h.is_authenticated()) {
+            legacy_blocks = false;
+        }
         if let Checkpoint::Read(state) = &checkpoint {
             compare_block(state, &report, &bytes, &mut disagreements);
         }

@@ -17,10 +17,12 @@ pub mod testkit;
 
 use std::path::PathBuf;
 
-pub use dir::{BlockReport, Disagreement, RebuiltState, StreamRecovery, recover_dir};
+pub use dir::{
+    BlockReport, Disagreement, RebuiltState, StreamRecovery, recover_dir, recover_dir_keyed,
+};
 pub use plan::{OpenPlan, block_prefix_matches, plan_open};
 pub use repair::{RepairReport, RepairTarget, compact, repair, write_checkpoint};
-pub use scan::{BlockScan, Damage, ScanOptions, scan_block};
+pub use scan::{Auth, BlockScan, Damage, ScanOptions, scan_block};
 
 /// How recovery treats damage. Passed explicitly; the store's default is `TruncateTornTail`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -129,3 +129,45 @@ fn a_missing_block_fails_verification() {
         );
     }
 }
+
+/// With the key, a plaintext record appended to an encrypted stream (valid crc, no tag) is
+/// damage; without it only the crc can be checked.
+#[test]
+fn with_the_key_a_forged_record_is_damage() {
+    use natrium_format::{CipherKind, Limits, RecordEncoder, RecordInput};
+    use natrium_recovery::recover_dir_keyed;
+    use natrium_recovery::testkit::FIXTURE_KEY;
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = fixture_spec();
+    spec.cipher = CipherKind::ChaCha20Poly1305;
+    spec.key = FIXTURE_KEY.to_vec();
+    write_stream(dir.path(), &spec).unwrap();
+    let strict = |key: Option<&[u8]>| {
+        recover_dir_keyed(
+            dir.path(),
+            RecoveryMode::Strict,
+            &Limits::default(),
+            key,
+            |_, _| {},
+        )
+    };
+    assert!(strict(Some(FIXTURE_KEY)).unwrap().is_clean());
+    assert!(
+        strict(Some(b"wrong key")).is_err(),
+        "a wrong key is refused"
+    );
+    let last = names::block_path(dir.path(), 4);
+    let mut bytes = std::fs::read(&last).unwrap();
+    RecordEncoder::new(Limits::default(), false)
+        .encode(&RecordInput::tombstone(7, 1, b""), None, &mut bytes)
+        .unwrap();
+    std::fs::write(&last, bytes).unwrap();
+    assert!(
+        strict(None).is_ok(),
+        "without the key the crc is all there is"
+    );
+    assert!(
+        matches!(strict(Some(FIXTURE_KEY)), Err(Error::Corrupt { .. })),
+        "a forged tombstone passed"
+    );
+}
