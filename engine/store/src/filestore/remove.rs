@@ -243,9 +243,9 @@ impl FileStore {
             .map_err(|source| io_error("fsync", &self.blocks_dir(), source))
     }
 
-    /// Replaces every block by one new block holding a marker at `marker_seq` (when non-zero);
-    /// the marker is fsynced before the old blocks are deleted, so a crash leaves either the old
-    /// stream or the purged one.
+    /// Replaces every block by one new block holding a marker at `marker_seq` (when non-zero).
+    /// Crash-atomic through `stream.intent`: once it is durable, an open deletes every block
+    /// below the new one before reading any, so a crash leaves the old stream or the new one.
     pub(super) fn reset_blocks(&mut self, marker_seq: u64, marker_ts_ns: u64) -> Result<()> {
         self.wait_all_written()?;
         self.drop_checkpoint()?;
