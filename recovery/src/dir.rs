@@ -6,10 +6,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use natrium_format::{Limits, RecordView, StateLimits, StreamMeta, StreamState, names};
+use natrium_format::{
+    Limits, RecordCipher, RecordView, StateLimits, StreamKey, StreamMeta, StreamState, names,
+};
 
 use crate::fsutil::{list_blocks, read_file};
-use crate::scan::{BlockScan, ScanOptions, scan_block};
+use crate::scan::{Auth, BlockScan, ScanOptions, scan_block};
 use crate::{Error, RecoveryMode, Result};
 
 /// One block as found on disk.
@@ -74,12 +76,17 @@ pub struct StreamRecovery {
     pub state: RebuiltState,
     pub checkpoint: Checkpoint,
     pub disagreements: Vec<Disagreement>,
+    /// Block indexes missing between the first and the last block file present. Indexes are
+    /// contiguous on disk (only front blocks are pruned, a truncate reuses the indexes it
+    /// frees), so each one is a lost block.
+    pub missing_blocks: Vec<u32>,
 }
 
 impl StreamRecovery {
     /// True when every block verified and the checkpoint (if any) does not contradict them.
     pub fn is_clean(&self) -> bool {
-        self.blocks.iter().all(|b| b.scan.is_clean())
+        self.missing_blocks.is_empty()
+            && self.blocks.iter().all(|b| b.scan.is_clean())
             && !matches!(self.checkpoint, Checkpoint::Unreadable(_))
             && self
                 .disagreements
@@ -101,14 +108,41 @@ pub fn recover_dir(dir: &Path, mode: RecoveryMode) -> Result<StreamRecovery> {
 }
 
 /// Scans every block in order, calling `visit(block_index, record)` for each intact record,
-/// rebuilds the state and compares it with the checkpoint.
+/// rebuilds the state and compares it with the checkpoint. Without the key: crc checks only
+/// (see [`recover_dir_keyed`]).
 pub fn recover_dir_visit(
     dir: &Path,
     mode: RecoveryMode,
     limits: &Limits,
+    visit: impl FnMut(u32, &RecordView<'_>),
+) -> Result<StreamRecovery> {
+    recover_dir_keyed(dir, mode, limits, None, visit)
+}
+
+/// [`recover_dir_visit`] with the configured key of an encrypted stream (`None` for a plain
+/// one): every block header and record is authenticated as the store's open does it
+/// (docs/formats/block.md), so a record or header forged without the key is damage. A key
+/// that does not match `stream.meta` is `Error::Format` (`WrongKey`).
+pub fn recover_dir_keyed(
+    dir: &Path,
+    mode: RecoveryMode,
+    limits: &Limits,
+    configured_key: Option<&[u8]>,
     mut visit: impl FnMut(u32, &RecordView<'_>),
 ) -> Result<StreamRecovery> {
     let meta = read_meta(dir)?;
+    let key = configured_key.map(|key| StreamKey::derive(key, meta.name.as_bytes()));
+    if key.is_some() {
+        meta.check_key(key.as_ref())
+            .map_err(|cause| Error::Format {
+                file: dir.join(names::STREAM_META),
+                cause,
+            })?;
+    }
+    let cipher = key
+        .as_ref()
+        .and_then(|key| RecordCipher::new(meta.cipher, key));
+    let mut legacy_blocks = true;
     let checkpoint = read_checkpoint(dir)?;
     let indexes = list_blocks(dir)?;
     let mut rebuild = Rebuild::default();
@@ -119,6 +153,13 @@ pub fn recover_dir_visit(
         let bytes = read_file(&path)?;
         let mut options = ScanOptions::new(mode, &path, position + 1 == indexes.len());
         options.limits = *limits;
+        if let (Some(key), Some(cipher)) = (&key, &cipher) {
+            options.auth = Some(Auth {
+                key,
+                cipher,
+                legacy_blocks,
+            });
+        }
         let mut report = BlockReport {
             index,
             path: path.clone(),
@@ -134,6 +175,10 @@ pub fn recover_dir_visit(
             rebuild.apply(view);
             visit(index, view);
         })?;
+        // As in the store: no old-style block after an authenticated one.
+        if report.scan.header.is_some_and(|h| h.is_authenticated()) {
+            legacy_blocks = false;
+        }
         if let Checkpoint::Read(state) = &checkpoint {
             compare_block(state, &report, &bytes, &mut disagreements);
         }
@@ -143,14 +188,41 @@ pub fn recover_dir_visit(
     if let Checkpoint::Read(checkpoint) = &checkpoint {
         compare_state(checkpoint, &state, &blocks, &mut disagreements);
     }
+    let missing_blocks = missing_between(&indexes);
+    report_missing(&missing_blocks, &mut disagreements);
     Ok(StreamRecovery {
         dir: dir.to_path_buf(),
         meta,
         blocks,
         state,
         checkpoint,
+        missing_blocks,
         disagreements,
     })
+}
+
+/// A gap in the block indexes contradicts the blocks' own history whatever the checkpoint
+/// says (or when there is none): each missing block is a conflict, which fails `verify`.
+fn report_missing(missing: &[u32], out: &mut Vec<Disagreement>) {
+    for index in missing {
+        let what = format!("block {index}");
+        if out.iter().any(|d| d.what == what) {
+            continue; // The checkpoint comparison already named it.
+        }
+        let (c, b) = ("present".into(), "missing (gap in block indexes)".into());
+        push(out, DisagreementKind::Conflict, what, c, b);
+    }
+}
+
+/// The indexes absent from the sorted `indexes` between its first and last.
+fn missing_between(indexes: &[u32]) -> Vec<u32> {
+    indexes
+        .windows(2)
+        .flat_map(|pair| match *pair {
+            [before, after] => before.saturating_add(1)..after,
+            _ => 0..0,
+        })
+        .collect()
 }
 
 fn read_checkpoint(dir: &Path) -> Result<Checkpoint> {

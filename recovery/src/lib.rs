@@ -17,18 +17,22 @@ pub mod testkit;
 
 use std::path::PathBuf;
 
-pub use dir::{BlockReport, Disagreement, RebuiltState, StreamRecovery, recover_dir};
+pub use dir::{
+    BlockReport, Disagreement, RebuiltState, StreamRecovery, recover_dir, recover_dir_keyed,
+};
 pub use plan::{OpenPlan, block_prefix_matches, plan_open};
 pub use repair::{RepairReport, RepairTarget, compact, repair, write_checkpoint};
-pub use scan::{BlockScan, Damage, ScanOptions, scan_block};
+pub use scan::{Auth, BlockScan, Damage, ScanOptions, scan_block};
 
 /// How recovery treats damage. Passed explicitly; the store's default is `TruncateTornTail`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum RecoveryMode {
     /// Stop at the first problem with an error naming file and offset.
     Strict,
-    /// Drop only an unfinished tail of the last block (a crash mid-append); anything else
-    /// is an error.
+    /// Drop only an unfinished tail of the last block (a crash mid-append); the scanner
+    /// refuses anything else. The FileStore's open adds one step in this mode: damage in the
+    /// last block followed by intact records is salvaged around (quarantined, reported as
+    /// lost, the block rewritten), because cutting there would drop acknowledged records.
     #[default]
     TruncateTornTail,
     /// Skip damaged regions by resynchronising on the next record that verifies, keep every

@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use natrium_format::layout::block::HEADER_SIZE;
-use natrium_format::{BlockHeader, Limits, RecordView};
+use natrium_format::{BlockHeader, Limits, RecordCipher, RecordView, StreamKey};
 
 use crate::{Error, RecoveryMode, Result};
 
@@ -24,6 +24,19 @@ pub struct ScanOptions<'a> {
     pub resync_bytes_max: u64,
     /// Names the file in errors; the scanner does no I/O with it.
     pub file: &'a Path,
+    /// The stream key of an encrypted stream: headers and records are authenticated, and
+    /// whatever fails is damage (docs/formats/block.md). `None`: crc checks only.
+    pub auth: Option<Auth<'a>>,
+}
+
+/// What authenticating a block of an encrypted stream needs.
+#[derive(Debug, Clone, Copy)]
+pub struct Auth<'a> {
+    pub key: &'a StreamKey,
+    pub cipher: &'a RecordCipher,
+    /// Accept a block written before headers were authenticated (flag clear), with its
+    /// unsealed tombstones. The store allows it only until it has seen an authenticated block.
+    pub legacy_blocks: bool,
 }
 
 impl<'a> ScanOptions<'a> {
@@ -34,6 +47,7 @@ impl<'a> ScanOptions<'a> {
             last_block,
             resync_bytes_max: RESYNC_BYTES_MAX_DEFAULT,
             file,
+            auth: None,
         }
     }
 }
@@ -86,7 +100,13 @@ pub fn scan_block<'b>(
         ..BlockScan::default()
     };
     let mut pos = HEADER_SIZE;
-    match BlockHeader::decode(bytes) {
+    let mut scratch = Vec::new();
+    let header = BlockHeader::decode(bytes).and_then(|header| authenticate_header(header, options));
+    // Unsealed tombstones are tolerated only in a legacy block of an encrypted stream.
+    let legacy = header
+        .as_ref()
+        .is_ok_and(|header| !header.is_authenticated());
+    match header {
         Ok(header) => scan.header = Some(header),
         Err(error) => {
             let torn = matches!(error, natrium_format::Error::Truncated { .. });
@@ -104,7 +124,7 @@ pub fn scan_block<'b>(
     scan.valid_end = pos.min(bytes.len()) as u64;
     let mut seq_before = None;
     while let Some(rest) = bytes.get(pos..).filter(|rest| !rest.is_empty()) {
-        match RecordView::decode(rest, pos as u64, &options.limits) {
+        match decode_record(rest, pos as u64, options, legacy, &mut scratch) {
             Ok(view) => {
                 visit(&view);
                 seq_before = Some(view.seq);
@@ -135,6 +155,44 @@ pub fn scan_block<'b>(
         }
     }
     Ok(scan)
+}
+
+/// With a key: the header must carry a valid MAC (or be a tolerated legacy header) and name
+/// the stream's cipher.
+fn authenticate_header(
+    header: BlockHeader,
+    options: &ScanOptions<'_>,
+) -> natrium_format::Result<BlockHeader> {
+    let Some(auth) = options.auth else {
+        return Ok(header);
+    };
+    if header.cipher != auth.cipher.kind() {
+        return Err(natrium_format::Error::Corrupt {
+            offset: natrium_format::layout::block::CIPHER_OFFSET as u64,
+            reason: "block cipher differs from the stream's",
+        });
+    }
+    if header.is_authenticated() || !auth.legacy_blocks {
+        header.verify(auth.key)?;
+    }
+    Ok(header)
+}
+
+/// Decodes one record and, with a key, authenticates it: damage unless sealed with the key
+/// (a legacy block's plaintext tombstones excepted).
+fn decode_record<'b>(
+    rest: &'b [u8],
+    offset: u64,
+    options: &ScanOptions<'_>,
+    legacy: bool,
+    scratch: &mut Vec<u8>,
+) -> natrium_format::Result<RecordView<'b>> {
+    let view = RecordView::decode(rest, offset, &options.limits)?;
+    match options.auth {
+        Some(_) if legacy && view.is_tombstone() && !view.flags.encrypted() => Ok(view),
+        Some(auth) => view.authenticate(auth.cipher, scratch).map(|()| view),
+        None => Ok(view),
+    }
 }
 
 fn push_damage(

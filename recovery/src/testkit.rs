@@ -103,7 +103,12 @@ pub fn write_stream(dir: &Path, spec: &StreamSpec) -> Result<()> {
     for (i, chunk) in all.chunks(per_block).enumerate() {
         let index = i as u32 + 1;
         let mut block = Vec::new();
-        BlockHeader::new(index, spec.cipher, spec.compression).encode(&mut block);
+        // Today's format: an encrypted stream's headers carry a MAC (docs/formats/block.md).
+        let header = match cipher {
+            Some(_) => BlockHeader::authenticated(index, spec.cipher, spec.compression, &key),
+            None => BlockHeader::new(index, spec.cipher, spec.compression),
+        };
+        header.encode(&mut block);
         debug_assert_eq!(block.len(), HEADER_SIZE);
         for input in chunk {
             let seal = cipher.as_ref().map(|c| (c, random_nonce()));

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use natrium_format::names;
-use natrium_recovery::dir::Checkpoint;
+use natrium_recovery::dir::{Checkpoint, DisagreementKind};
 use natrium_recovery::testkit::{fixture_spec, write_fixture_set, write_stream};
 use natrium_recovery::{Error, RecoveryMode, RepairTarget, recover_dir, repair};
 
@@ -98,4 +98,76 @@ fn badcheckpoint_fixture_reports_an_unreadable_checkpoint() {
     assert!(matches!(recovery.checkpoint, Checkpoint::Unreadable(_)));
     assert!(!recovery.is_clean());
     assert_eq!(recovery.state.msgs, 21);
+}
+
+/// A block file missing from the middle of the index range fails verification, with or
+/// without a checkpoint naming it (`natrium-blk verify` relies on `is_clean`).
+#[test]
+fn a_missing_block_fails_verification() {
+    for keep_checkpoint in [true, false] {
+        let dir = tempfile::tempdir().unwrap();
+        write_stream(dir.path(), &fixture_spec()).unwrap();
+        std::fs::remove_file(names::block_path(dir.path(), 2)).unwrap();
+        if !keep_checkpoint {
+            std::fs::remove_file(dir.path().join(names::STREAM_STATE)).unwrap();
+        }
+        let recovery = recover_dir(dir.path(), RecoveryMode::TruncateTornTail).unwrap();
+        assert!(!recovery.is_clean(), "checkpoint {keep_checkpoint}");
+        assert_eq!(
+            recovery.missing_blocks,
+            vec![2],
+            "checkpoint {keep_checkpoint}"
+        );
+        // What `natrium-blk verify` checks.
+        assert!(
+            recovery
+                .disagreements
+                .iter()
+                .any(|d| d.what == "block 2" && d.kind == DisagreementKind::Conflict),
+            "checkpoint {keep_checkpoint}: {:?}",
+            recovery.disagreements
+        );
+    }
+}
+
+/// With the key, a plaintext record appended to an encrypted stream (valid crc, no tag) is
+/// damage; without it only the crc can be checked.
+#[test]
+fn with_the_key_a_forged_record_is_damage() {
+    use natrium_format::{CipherKind, Limits, RecordEncoder, RecordInput};
+    use natrium_recovery::recover_dir_keyed;
+    use natrium_recovery::testkit::FIXTURE_KEY;
+    let dir = tempfile::tempdir().unwrap();
+    let mut spec = fixture_spec();
+    spec.cipher = CipherKind::ChaCha20Poly1305;
+    spec.key = FIXTURE_KEY.to_vec();
+    write_stream(dir.path(), &spec).unwrap();
+    let strict = |key: Option<&[u8]>| {
+        recover_dir_keyed(
+            dir.path(),
+            RecoveryMode::Strict,
+            &Limits::default(),
+            key,
+            |_, _| {},
+        )
+    };
+    assert!(strict(Some(FIXTURE_KEY)).unwrap().is_clean());
+    assert!(
+        strict(Some(b"wrong key")).is_err(),
+        "a wrong key is refused"
+    );
+    let last = names::block_path(dir.path(), 4);
+    let mut bytes = std::fs::read(&last).unwrap();
+    RecordEncoder::new(Limits::default(), false)
+        .encode(&RecordInput::tombstone(7, 1, b""), None, &mut bytes)
+        .unwrap();
+    std::fs::write(&last, bytes).unwrap();
+    assert!(
+        strict(None).is_ok(),
+        "without the key the crc is all there is"
+    );
+    assert!(
+        matches!(strict(Some(FIXTURE_KEY)), Err(Error::Corrupt { .. })),
+        "a forged tombstone passed"
+    );
 }

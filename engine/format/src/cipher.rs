@@ -5,7 +5,16 @@
 //! distinct `info` strings, into the 32-byte record key and the 16-byte key-check value. A
 //! wrong key therefore fails the key-check comparison at open, before any record is read.
 //! Nonces are 12 random bytes per record, stored in the record, so a rewritten or truncated
-//! block never reuses a (key, nonce) pair that an earlier write used with different bytes.
+//! block, or a secure erase that re-seals a body in place, never reuses a (key, nonce) pair
+//! that an earlier write used with different bytes. The price is the birthday bound of random
+//! 96-bit nonces under one key: after n sealed records the chance that two share a nonce is
+//! about n^2 / 2^97, so 2^32 records (NIST SP 800-38D's limit for random GCM nonces) keep it
+//! under 2^-33. A stream that will seal more than 2^32 records should be re-keyed
+//! (docs/formats/record.md). Offset-derived nonces were rejected: a truncate or erase rewrites
+//! the same offset with different plaintext, which would repeat a nonce.
+//!
+//! Block headers of encrypted streams carry an 8-byte MAC under a third derived key
+//! (`natrium block header key v1`), see [`StreamKey::header_mac`].
 
 use aes_gcm::Aes256Gcm;
 use aes_gcm::aead::{AeadInOut, KeyInit};
@@ -13,6 +22,7 @@ use chacha20poly1305::ChaCha20Poly1305;
 use hkdf::Hkdf;
 use sha2::Sha256;
 
+use crate::layout::block::HEADER_MAC_SIZE;
 use crate::layout::{meta::KEY_CHECK_SIZE, record::NONCE_SIZE, record::TAG_SIZE};
 use crate::{Error, Result};
 
@@ -20,6 +30,8 @@ use crate::{Error, Result};
 const RECORD_KEY_INFO: &[u8] = b"natrium record key v1";
 /// `info` for the key-check value stored in `stream.meta`.
 const KEY_CHECK_INFO: &[u8] = b"natrium key check v1";
+/// `info` for the key of block-header MACs.
+const HEADER_KEY_INFO: &[u8] = b"natrium block header key v1";
 
 /// Which AEAD seals record bodies; stored as one byte in `stream.meta` and block headers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -59,6 +71,7 @@ impl CipherKind {
 pub struct StreamKey {
     record_key: [u8; 32],
     key_check: [u8; KEY_CHECK_SIZE],
+    header_key: [u8; 32],
 }
 
 impl std::fmt::Debug for StreamKey {
@@ -74,13 +87,38 @@ impl StreamKey {
         let hkdf = Hkdf::<Sha256>::new(Some(stream_name), configured_key);
         let mut record_key = [0u8; 32];
         let mut key_check = [0u8; KEY_CHECK_SIZE];
+        let mut header_key = [0u8; 32];
         // Expansion fails only for outputs over 255 * 32 bytes; 32 and 16 are far below.
         let _ = hkdf.expand(RECORD_KEY_INFO, &mut record_key);
         let _ = hkdf.expand(KEY_CHECK_INFO, &mut key_check);
+        let _ = hkdf.expand(HEADER_KEY_INFO, &mut header_key);
         Self {
             record_key,
             key_check,
+            header_key,
         }
+    }
+
+    /// A MAC of a block header's bytes: HKDF-Expand (HMAC-SHA256) keyed with the header key,
+    /// the bytes as `info`, truncated to 8 bytes. A forger without the key guesses 64 bits.
+    pub fn header_mac(&self, bytes: &[u8]) -> [u8; HEADER_MAC_SIZE] {
+        let mut mac = [0u8; HEADER_MAC_SIZE];
+        // A 32-byte PRK is exactly SHA-256's output length, and 8 bytes of output are far
+        // below the expansion limit: neither call can fail.
+        if let Ok(hkdf) = Hkdf::<Sha256>::from_prk(&self.header_key) {
+            let _ = hkdf.expand(bytes, &mut mac);
+        }
+        mac
+    }
+
+    /// Whether `mac` is [`StreamKey::header_mac`] of `bytes` (constant-time comparison).
+    pub fn header_mac_matches(&self, bytes: &[u8], mac: &[u8; HEADER_MAC_SIZE]) -> bool {
+        let diff = self
+            .header_mac(bytes)
+            .iter()
+            .zip(mac.iter())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b));
+        diff == 0
     }
 
     /// The value stored in `stream.meta` to recognise this key later.

@@ -19,10 +19,19 @@ pub mod block {
     pub const CIPHER_OFFSET: usize = 16;
     pub const COMPRESSION_OFFSET: usize = 17;
     pub const RESERVED_OFFSET: usize = 18;
+    /// With [`FLAG_AUTHENTICATED`]: a MAC of bytes `0..HEADER_MAC_OFFSET` under the stream's
+    /// header key; otherwise zero.
+    pub const HEADER_MAC_OFFSET: usize = 20;
+    pub const HEADER_MAC_SIZE: usize = 8;
     pub const CRC_OFFSET: usize = 28;
     /// Records start right after the header.
     pub const HEADER_SIZE: usize = 32;
-    const _: () = assert!(RESERVED_OFFSET + 10 == CRC_OFFSET);
+    /// Block flag: the header carries a MAC and every record, tombstones included, is sealed
+    /// (written by encrypted streams since the flag exists).
+    pub const FLAG_AUTHENTICATED: u16 = 1;
+    pub const FLAGS_KNOWN: u16 = FLAG_AUTHENTICATED;
+    const _: () = assert!(RESERVED_OFFSET + 2 == HEADER_MAC_OFFSET);
+    const _: () = assert!(HEADER_MAC_OFFSET + HEADER_MAC_SIZE == CRC_OFFSET);
     const _: () = assert!(CRC_OFFSET + super::CRC_SIZE == HEADER_SIZE);
 }
 
@@ -117,4 +126,23 @@ pub mod consumer {
     /// One redelivery entry: stream seq u64, count u64.
     pub const REDELIVERED_ENTRY_SIZE: usize = 16;
     const _: () = assert!(REDELIVERED_COUNT_OFFSET + 4 == FIXED_SIZE);
+}
+
+/// `stream.intent` (docs/formats/stream-intent.md).
+pub mod intent {
+    pub const MAGIC: [u8; 8] = *b"NATRINTN";
+    pub const VERSION_OFFSET: usize = 8;
+    pub const KIND_OFFSET: usize = 10;
+    pub const RESERVED_OFFSET: usize = 11;
+    pub const BLOCK_OFFSET: usize = 12;
+    pub const SEQ_OFFSET: usize = 16;
+    pub const TS_OFFSET: usize = 24;
+    pub const RANGE_COUNT_OFFSET: usize = 32;
+    pub const RESERVED2_OFFSET: usize = 36;
+    /// Removed ranges start here; the crc follows them.
+    pub const FIXED_SIZE: usize = 40;
+    /// One removed range: first u64, last u64 (inclusive).
+    pub const RANGE_SIZE: usize = 16;
+    const _: () = assert!(RESERVED_OFFSET + 1 == BLOCK_OFFSET);
+    const _: () = assert!(RESERVED2_OFFSET + 4 == FIXED_SIZE);
 }

@@ -8,6 +8,7 @@
 pub mod block;
 pub mod cipher;
 pub mod consumer;
+pub mod intent;
 pub mod layout;
 pub mod meta;
 pub mod names;
@@ -19,6 +20,7 @@ mod wire;
 pub use block::BlockHeader;
 pub use cipher::{CipherKind, RecordCipher, StreamKey};
 pub use consumer::{ConsumerLimits, ConsumerState, Pending};
+pub use intent::{Intent, IntentKind};
 pub use meta::{Compression, StreamMeta};
 pub use record::{Limits, RecordEncoder, RecordFlags, RecordInput, RecordView};
 pub use state::{BlockSummary, StateLimits, StreamState, SubjectSummary};

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 pub const STREAM_META: &str = "stream.meta";
 /// Atomic checkpoint of the stream state.
 pub const STREAM_STATE: &str = "stream.state";
+/// A rewrite of the blocks under way (truncate, purge, compact), finished by the next open.
+pub const STREAM_INTENT: &str = "stream.intent";
 /// Persisted TTL wheel (rebuilt when stale).
 pub const TTL_STATE: &str = "ttl.state";
 /// The FileStore's per-message index sidecar of `stream.state` (docs/formats/stream-index.md).

@@ -207,7 +207,8 @@ impl RecordEncoder {
         out: &mut Vec<u8>,
         start: usize,
     ) -> Result<u32> {
-        let seal = if input.tombstone { None } else { seal };
+        // A tombstone is sealed too (an empty body: nonce and tag only), so no one without the
+        // key can write one that an authenticating reader accepts.
         self.check_limits(input, seal.is_some())?;
         let mut flags = if input.tombstone {
             RecordFlags::TOMBSTONE
@@ -387,7 +388,12 @@ fn check_body_shape(view: &RecordView<'_>) -> Result<()> {
     let mut stored = view.stored_body.len() as u64;
     let f = view.flags;
     let ok = if f.tombstone() {
-        stored == 0 && plain == 0 && !f.compressed() && !f.encrypted() && !f.ttl()
+        let sealed_len = if f.encrypted() {
+            (L::NONCE_SIZE + L::TAG_SIZE) as u64
+        } else {
+            0
+        };
+        stored == sealed_len && plain == 0 && !f.compressed() && !f.ttl()
     } else {
         let aead = (L::NONCE_SIZE + L::TAG_SIZE) as u64;
         let sealed_ok = !f.encrypted() || stored >= aead;
@@ -509,6 +515,16 @@ impl<'a> RecordView<'a> {
             reason: "body shorter than its headers",
         })?;
         Ok(Body { headers, payload })
+    }
+
+    /// Checks that the record was sealed with `cipher`'s key: it must carry the encrypted flag
+    /// and its tag must verify (the body is decrypted into `scratch` and left there).
+    /// `Error::Authentication` otherwise, so a record written without the key is damage.
+    pub fn authenticate(&self, cipher: &RecordCipher, scratch: &mut Vec<u8>) -> Result<()> {
+        if !self.flags.encrypted() {
+            return Err(Error::Authentication { seq: self.seq });
+        }
+        self.open_into(cipher, scratch)
     }
 
     /// Decrypts the stored body into `scratch` (which then holds the compressed or plain body).

@@ -1,6 +1,6 @@
 //! Corruption: bit flips and truncations of block files, of the checkpoint pair and of a
 //! consumer-state file. Opening never panics; `Strict` reports any damage; the default
-//! `TruncateTornTail` accepts only a damaged tail of the last block; `Salvage` opens anyway and
+//! `TruncateTornTail` accepts (and reports) damage only in the last block; `Salvage` opens anyway and
 //! keeps every intact record (only the damaged one is lost), loads never return altered bytes,
 //! and a damaged checkpoint only costs a rescan.
 use std::path::{Path, PathBuf};
@@ -150,16 +150,26 @@ fn damage_in_the_last_block() {
             open(&damaged, RecoveryMode::Strict).is_err(),
             "strict missed byte {at}"
         );
-        // The default mode cuts the last block at the damage (what follows was never fsynced
-        // if this is a crash) and keeps a copy in quarantine; a damaged header is refused.
+        // The default mode salvages around damage followed by intact records (reported and
+        // quarantined), cuts only a damaged tail (the last record here: there is no
+        // checkpoint to say it was durable), and refuses a damaged header.
         let damaged = copy_with(&mem, &last, bytes.clone());
         match open(&damaged, RecoveryMode::TruncateTornTail) {
             Ok(mut store) => {
                 let kept = loadable(&store);
-                assert_eq!(store.state().msgs, kept, "byte {at}");
-                assert_eq!(store.state().last_seq, kept, "byte {at}: a prefix survives");
+                let state = store.state();
+                assert_eq!(state.msgs, kept, "byte {at}");
+                assert!(
+                    kept + 1 >= MESSAGES,
+                    "byte {at}: only the damaged record goes"
+                );
+                let lost = state.lost.clone().expect("damage is reported");
+                for seq in (1..=MESSAGES).filter(|&seq| store.load(seq).is_err()) {
+                    let torn_last = seq == MESSAGES && state.last_seq == MESSAGES - 1;
+                    assert!(lost.msgs.contains(&seq) || torn_last, "byte {at}: {seq}");
+                }
                 let (seq, _) = store.store(&NewMsg::new("c.d", b"next"), 0).unwrap();
-                assert_eq!(seq, kept + 1, "byte {at}");
+                assert_eq!(seq, state.last_seq + 1, "byte {at}");
             }
             Err(_) => assert!(at < 32, "byte {at}: only header damage is refused"),
         }
@@ -250,4 +260,53 @@ fn damaged_consumer_state_is_reported_not_panicked() {
     mem.set_file_content(path, original).unwrap();
     let reopened = FileConsumerStore::open(storage, path, ConsumerConfig::default()).unwrap();
     assert_eq!(reopened.state(), good);
+}
+
+/// Through the stream store (default mode), a damaged consumer state does not fail: that
+/// consumer starts over, says why, its bytes are quarantined, and the next flush writes a
+/// clean file. `Strict` still refuses it.
+#[test]
+fn damaged_consumer_state_starts_the_consumer_over() {
+    let mem = base(false);
+    let mut store = open(&mem, RecoveryMode::TruncateTornTail).unwrap();
+    let mut consumer = store
+        .consumer_store("c1", ConsumerConfig::default())
+        .unwrap();
+    consumer.set_starting(1).unwrap();
+    consumer.update_delivered(1, 1, 1, 1).unwrap();
+    consumer.flush().unwrap();
+    drop(consumer);
+    let path = Path::new("/s/consumers/c1.state");
+    let mut bytes = mem.file_content(path).unwrap();
+    bytes[20] ^= 0x40;
+    mem.set_file_content(path, bytes).unwrap();
+    store.close().unwrap();
+    drop(store);
+
+    let mut strict = open(&mem, RecoveryMode::Strict).unwrap();
+    assert!(
+        strict
+            .consumer_store("c1", ConsumerConfig::default())
+            .is_err()
+    );
+    strict.close().unwrap();
+    drop(strict);
+
+    let mut store = open(&mem, RecoveryMode::TruncateTornTail).unwrap();
+    let mut consumer = store
+        .consumer_store("c1", ConsumerConfig::default())
+        .expect("a damaged consumer state does not fail the open");
+    assert!(consumer.damage().is_some());
+    assert!(consumer.state().pending.is_empty());
+    assert!(
+        mem.file_content(Path::new("/s/quarantine/consumer.c1.state.bad"))
+            .is_some()
+    );
+    consumer.flush().unwrap();
+    drop(consumer);
+    let consumer = store
+        .consumer_store("c1", ConsumerConfig::default())
+        .unwrap();
+    assert!(consumer.damage().is_none(), "the flush wrote a clean file");
+    assert_eq!(loadable(&store), MESSAGES, "the stream is unaffected");
 }

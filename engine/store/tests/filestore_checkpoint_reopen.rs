@@ -104,7 +104,10 @@ fn a_block_cut_short_forces_a_rescan() {
     mem.set_file_content(&path, bytes).unwrap();
     let store = open(&mem);
     assert!(!store.opened_from_checkpoint());
-    assert_eq!(store.state().last_seq, 99);
+    // The checkpoint proves 100 was durable: it is reported lost, and never reused.
+    let state = store.state();
+    assert_eq!(state.last_seq, 100);
+    assert_eq!(state.lost.expect("lost reported").msgs, vec![100]);
     assert_holds(&store, 1, 99);
 }
 

@@ -20,6 +20,8 @@ pub struct FileConsumerStore {
     path: PathBuf,
     memory: MemConsumerStore,
     dirty: bool,
+    /// Why the stored state was unreadable at open (see [`ConsumerStore::damage`]).
+    damage: Option<String>,
 }
 
 impl FileConsumerStore {
@@ -45,8 +47,7 @@ impl FileConsumerStore {
                 })?;
             memory.replace(state)?;
         } else if let Some(dir) = path.parent() {
-            storage
-                .create_dir_all(dir)
+            crate::io::create_dir_durable(storage.as_ref(), dir)
                 .map_err(|source| io_error("create", dir, source))?;
         }
         Ok(Self {
@@ -54,6 +55,38 @@ impl FileConsumerStore {
             path: path.to_path_buf(),
             memory,
             dirty: false,
+            damage: None,
+        })
+    }
+
+    /// [`FileConsumerStore::open_in`], except that a state file that does not decode does not
+    /// fail the open: its bytes are copied to
+    /// `<stream_dir>/quarantine/consumer.<name>.state.bad`, the consumer starts from an empty
+    /// state, [`ConsumerStore::damage`] says why, and the next `flush` replaces the file.
+    pub fn open_in_recovering(
+        storage: StorageHandle,
+        stream_dir: &Path,
+        name: &str,
+        config: ConsumerConfig,
+    ) -> Result<Self> {
+        let reason = match Self::open_in(storage.clone(), stream_dir, name, config) {
+            Err(Error::Corrupt { reason, .. }) => reason,
+            other => return other,
+        };
+        let path = stream_dir.join("consumers").join(format!("{name}.state"));
+        let bytes = io::read_all(&*storage, &path, STATE_FILE_BYTES_MAX)
+            .map_err(|source| io_error("read", &path, source))?;
+        let quarantine = stream_dir.join(natrium_format::names::QUARANTINE_DIR);
+        let copy = quarantine.join(format!("consumer.{name}.state.bad"));
+        io::create_dir_durable(&*storage, &quarantine)
+            .and_then(|()| io::write_atomic(&*storage, &copy, &bytes))
+            .map_err(|source| io_error("quarantine", &copy, source))?;
+        Ok(Self {
+            storage,
+            path,
+            memory: MemConsumerStore::new(config),
+            dirty: true,
+            damage: Some(reason),
         })
     }
 
@@ -126,6 +159,10 @@ impl ConsumerStore for FileConsumerStore {
 
     fn encode(&self) -> Result<Vec<u8>> {
         self.memory.encode()
+    }
+
+    fn damage(&self) -> Option<&str> {
+        self.damage.as_deref()
     }
 
     fn flush(&mut self) -> Result<()> {

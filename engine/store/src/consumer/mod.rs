@@ -96,4 +96,11 @@ pub trait ConsumerStore: Send {
 
     /// Makes the state durable (no-op in memory).
     fn flush(&mut self) -> Result<()>;
+
+    /// Why the stored state could not be read at open, when it could not: the consumer then
+    /// started from an empty state (deliveries resume from its start position, so messages
+    /// may be delivered again; none is skipped) and the damaged file was quarantined.
+    fn damage(&self) -> Option<&str> {
+        None
+    }
 }

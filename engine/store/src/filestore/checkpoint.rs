@@ -445,15 +445,25 @@ pub(super) struct Loaded {
     pub last_ts_ns: u64,
 }
 
-/// Loads the checkpoint into `store` when it can be trusted; `None` means "scan everything".
-pub(super) fn load(store: &mut FileStore) -> Result<Option<Loaded>> {
-    let storage = std::sync::Arc::clone(&store.storage);
+/// Reads `stream.state` when it decodes: whether or not the blocks still match it, it is a
+/// durable record of the high-water mark and of which sequences were removed when it was
+/// written (truncate and purge remove it before they lower `last_seq`).
+pub(super) fn read_state(store: &FileStore) -> Option<(Vec<u8>, StreamState)> {
     let state_path = store.dir.join(STREAM_STATE);
+    let state_bytes = read_all(store.storage.as_ref(), &state_path, STATE_BYTES_MAX).ok()?;
+    let state = StreamState::decode(&state_bytes, &StateLimits::default()).ok()?;
+    Some((state_bytes, state))
+}
+
+/// Loads the checkpoint `read` (from [`read_state`]) into `store` when it can be trusted;
+/// `None` means "scan everything".
+pub(super) fn load(
+    store: &mut FileStore,
+    read: Option<&(Vec<u8>, StreamState)>,
+) -> Result<Option<Loaded>> {
+    let storage = std::sync::Arc::clone(&store.storage);
     let index_path = store.dir.join(STREAM_INDEX);
-    let Ok(state_bytes) = read_all(storage.as_ref(), &state_path, STATE_BYTES_MAX) else {
-        return Ok(None);
-    };
-    let Ok(state) = StreamState::decode(&state_bytes, &StateLimits::default()) else {
+    let Some((state_bytes, state)) = read else {
         return Ok(None);
     };
     let Ok(index_file) = storage.open(&index_path, OpenMode::Existing) else {
@@ -470,7 +480,7 @@ pub(super) fn load(store: &mut FileStore) -> Result<Option<Loaded>> {
             .iter()
             .zip(&state.blocks)
             .all(|(b, s)| b.0 == s.index);
-    if state_crc != state_identity(&state_bytes) || !same_blocks {
+    if state_crc != state_identity(state_bytes) || !same_blocks {
         return Ok(None);
     }
     let blocks_dir = store.blocks_dir();
@@ -488,7 +498,7 @@ pub(super) fn load(store: &mut FileStore) -> Result<Option<Loaded>> {
             .map_err(|source| io_error("stat", &path, source))?;
         lengths.push((index, len));
     }
-    let scan_from = match plan_open(&state, &lengths) {
+    let scan_from = match plan_open(state, &lengths) {
         OpenPlan::Trust => u32::MAX,
         OpenPlan::ScanTail { block, .. } => block,
         OpenPlan::Rescan { .. } => return Ok(None),

@@ -27,8 +27,11 @@
 mod append;
 pub mod checkpoint;
 pub mod index;
+mod intent;
+mod lost;
 mod read;
 mod remove;
+mod salvage;
 mod scan;
 mod stats;
 mod store_impl;
@@ -41,7 +44,7 @@ use std::sync::Arc;
 use natrium_format::cipher::{RecordCipher, StreamKey};
 use natrium_format::record::{Limits, RecordEncoder};
 
-use crate::io::{LockGuard, StorageHandle, write_atomic};
+use crate::io::{LockGuard, StorageHandle, create_dir_durable, write_atomic};
 use crate::ttl::TtlWheel;
 use crate::types::{LostData, StoreConfig};
 use crate::{Error, Result};
@@ -135,6 +138,12 @@ pub struct FileStore {
     options: FileStoreOptions,
     config: StoreConfig,
     cipher: Option<RecordCipher>,
+    /// The stream key of an encrypted stream: block headers are MACed with it and every block
+    /// is authenticated when scanned (docs/formats/block.md).
+    key: Option<StreamKey>,
+    /// While scanning at open: blocks written before headers were authenticated are accepted
+    /// only until an authenticated block has been seen.
+    legacy_blocks: bool,
     encoder: RecordEncoder,
     /// Reused encoding buffer.
     scratch: Vec<u8>,
@@ -151,6 +160,10 @@ pub struct FileStore {
     files: FileCache,
     first_seq: u64,
     last_seq: u64,
+    /// The block holding a record (message, tombstone or marker) at `last_seq`, when known.
+    /// Before that block is pruned, a marker at `last_seq` is written elsewhere and fsynced:
+    /// the high-water mark must outlive the block that carried it.
+    last_seq_block: Option<u32>,
     last_ts_ns: u64,
     msgs: u64,
     bytes: u64,
@@ -229,6 +242,8 @@ impl FileStore {
             dir: dir.to_path_buf(),
             storage,
             cipher: None,
+            key: None,
+            legacy_blocks: true,
             encoder: RecordEncoder::new(
                 options.record_limits,
                 options.compression == Compression::Snappy,
@@ -247,6 +262,7 @@ impl FileStore {
             expiries: BTreeMap::new(),
             first_seq: 1,
             last_seq: 0,
+            last_seq_block: None,
             last_ts_ns: 0,
             msgs: 0,
             bytes: 0,
@@ -259,32 +275,34 @@ impl FileStore {
         };
         store.lock = Some(store.take_lock()?);
         store.cipher = scan::open_meta(&mut store, key.as_ref())?;
-        let loaded = checkpoint::load(&mut store)?;
+        store.key = key;
+        let intent = store.read_intent()?;
+        if let Some(intent) = &intent {
+            store.finish_intent_before_load(intent)?;
+        }
+        let durable = checkpoint::read_state(&store);
+        let loaded = checkpoint::load(&mut store, durable.as_ref())?;
         if loaded.is_none() {
             store.blocks.clear();
             store.subjects.clear();
             store.next_block_index = 1;
         }
         store.opened_from_checkpoint = loaded.is_some();
-        let scanned_ttls = scan::load_blocks(&mut store, loaded.as_ref())?;
-        if store.blocks.is_empty() {
-            store.create_block()?;
-        }
-        // Only the active block keeps a handle; sealed ones reopen through the bounded cache.
-        let last = store.blocks.len().saturating_sub(1);
-        for block in store.blocks.get_mut(..last).unwrap_or_default() {
-            block.file = None;
-        }
-        if let Some(active) = store.blocks.last()
-            && active.file.is_none()
-        {
-            let file = store.block_handle(active)?;
-            if let Some(active) = store.blocks.last_mut() {
-                active.file = Some(file);
-            }
+        let durable = durable.map(|(_, state)| state);
+        let scanned = scan::load_blocks(&mut store, loaded.as_ref(), durable.as_ref())?;
+        store.activate_last_block()?;
+        store.leave_legacy_active_block()?;
+        if scanned.last_seq_raised {
+            // The blocks end below the durable high-water mark: write it down again so the
+            // next open does not depend on the old checkpoint.
+            let ticket = store.append_tombstone(store.last_seq, store.last_ts_ns)?;
+            store.settle_durably(ticket)?;
         }
         let scan_from = loaded.as_ref().map_or(0, |loaded| loaded.scan_from);
-        scan::load_ttl(&mut store, scanned_ttls, scan_from)?;
+        scan::load_ttl(&mut store, scanned.ttls, scan_from)?;
+        if let Some(intent) = &intent {
+            store.finish_intent(intent)?;
+        }
         // A state rebuilt by scanning blocks is not yet checkpointed: the next tick writes it.
         // (Nothing scanned: the checkpoint covered everything, or the directory was new.)
         if store.blocks_scanned_at_open == 0 {
@@ -293,6 +311,27 @@ impl FileStore {
                 .mark_clean(store.writer.appended(), store.blocks_created);
         }
         Ok(store)
+    }
+
+    /// Makes the last block the active one (creating a first block in an empty directory):
+    /// only it keeps a handle; sealed ones reopen through the bounded cache.
+    fn activate_last_block(&mut self) -> Result<()> {
+        if self.blocks.is_empty() {
+            self.create_block()?;
+        }
+        let last = self.blocks.len().saturating_sub(1);
+        for block in self.blocks.get_mut(..last).unwrap_or_default() {
+            block.file = None;
+        }
+        if let Some(active) = self.blocks.last()
+            && active.file.is_none()
+        {
+            let file = self.block_handle(active)?;
+            if let Some(active) = self.blocks.last_mut() {
+                active.file = Some(file);
+            }
+        }
+        Ok(())
     }
 
     /// The stream directory.
@@ -352,8 +391,7 @@ impl FileStore {
     /// the same directory and interleave writes.
     fn take_lock(&self) -> Result<LockGuard> {
         let path = self.dir.join(STREAM_LOCK);
-        self.storage
-            .create_dir_all(&self.dir)
+        create_dir_durable(self.storage.as_ref(), &self.dir)
             .and_then(|()| self.storage.lock(&path))
             .map_err(|source| io_error("lock", &path, source))
     }

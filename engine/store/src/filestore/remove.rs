@@ -9,6 +9,7 @@
 //! same block as, or a later block than, the message it deletes, so deleting a block can never
 //! drop a tombstone whose message is still on disk.
 
+use natrium_format::intent::{Intent, IntentKind};
 use natrium_format::names::block_path;
 
 use super::index::REMOVED;
@@ -135,6 +136,7 @@ impl FileStore {
         if let Some(body) = record.get_mut(body_start..crc_at) {
             body.fill(0);
         }
+        self.reseal_erased(&mut record, body_start, crc_at)?;
         let crc = crc32fast::hash(record.get(..crc_at).unwrap_or_default());
         if let Some(stored) = record.get_mut(crc_at..) {
             stored.copy_from_slice(&crc.to_le_bytes());
@@ -154,28 +156,109 @@ impl FileStore {
         Ok(())
     }
 
-    /// Deletes front blocks without live messages (never the active block).
+    /// In an encrypted stream an erased body (zeros from `body_start`, TTL field included) is
+    /// sealed again, with a fresh nonce, so the record still authenticates at the next scan
+    /// (an unauthenticated record would be damage). Same length: `nonce ‖ zeros ‖ tag`.
+    fn reseal_erased(&self, record: &mut [u8], body_start: usize, crc_at: usize) -> Result<()> {
+        let Some(cipher) = &self.cipher else {
+            return Ok(());
+        };
+        let flags_at = natrium_format::layout::record::FLAGS_OFFSET;
+        let flags = record
+            .get(flags_at..flags_at + 2)
+            .and_then(|bytes| <[u8; 2]>::try_from(bytes).ok())
+            .map_or(0, u16::from_le_bytes);
+        let flags = natrium_format::record::RecordFlags(flags);
+        if !flags.encrypted() {
+            return Ok(());
+        }
+        let ttl_len = if flags.ttl() {
+            natrium_format::layout::record::TTL_SIZE
+        } else {
+            0
+        };
+        let nonce = natrium_format::cipher::random_nonce();
+        let (nonce_len, tag_len) = (nonce.len(), natrium_format::layout::record::TAG_SIZE);
+        let aad_end = body_start + ttl_len;
+        assert!(
+            aad_end + nonce_len + tag_len <= crc_at,
+            "a sealed body holds nonce and tag"
+        );
+        let (aad, body) = record.split_at_mut(aad_end);
+        let (nonce_slot, rest) = body.split_at_mut(nonce_len);
+        nonce_slot.copy_from_slice(&nonce);
+        let sealed_len = crc_at - aad_end - nonce_len - tag_len;
+        let (ciphertext, rest) = rest.split_at_mut(sealed_len);
+        let tag = cipher
+            .seal_in_place(&nonce, aad, ciphertext)
+            .map_err(|error| super::format_error(&self.dir, error))?;
+        rest.get_mut(..tag_len)
+            .ok_or(Error::InvalidArgument {
+                reason: "an erased record too short for its tag",
+            })?
+            .copy_from_slice(&tag);
+        Ok(())
+    }
+
+    /// Deletes front blocks without live messages (never the active block). Each unlink is
+    /// made durable (directory fsync) before the next, so the blocks left on disk are always
+    /// a contiguous range of indexes whatever a crash keeps.
     fn prune_front_blocks(&mut self) -> Result<()> {
         while self.blocks.len() > 1 && self.blocks.first().is_some_and(|block| block.live == 0) {
+            let index = self.blocks.first().map_or(0, |block| block.index);
+            self.keep_last_seq_beyond(index)?;
             // Its pending bytes (tombstones) must not be written after the file is gone.
             self.wait_all_written()?;
             let block = self.blocks.remove(0);
+            assert_eq!(block.index, index, "the pruned block is the front block");
             self.files.forget(block.index);
             let path = block_path(&self.dir, block.index);
+            let blocks_dir = self.blocks_dir();
             self.storage
                 .remove(&path)
+                .and_then(|()| self.storage.sync_dir(&blocks_dir))
                 .map_err(|source| io_error("remove", &path, source))?;
             self.cache.invalidate_block(block.index);
         }
         Ok(())
     }
 
-    /// Replaces every block by one new block holding a marker at `marker_seq` (when non-zero);
-    /// the marker is fsynced before the old blocks are deleted, so a crash leaves either the old
-    /// stream or the purged one.
+    /// Before block `index` is deleted: if it may be the block whose record carries
+    /// `last_seq`, appends a marker at `last_seq` (to a later block) and fsyncs it, so an open
+    /// after a crash still finds the high-water mark and never reuses a sequence.
+    fn keep_last_seq_beyond(&mut self, index: u32) -> Result<()> {
+        if self.last_seq == 0 || self.live_entry(self.last_seq).is_some() {
+            // A live message at `last_seq` sits in a block with live messages: never pruned.
+            return Ok(());
+        }
+        if self.last_seq_block.is_some_and(|carrier| carrier > index) {
+            return Ok(());
+        }
+        let ticket = self.append_tombstone(self.last_seq, self.last_ts_ns)?;
+        assert!(
+            self.last_seq_block.is_some_and(|carrier| carrier > index),
+            "the marker went to a later block than the one pruned"
+        );
+        self.writer
+            .wait_synced(ticket)
+            .map_err(|source| io_error("fsync", &self.blocks_dir(), source))
+    }
+
+    /// Replaces every block by one new block holding a marker at `marker_seq` (when non-zero).
+    /// Crash-atomic through `stream.intent`: once it is durable, an open deletes every block
+    /// below the new one before reading any, so a crash leaves the old stream or the new one.
     pub(super) fn reset_blocks(&mut self, marker_seq: u64, marker_ts_ns: u64) -> Result<()> {
         self.wait_all_written()?;
         self.drop_checkpoint()?;
+        // From here until `end_intent`, an open finishes the reset (module `intent`): the
+        // old blocks go even if only some of their unlinks reached the disk.
+        self.begin_intent(&Intent {
+            kind: IntentKind::Reset,
+            seq: marker_seq,
+            ts_ns: marker_ts_ns,
+            block: self.next_block_index,
+            removed: Vec::new(),
+        })?;
         let old: Vec<_> = std::mem::take(&mut self.blocks);
         self.create_block()?;
         if marker_seq > 0 {
@@ -201,9 +284,12 @@ impl FileStore {
         self.msgs = 0;
         self.bytes = 0;
         self.last_seq = marker_seq;
+        if marker_seq == 0 {
+            self.last_seq_block = None;
+        }
         self.last_ts_ns = marker_ts_ns;
         self.first_seq = marker_seq.saturating_add(1);
-        Ok(())
+        self.end_intent()
     }
 
     /// Removes every message; returns how many.

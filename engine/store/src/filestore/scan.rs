@@ -13,14 +13,15 @@ use natrium_format::names::{
     parse_block_file_name, quarantine_path,
 };
 use natrium_format::record::RecordView;
-use natrium_recovery::scan::{BlockScan, ScanOptions, scan_block};
+use natrium_format::state::StreamState;
+use natrium_recovery::scan::{Auth, BlockScan, ScanOptions, scan_block};
 
 pub use natrium_recovery::RecoveryMode;
 
 use super::checkpoint::Loaded;
 use super::index::{Block, REMOVED, Subjects};
 use super::{FileStore, format_error, io_error};
-use crate::io::{OpenMode, Storage, read_all, write_atomic};
+use crate::io::{OpenMode, Storage, create_dir_durable, read_all, write_atomic};
 use crate::ttl::TtlWheel;
 use crate::types::{LostData, stored_msg_bytes};
 use crate::{Error, Result};
@@ -60,8 +61,7 @@ pub(super) fn open_meta(
     let dir = store.dir.clone();
     for sub in [BLOCKS_DIR, CONSUMERS_DIR] {
         let path = dir.join(sub);
-        storage
-            .create_dir_all(&path)
+        create_dir_durable(storage.as_ref(), &path)
             .map_err(|source| io_error("create dir", &path, source))?;
     }
     let path = dir.join(STREAM_META);
@@ -109,13 +109,16 @@ struct Tally {
     ttls: Vec<(u64, u64)>,
     max_seq: u64,
     max_ts_ns: u64,
+    /// The block of the last record seen at `max_seq` (`None`: only the checkpoint says so).
+    max_block: Option<u32>,
 }
 
 impl Tally {
-    fn saw(&mut self, seq: u64, ts_ns: u64) {
+    fn saw(&mut self, seq: u64, ts_ns: u64, block: Option<u32>) {
         if seq >= self.max_seq {
             self.max_seq = seq;
             self.max_ts_ns = ts_ns;
+            self.max_block = block;
         }
     }
 }
@@ -125,7 +128,7 @@ fn index_record(block: &mut Block, subjects: &mut Subjects, tally: &mut Tally, v
     let ts_ns = u64::try_from(view.timestamp_ns).unwrap_or(0);
     if view.is_tombstone() {
         tally.tombstones.push(view.seq);
-        tally.saw(view.seq, ts_ns);
+        tally.saw(view.seq, ts_ns, Some(block.index));
         return;
     }
     if block.last_entry_seq().is_some_and(|last| view.seq <= last) {
@@ -155,44 +158,43 @@ fn index_record(block: &mut Block, subjects: &mut Subjects, tally: &mut Tally, v
     if let Some(ttl_ns) = view.ttl_ns {
         tally.ttls.push((view.seq, ts_ns.saturating_add(ttl_ns)));
     }
-    tally.saw(view.seq, ts_ns);
+    tally.saw(view.seq, ts_ns, Some(block.index));
+}
+
+/// What scanning the blocks gives the rest of the open.
+pub(super) struct Scanned {
+    /// `(seq, expires_ns)` of the scanned messages whose records carry a TTL.
+    pub ttls: Vec<(u64, u64)>,
+    /// The blocks ended below the durable high-water mark; `last_seq` was raised to it.
+    pub last_seq_raised: bool,
 }
 
 /// Scans every block file in index order into `store.blocks`; with a checkpoint `loaded`, only
-/// the blocks from `loaded.scan_from` on (the others came from the checkpoint). Returns the
-/// `(seq, expires_ns)` of the scanned messages whose records carry a TTL.
+/// the blocks from `loaded.scan_from` on (the others came from the checkpoint). `durable` is
+/// `stream.state` when it decodes, trusted or not (see `lost`).
 pub(super) fn load_blocks(
     store: &mut FileStore,
     loaded: Option<&Loaded>,
-) -> Result<Vec<(u64, u64)>> {
-    let blocks_dir = store.blocks_dir();
-    let storage = std::sync::Arc::clone(&store.storage);
-    let names = storage
-        .list_dir(&blocks_dir)
-        .map_err(|source| io_error("list", &blocks_dir, source))?;
+    durable: Option<&StreamState>,
+) -> Result<Scanned> {
     let scan_from = loaded.map_or(0, |loaded| loaded.scan_from);
-    let mut indices: Vec<u32> = names
-        .iter()
-        .filter_map(|n| parse_block_file_name(n))
-        .filter(|index| *index >= scan_from)
-        .collect();
-    indices.sort_unstable();
+    let (indices, lengths) = block_files(store, scan_from)?;
     let bytes_max = store
         .options
         .block_bytes_max
         .saturating_add(u64::from(store.options.record_limits.record_len_max));
     let mut tally = Tally::default();
     if let Some(loaded) = loaded {
-        tally.saw(loaded.last_seq, loaded.last_ts_ns);
+        tally.saw(loaded.last_seq, loaded.last_ts_ns, None);
     }
-    let mut lengths = Vec::with_capacity(indices.len());
-    for &index in &indices {
-        let path = block_path(&store.dir, index);
-        let len = storage
-            .open(&path, OpenMode::Existing)
-            .and_then(|file| file.len())
-            .map_err(|source| io_error("stat", &path, source))?;
-        lengths.push(len);
+    let mut previous = store.blocks.last().map(|block| block.index);
+    // Blocks are created in order and never again without authentication: after an
+    // authenticated block the checkpoint covered, no block may be an old-style one.
+    if store.key.is_some()
+        && let Some(covered) = store.blocks.last()
+        && store.block_header(covered)?.is_authenticated()
+    {
+        store.legacy_blocks = false;
     }
     for (at, &index) in indices.iter().enumerate() {
         // Records are written in order, so a torn tail can sit in an earlier block only when
@@ -200,12 +202,66 @@ pub(super) fn load_blocks(
         // the earlier block's buffered tail).
         let later = lengths.get(at + 1..).unwrap_or_default();
         let last_block = later.iter().all(|len| *len <= BLOCK_HEADER_SIZE as u64);
+        let gap_from = match previous {
+            Some(previous) if index > previous.saturating_add(1) => {
+                store.missing_blocks(previous, index)?;
+                Some(tally.max_seq.saturating_add(1))
+            }
+            _ => None,
+        };
+        previous = Some(index);
         store.blocks_scanned_at_open += 1;
-        if let Some(block) = scan_one(store, index, last_block, bytes_max, &mut tally)? {
+        let durable_end = durable.and_then(|state| {
+            let summary = state.blocks.iter().find(|summary| summary.index == index);
+            summary.map(|summary| summary.end_offset)
+        });
+        let scanned = scan_one(store, index, last_block, bytes_max, &mut tally, durable_end)?;
+        if let Some(block) = scanned {
+            if let Some(first) = gap_from {
+                let end = block.entries.first().map_or(first, |e| block.seq_of(e));
+                store.note_missing(first, end, durable);
+            }
             store.blocks.push(block);
+            store.next_block_index = index.saturating_add(1);
         }
-        store.next_block_index = index.saturating_add(1);
+        // A block removed for a torn header leaves its index free: reused, so no gap.
     }
+    finish_scan(store, tally, durable)
+}
+
+/// The indexes (from `scan_from` on, ascending) and lengths of the block files present.
+fn block_files(store: &FileStore, scan_from: u32) -> Result<(Vec<u32>, Vec<u64>)> {
+    let blocks_dir = store.blocks_dir();
+    let names = store
+        .storage
+        .list_dir(&blocks_dir)
+        .map_err(|source| io_error("list", &blocks_dir, source))?;
+    let mut indices: Vec<u32> = names
+        .iter()
+        .filter_map(|n| parse_block_file_name(n))
+        .filter(|index| *index >= scan_from)
+        .collect();
+    indices.sort_unstable();
+    let mut lengths = Vec::with_capacity(indices.len());
+    for &index in &indices {
+        let path = block_path(&store.dir, index);
+        let len = store
+            .storage
+            .open(&path, OpenMode::Existing)
+            .and_then(|file| file.len())
+            .map_err(|source| io_error("stat", &path, source))?;
+        lengths.push(len);
+    }
+    Ok((indices, lengths))
+}
+
+/// Applies the scanned tombstones and what `stream.state` still proves, sets `last_seq`, and
+/// recounts.
+fn finish_scan(
+    store: &mut FileStore,
+    mut tally: Tally,
+    durable: Option<&StreamState>,
+) -> Result<Scanned> {
     for seq in std::mem::take(&mut tally.tombstones) {
         if let Some((block_at, position)) = store.locate(seq)
             && let Some(entry) = store
@@ -222,9 +278,17 @@ pub(super) fn load_blocks(
         block.entries.shrink_to_fit();
     }
     store.last_seq = tally.max_seq;
+    store.last_seq_block = tally.max_block;
     store.last_ts_ns = tally.max_ts_ns;
+    let last_seq_raised = match durable {
+        Some(state) => store.apply_durable_state(state)?,
+        None => false,
+    };
     store.rebuild_counters();
-    Ok(tally.ttls)
+    Ok(Scanned {
+        ttls: tally.ttls,
+        last_seq_raised,
+    })
 }
 
 fn scan_one(
@@ -233,28 +297,50 @@ fn scan_one(
     last_block: bool,
     bytes_max: u64,
     tally: &mut Tally,
+    durable_end: Option<u64>,
 ) -> Result<Option<Block>> {
     let path = block_path(&store.dir, index);
     let storage = std::sync::Arc::clone(&store.storage);
     let bytes = read_all(storage.as_ref(), &path, bytes_max)
         .map_err(|source| io_error("read", &path, source))?;
+    let mut options = ScanOptions::new(store.options.recovery, &path, last_block);
+    options.limits = store.options.record_limits;
+    let key = store.key.clone();
+    let cipher = store.cipher.take();
+    options.auth = match (&key, &cipher) {
+        (Some(key), Some(cipher)) => Some(Auth {
+            key,
+            cipher,
+            legacy_blocks: store.legacy_blocks,
+        }),
+        _ => None,
+    };
+    let scanned = scan_with(store, index, bytes, &options, tally, durable_end);
+    store.cipher = cipher;
+    scanned
+}
+
+/// [`scan_one`] after the options are set up (the cipher is lent to them meanwhile).
+fn scan_with(
+    store: &mut FileStore,
+    index: u32,
+    bytes: Vec<u8>,
+    options: &ScanOptions<'_>,
+    tally: &mut Tally,
+    durable_end: Option<u64>,
+) -> Result<Option<Block>> {
+    let path = block_path(&store.dir, index);
+    let storage = std::sync::Arc::clone(&store.storage);
+    let last_block = options.last_block;
+    let bytes = if options.mode == RecoveryMode::TruncateTornTail && last_block {
+        store.salvage_last_block(index, bytes, options, tally.max_seq)?
+    } else {
+        bytes
+    };
+    // Opened after any rewrite, which replaces the file.
     let file = storage
         .open(&path, OpenMode::Existing)
         .map_err(|source| io_error("open", &path, source))?;
-    let mut options = ScanOptions::new(store.options.recovery, &path, last_block);
-    options.limits = store.options.record_limits;
-    let cut = tail_cut(&bytes, &options);
-    let bytes = match cut {
-        Some(cut) => {
-            // What follows the first damage of the last block was never fsynced (or it would
-            // precede the damage): keep a copy, then cut it off like a torn tail.
-            let len = bytes.len() as u64;
-            quarantine(storage.as_ref(), &store.dir, index, &bytes, cut, len)?;
-            store.note_lost(len.saturating_sub(cut), None);
-            bytes.get(..cut as usize).unwrap_or_default().to_vec()
-        }
-        None => bytes,
-    };
     let mut block = Block {
         index,
         file: Some(file),
@@ -265,19 +351,28 @@ fn scan_one(
         crc: None,
     };
     let subjects = &mut store.subjects;
-    let scan = scan_block(&bytes, &options, |view| {
+    let scan = scan_block(&bytes, options, |view| {
         index_record(&mut block, subjects, tally, view);
     })
     .map_err(recovery_error)?;
+    if scan.header.is_some_and(|header| header.is_authenticated()) {
+        store.legacy_blocks = false;
+    }
     if scan.header.is_none() && last_block && scan.damaged.is_empty() {
-        // A block whose header never fully landed: it holds nothing; drop it.
+        // A block whose header never fully landed: it holds nothing; drop it (keeping a copy
+        // when the checkpoint says it held durable bytes).
+        if durable_end.is_some() {
+            let len = bytes.len() as u64;
+            quarantine(storage.as_ref(), &store.dir, index, &bytes, 0, len)?;
+            store.note_lost(len, None);
+        }
         storage
             .remove(&path)
             .and_then(|()| storage.sync_dir(&store.blocks_dir()))
             .map_err(|source| io_error("remove torn block", &path, source))?;
         return Ok(None);
     }
-    repair_after_scan(store, &block, &bytes, &scan, cut)?;
+    repair_after_scan(store, &block, &bytes, &scan, durable_end)?;
     block.end_offset = scan.valid_end;
     let prefix = bytes.get(..scan.valid_end as usize).unwrap_or_default();
     let mut hasher = crc32fast::Hasher::new();
@@ -286,13 +381,15 @@ fn scan_one(
     Ok(Some(block))
 }
 
-/// Quarantines damaged ranges, truncates a cut or torn tail durably, and records the loss.
+/// Quarantines damaged ranges, truncates a torn tail durably, and records the loss. A torn
+/// tail that starts before `durable_end` (the block's length in `stream.state`) held fsynced
+/// records: it is copied to `quarantine/` before the cut, whatever the mode.
 fn repair_after_scan(
     store: &mut FileStore,
     block: &Block,
     bytes: &[u8],
     scan: &BlockScan,
-    cut: Option<u64>,
+    durable_end: Option<u64>,
 ) -> Result<()> {
     let path = block_path(&store.dir, block.index);
     let storage = std::sync::Arc::clone(&store.storage);
@@ -305,42 +402,24 @@ fn repair_after_scan(
         };
         store.note_lost(end.saturating_sub(start), between);
     }
-    let truncate_at = match (cut, scan.torn_tail) {
-        (_, Some((start, end))) => {
-            if store.options.recovery == RecoveryMode::Salvage {
-                quarantine(storage.as_ref(), &store.dir, block.index, bytes, start, end)?;
-            }
-            store.note_lost(end.saturating_sub(start), None);
-            Some(start)
-        }
-        (Some(cut), None) => Some(cut),
-        (None, None) => None,
+    let Some((start, end)) = scan.torn_tail else {
+        return Ok(());
     };
-    if let (Some(len), Some(file)) = (truncate_at, &block.file) {
-        file.truncate(len)
+    let durable = durable_end.is_some_and(|durable_end| start < durable_end);
+    if store.options.recovery == RecoveryMode::Salvage || durable {
+        quarantine(storage.as_ref(), &store.dir, block.index, bytes, start, end)?;
+    }
+    store.note_lost(end.saturating_sub(start), None);
+    if let Some(file) = &block.file {
+        file.truncate(start)
             .and_then(|()| file.sync())
             .map_err(|source| io_error("truncate damaged tail", &path, source))?;
     }
     Ok(())
 }
 
-/// Under `TruncateTornTail`, where the last block must be cut when damage inside it is followed
-/// by records that verify (pages written back out of order before a crash): the start of the
-/// first damage after the header. `None` when there is none, or when the header itself is
-/// damaged (left to the scanner's rules).
-fn tail_cut(bytes: &[u8], options: &ScanOptions<'_>) -> Option<u64> {
-    if options.mode != RecoveryMode::TruncateTornTail || !options.last_block {
-        return None;
-    }
-    let mut salvage = *options;
-    salvage.mode = RecoveryMode::Salvage;
-    let scan = scan_block(bytes, &salvage, |_| {}).ok()?;
-    let first = scan.damaged.first()?;
-    (first.start >= BLOCK_HEADER_SIZE as u64).then_some(first.start)
-}
-
 /// Copies `bytes[start..end]` of block `index` to `quarantine/` (never deleted automatically).
-fn quarantine(
+pub(super) fn quarantine(
     storage: &dyn Storage,
     dir: &Path,
     index: u32,
@@ -353,8 +432,7 @@ fn quarantine(
     let range = bytes
         .get(start as usize..(end as usize).min(bytes.len()))
         .unwrap_or_default();
-    storage
-        .create_dir_all(&quarantine_dir)
+    create_dir_durable(storage, &quarantine_dir)
         .and_then(|()| write_atomic(storage, &path, range))
         .map_err(|source| io_error("quarantine", &path, source))
 }
@@ -416,13 +494,19 @@ const LOST_MSGS_MAX: usize = 1 << 20;
 impl FileStore {
     /// Records `bytes` of damaged or cut data and, when known, the sequences `start..end` that
     /// sat in it (reported once in `state().lost`).
-    fn note_lost(&mut self, bytes: u64, sequences: Option<(u64, u64)>) {
-        let lost = self.lost.get_or_insert_with(LostData::default);
-        lost.bytes = lost.bytes.saturating_add(bytes);
-        if let Some((start, end)) = sequences {
-            let room = LOST_MSGS_MAX.saturating_sub(lost.msgs.len());
-            lost.msgs.extend((start..end).take(room));
-        }
+    pub(super) fn note_lost(&mut self, bytes: u64, sequences: Option<(u64, u64)>) {
+        let (start, end) = sequences.unwrap_or((0, 0));
+        self.note_lost_seqs(bytes, start..end);
+    }
+
+    /// Records `bytes` of damaged or cut data and the sequences `lost` that sat in it.
+    pub(super) fn note_lost_seqs(&mut self, bytes: u64, lost: impl Iterator<Item = u64>) {
+        let report = self.lost.get_or_insert_with(LostData::default);
+        report.bytes = report.bytes.saturating_add(bytes);
+        let room = LOST_MSGS_MAX.saturating_sub(report.msgs.len());
+        report.msgs.extend(lost.take(room));
+        report.msgs.sort_unstable();
+        report.msgs.dedup();
     }
 
     /// Puts `seq` (a live message) on the TTL wheel; ignored when it is not live.

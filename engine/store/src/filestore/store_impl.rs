@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use natrium_format::intent::{Intent, IntentKind};
 use natrium_format::layout::block::HEADER_SIZE as BLOCK_HEADER_SIZE;
 use natrium_format::names::block_path;
 
@@ -44,7 +45,7 @@ impl FileStore {
     }
 
     /// Cuts everything above `seq` off the block files (see `truncate`).
-    fn truncate_blocks(&mut self, seq: u64) -> Result<()> {
+    pub(super) fn truncate_blocks(&mut self, seq: u64) -> Result<()> {
         self.writer
             .wait_written(self.writer.appended())
             .map_err(|source| io_error("write", &self.blocks_dir(), source))?;
@@ -53,24 +54,15 @@ impl FileStore {
             .find_backward(seq, |_| true)
             .and_then(|(found, _, _)| self.live_entry(found))
             .map_or(0, |(_, entry)| entry.ts_ns);
-        while self.blocks.len() > 1
-            && self.blocks.last().is_some_and(|block| {
-                let first = block
-                    .entries
-                    .first()
-                    .map_or(block.seq_base, |e| block.seq_of(e));
-                first > seq
-            })
-        {
-            if let Some(block) = self.blocks.pop() {
-                self.files.forget(block.index);
-                let path = block_path(&self.dir, block.index);
-                self.storage
-                    .remove(&path)
-                    .map_err(|source| io_error("remove", &path, source))?;
-                self.cache.invalidate_block(block.index);
-            }
-        }
+        // From here until `end_intent`, an open finishes the truncate (module `intent`).
+        self.begin_intent(&Intent {
+            kind: IntentKind::Truncate,
+            seq,
+            ts_ns: new_last_ts,
+            block: 0,
+            removed: self.removed_ranges_below(seq),
+        })?;
+        self.remove_blocks_above(seq)?;
         let active = match self.blocks.last() {
             Some(block) => Some(self.block_handle(block)?),
             None => None,
@@ -98,6 +90,8 @@ impl FileStore {
             .sync_dir(&self.blocks_dir())
             .map_err(|source| io_error("fsync", &self.blocks_dir(), source))?;
         self.last_seq = seq;
+        // Whichever block carries `seq` now, the marker below (or the live message) does.
+        self.last_seq_block = None;
         self.last_ts_ns = new_last_ts;
         self.rebuild_counters();
         self.expiries.retain(|&expiring, _| expiring <= seq);
@@ -108,7 +102,39 @@ impl FileStore {
         // Sequences above `seq` will be reused: a `ttl.state` still listing the old messages'
         // expiries would give them to the new ones after a crash.
         self.persist_ttl_if_used()?;
-        self.rewrite_tombstones_below(seq, new_last_ts)
+        self.rewrite_tombstones_below(seq, new_last_ts)?;
+        self.end_intent()
+    }
+
+    /// Deletes the tail blocks whose first message is above `seq` (never the first block).
+    fn remove_blocks_above(&mut self, seq: u64) -> Result<()> {
+        while self.blocks.len() > 1
+            && self.blocks.last().is_some_and(|block| {
+                let first = block
+                    .entries
+                    .first()
+                    .map_or(block.seq_base, |e| block.seq_of(e));
+                first > seq
+            })
+        {
+            if let Some(block) = self.blocks.pop() {
+                self.files.forget(block.index);
+                let path = block_path(&self.dir, block.index);
+                // One unlink durable at a time, from the tail: the indexes left stay contiguous.
+                self.storage
+                    .remove(&path)
+                    .and_then(|()| self.storage.sync_dir(&self.blocks_dir()))
+                    .map_err(|source| io_error("remove", &path, source))?;
+                self.cache.invalidate_block(block.index);
+            }
+        }
+        // Block indexes stay contiguous (a gap means a lost block at open): the next
+        // rotation reuses the first index freed above.
+        self.next_block_index = self
+            .blocks
+            .last()
+            .map_or(self.next_block_index, |block| block.index.saturating_add(1));
+        Ok(())
     }
 
     /// After a cut, writes again the tombstones of removed messages that remain below it (the
@@ -269,8 +295,16 @@ impl StreamStore for FileStore {
             return self.purge_all();
         }
         let first = self.first_seq;
+        // All or nothing across a crash: an open finishes what the intent started.
+        self.begin_intent(&Intent {
+            kind: IntentKind::Compact,
+            seq,
+            ts_ns: 0,
+            block: 0,
+            removed: Vec::new(),
+        })?;
         let removed = self.remove_matching(first, seq, u64::MAX, |_| true)?;
-        self.settle_all()?;
+        self.end_intent()?;
         Ok(removed)
     }
 
@@ -349,8 +383,15 @@ impl StreamStore for FileStore {
         config: ConsumerConfig,
     ) -> Result<Box<dyn ConsumerStore>> {
         self.check_open()?;
-        let consumer =
-            FileConsumerStore::open_in(Arc::clone(&self.storage), &self.dir, name, config)?;
+        let storage = Arc::clone(&self.storage);
+        // A damaged consumer state fails only under `Strict`; otherwise that consumer starts
+        // over (reported by `damage()`) and the stream and its other consumers are unaffected.
+        let consumer = match self.options.recovery {
+            super::RecoveryMode::Strict => {
+                FileConsumerStore::open_in(storage, &self.dir, name, config)?
+            }
+            _ => FileConsumerStore::open_in_recovering(storage, &self.dir, name, config)?,
+        };
         Ok(Box::new(consumer))
     }
 

@@ -1,11 +1,15 @@
 //! The in-memory implementation of the storage I/O trait, with crash simulation.
 //!
 //! Each file (an inode) keeps its current bytes and the bytes as of its last fsync. The
-//! namespace keeps the live directory entries and the durable ones (as of the last directory
-//! fsync of each parent). [`MemStorage::crash`] throws away everything a power cut would:
-//! un-fsynced bytes and un-fsynced directory changes. Directories themselves are durable as soon
-//! as they are created (the store creates them once, before any data). Meant for tests; there is
-//! no capacity limit beyond the process's memory.
+//! namespace keeps the live directory entries, the durable ones (as of the last fsync of each
+//! parent directory), and the log of directory operations (create, rename, remove, mkdir)
+//! made since. [`MemStorage::crash`] throws away everything a power cut would: un-fsynced
+//! bytes and every un-fsynced directory operation; [`MemStorage::crash_seeded`] lets each
+//! un-fsynced directory operation independently survive or not, chosen by a seed (a real disk
+//! may write a directory back without being asked). A directory is itself an entry of its
+//! parent: it is durable only once its parent is fsynced, and when it does not survive, nor
+//! does anything in it. Meant for tests; there is no capacity limit beyond the process's
+//! memory.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io;
@@ -83,13 +87,74 @@ struct Inode {
     content: Mutex<Content>,
 }
 
+/// A directory operation not yet made durable by an fsync of its parent.
+#[derive(Debug)]
+enum DirOp {
+    Link(PathBuf, Arc<Inode>),
+    Unlink(PathBuf),
+    Rename(PathBuf, PathBuf, Arc<Inode>),
+    MakeDir(PathBuf),
+}
+
+impl DirOp {
+    /// Whether an fsync of `dir` makes this operation durable.
+    fn settled_by(&self, dir: &Path) -> bool {
+        match self {
+            Self::Link(path, _) | Self::Unlink(path) | Self::MakeDir(path) => {
+                parent_of(path) == dir
+            }
+            Self::Rename(from, to, _) => parent_of(from) == dir && parent_of(to) == dir,
+        }
+    }
+
+    /// Applies the operation to a durable namespace (idempotent: a replay after a partial
+    /// fsync of a cross-directory rename does nothing twice).
+    fn replay(&self, files: &mut BTreeMap<PathBuf, Arc<Inode>>, dirs: &mut BTreeSet<PathBuf>) {
+        match self {
+            Self::Link(path, inode) => {
+                files.insert(path.clone(), Arc::clone(inode));
+            }
+            Self::Unlink(path) => {
+                files.remove(path);
+            }
+            Self::Rename(from, to, inode) => {
+                if files.get(from).is_some_and(|at| Arc::ptr_eq(at, inode)) {
+                    files.remove(from);
+                    files.insert(to.clone(), Arc::clone(inode));
+                }
+            }
+            Self::MakeDir(path) => {
+                dirs.insert(path.clone());
+            }
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 struct Namespace {
     dirs: BTreeSet<PathBuf>,
+    durable_dirs: BTreeSet<PathBuf>,
     /// Paths locked with `Storage::lock` (advisory, like flock; not part of the file data).
     locks: BTreeSet<PathBuf>,
     live: BTreeMap<PathBuf, Arc<Inode>>,
     durable: BTreeMap<PathBuf, Arc<Inode>>,
+    /// Directory operations since the last fsync of their parent, in order.
+    pending: Vec<DirOp>,
+}
+
+/// One well-mixed 64-bit value per input (SplitMix64's finaliser): a coin per operation that
+/// differs for nearby seeds.
+fn splitmix64(value: u64) -> u64 {
+    let mut z = value.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// A root (no parent to fsync) is always there.
+fn is_root(dir: &Path) -> bool {
+    dir.parent()
+        .is_none_or(|parent| parent.as_os_str().is_empty())
 }
 
 /// An in-memory file system that can simulate a crash. Cloning gives another handle to the
@@ -125,9 +190,41 @@ impl MemStorage {
     /// to its last fsynced entries. Handles opened before the crash keep working on orphaned
     /// copies, so a store that is still running cannot touch the post-crash state.
     pub fn crash(&self, mode: CrashMode) {
+        self.crash_inner(mode, None);
+    }
+
+    /// [`MemStorage::crash`], except that each directory operation not yet made durable by an
+    /// fsync (create, rename, remove, mkdir) independently survives or not, as `seed` decides.
+    pub fn crash_seeded(&self, mode: CrashMode, seed: u64) {
+        self.crash_inner(mode, Some(seed));
+    }
+
+    fn crash_inner(&self, mode: CrashMode, seed: Option<u64>) {
         let mut namespace = self.namespace.lock();
+        let mut files = namespace.durable.clone();
+        let mut dirs = namespace.durable_dirs.clone();
+        for (at, op) in std::mem::take(&mut namespace.pending)
+            .into_iter()
+            .enumerate()
+        {
+            let survives = seed.is_some_and(|seed| splitmix64(seed ^ at as u64) & 1 == 1);
+            if survives {
+                op.replay(&mut files, &mut dirs);
+            }
+        }
+        // A directory (and so everything in it) survives only under surviving parents.
+        let reachable = |dirs: &BTreeSet<PathBuf>, path: &Path| {
+            path.ancestors()
+                .skip(1)
+                .all(|ancestor| is_root(ancestor) || dirs.contains(ancestor))
+        };
+        let kept_dirs: BTreeSet<PathBuf> = dirs
+            .iter()
+            .filter(|dir| is_root(dir) || reachable(&dirs, dir))
+            .cloned()
+            .collect();
         let mut survivors = BTreeMap::new();
-        for (path, inode) in &namespace.durable {
+        for (path, inode) in files.iter().filter(|(path, _)| reachable(&kept_dirs, path)) {
             let kept = inode.content.lock().surviving(mode);
             let fresh = Inode {
                 content: Mutex::new(Content {
@@ -139,6 +236,38 @@ impl MemStorage {
         }
         namespace.live = survivors.clone();
         namespace.durable = survivors;
+        namespace.dirs.clone_from(&kept_dirs);
+        namespace.durable_dirs = kept_dirs;
+    }
+
+    /// A separate file system holding what this one would keep after a crash with every
+    /// directory operation fsynced: the current content of every live file (durable), with
+    /// nothing pending. For tests that try many crashes from the same starting point.
+    pub fn snapshot(&self) -> MemStorage {
+        let namespace = self.namespace.lock();
+        let mut files = BTreeMap::new();
+        for (path, inode) in &namespace.live {
+            let data = inode.content.lock().data.clone();
+            let content = Content {
+                synced: data.clone(),
+                data,
+            };
+            let fresh = Inode {
+                content: Mutex::new(content),
+            };
+            files.insert(path.clone(), Arc::new(fresh));
+        }
+        let copy = Namespace {
+            dirs: namespace.dirs.clone(),
+            durable_dirs: namespace.dirs.clone(),
+            locks: BTreeSet::new(),
+            live: files.clone(),
+            durable: files,
+            pending: Vec::new(),
+        };
+        MemStorage {
+            namespace: Arc::new(Mutex::new(copy)),
+        }
     }
 
     /// The current content of the file at `path`, if it exists (for tests that inspect bytes).
@@ -240,23 +369,25 @@ impl Storage for MemStorage {
         namespace
             .live
             .insert(path.to_path_buf(), Arc::clone(&inode));
+        let op = DirOp::Link(path.to_path_buf(), Arc::clone(&inode));
+        namespace.pending.push(op);
         Ok(Arc::new(MemFile { inode }))
     }
 
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
         let mut namespace = self.namespace.lock();
         let inode = namespace.live.remove(from).ok_or_else(|| not_found(from))?;
-        namespace.live.insert(to.to_path_buf(), inode);
+        namespace.live.insert(to.to_path_buf(), Arc::clone(&inode));
+        let op = DirOp::Rename(from.to_path_buf(), to.to_path_buf(), inode);
+        namespace.pending.push(op);
         Ok(())
     }
 
     fn remove(&self, path: &Path) -> io::Result<()> {
         let mut namespace = self.namespace.lock();
-        namespace
-            .live
-            .remove(path)
-            .map(drop)
-            .ok_or_else(|| not_found(path))
+        namespace.live.remove(path).ok_or_else(|| not_found(path))?;
+        namespace.pending.push(DirOp::Unlink(path.to_path_buf()));
+        Ok(())
     }
 
     fn list_dir(&self, dir: &Path) -> io::Result<Vec<String>> {
@@ -279,8 +410,19 @@ impl Storage for MemStorage {
 
     fn create_dir_all(&self, dir: &Path) -> io::Result<()> {
         let mut namespace = self.namespace.lock();
-        for ancestor in dir.ancestors() {
-            namespace.dirs.insert(ancestor.to_path_buf());
+        let mut created: Vec<PathBuf> = dir
+            .ancestors()
+            .filter(|ancestor| !namespace.dirs.contains(*ancestor))
+            .map(Path::to_path_buf)
+            .collect();
+        created.reverse();
+        for path in created {
+            if is_root(&path) {
+                namespace.durable_dirs.insert(path.clone());
+            } else {
+                namespace.pending.push(DirOp::MakeDir(path.clone()));
+            }
+            namespace.dirs.insert(path);
         }
         Ok(())
     }
@@ -298,6 +440,14 @@ impl Storage for MemStorage {
             .map(|(path, inode)| (path.clone(), Arc::clone(inode)))
             .collect();
         namespace.durable.extend(entries);
+        let subdirs: Vec<PathBuf> = namespace
+            .dirs
+            .iter()
+            .filter(|path| parent_of(path) == dir && path.as_path() != dir)
+            .cloned()
+            .collect();
+        namespace.durable_dirs.extend(subdirs);
+        namespace.pending.retain(|op| !op.settled_by(dir));
         Ok(())
     }
 

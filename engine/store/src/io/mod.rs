@@ -162,6 +162,29 @@ pub fn write_atomic(storage: &dyn Storage, path: &Path, data: &[u8]) -> io::Resu
     storage.sync_dir(dir)
 }
 
+/// Creates `dir` and its missing parents durably: a new directory is an entry of its parent,
+/// so each created one's parent is fsynced, outermost first (and `dir`'s own parent always,
+/// in case an earlier attempt created it and failed before that fsync).
+pub fn create_dir_durable(storage: &dyn Storage, dir: &Path) -> io::Result<()> {
+    let mut missing = Vec::new();
+    for ancestor in dir.ancestors() {
+        if ancestor.as_os_str().is_empty() || storage.exists(ancestor)? {
+            break;
+        }
+        missing.push(ancestor);
+    }
+    storage.create_dir_all(dir)?;
+    if missing.is_empty() {
+        missing.push(dir);
+    }
+    for created in missing.iter().rev() {
+        if let Some(parent) = created.parent().filter(|p| !p.as_os_str().is_empty()) {
+            storage.sync_dir(parent)?;
+        }
+    }
+    Ok(())
+}
+
 /// Reads a whole file into memory, refusing files longer than `bytes_max`.
 pub fn read_all(storage: &dyn Storage, path: &Path, bytes_max: u64) -> io::Result<Vec<u8>> {
     let file = storage.open(path, OpenMode::Existing)?;

@@ -1,6 +1,7 @@
 //! The FileStore harness shared by the suite, the model test and the power-cut model test:
 //! a FileStore on the in-memory storage, opened fresh for each store, restarted either by a
-//! clean close or by a power cut that drops every byte not yet fsynced.
+//! clean close or by a power cut that drops every byte not yet fsynced (and keeps or drops
+//! each un-fsynced directory operation, by a seed that changes with every cut).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -26,6 +27,8 @@ pub struct FileHarness {
     storage: MemStorage,
     options: FileStoreOptions,
     restart: Restart,
+    /// Seeds the survival of un-fsynced directory operations at each power cut.
+    crashes: u64,
 }
 
 impl FileHarness {
@@ -34,6 +37,7 @@ impl FileHarness {
             storage: MemStorage::new(),
             options,
             restart,
+            crashes: 0,
         }
     }
 
@@ -60,7 +64,12 @@ impl Harness for FileHarness {
         match self.restart {
             Restart::Close => store.close().expect("close"),
             // The crash happens first: the dropped store's flush thread cannot save more.
-            Restart::PowerCut => self.storage.crash(CrashMode::DropUnsynced),
+            // Un-fsynced directory operations may or may not have reached the disk.
+            Restart::PowerCut => {
+                self.crashes += 1;
+                let seed = self.crashes.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+                self.storage.crash_seeded(CrashMode::DropUnsynced, seed);
+            }
         }
         drop(store);
         self.open_at(config)
