@@ -8,7 +8,7 @@ use std::path::Path;
 
 use anyhow::Result;
 use natrium_format::{CipherKind, Limits, RecordCipher, names};
-use natrium_recovery::dir::{Checkpoint, DisagreementKind, read_meta, recover_dir_visit};
+use natrium_recovery::dir::{Checkpoint, DisagreementKind, read_meta, recover_dir_keyed};
 use natrium_recovery::{RecoveryMode, StreamRecovery, error_offset};
 use serde::Serialize;
 
@@ -53,7 +53,9 @@ pub fn verify(args: &VerifyArgs) -> Result<bool> {
         }
     };
     let cipher = cipher_for(&meta, args.stream.key.as_ref(), false)?;
-    let (strict, mut problems) = scan(dir, RecoveryMode::Strict, cipher.as_ref(), "verifying")?;
+    let key = args.stream.key.as_ref().map(|key| key.0.as_slice());
+    let (strict, mut problems) =
+        scan(dir, RecoveryMode::Strict, cipher.as_ref(), key, "verifying")?;
     let recovery = match strict {
         Ok(recovery) => recovery,
         Err(error) => {
@@ -62,6 +64,7 @@ pub fn verify(args: &VerifyArgs) -> Result<bool> {
                 dir,
                 RecoveryMode::Salvage,
                 cipher.as_ref(),
+                key,
                 "listing damage",
             )?;
             let salvaged = salvaged?;
@@ -93,16 +96,22 @@ pub fn verify(args: &VerifyArgs) -> Result<bool> {
 
 /// Scans every block under `mode` with a progress bar, authenticating each intact record's
 /// body when there is a cipher. Returns the scan and the bodies that failed authentication.
+/// One pass over every block under `mode`. With the stream's key the scanner authenticates
+/// every record, tombstone and block header (`recover_dir_keyed`): an unsealed or forged
+/// record is damage, not data. Each visited body is also decrypted, to report a bad tag with
+/// its offset.
 fn scan(
     dir: &Path,
     mode: RecoveryMode,
     cipher: Option<&RecordCipher>,
+    key: Option<&[u8]>,
     label: &str,
 ) -> Result<(natrium_recovery::Result<StreamRecovery>, Vec<ProblemJson>)> {
     let mut problems = Vec::new();
     let mut scratch = Vec::new();
     let progress = ScanProgress::new(dir, label, 1)?;
-    let scanned = recover_dir_visit(dir, mode, &Limits::default(), |b, v| {
+    let key = key.filter(|_| cipher.is_some());
+    let scanned = recover_dir_keyed(dir, mode, &Limits::default(), key, |b, v| {
         progress.record(b, v);
         if let Some(cipher) = cipher
             && let Err(error) = v.body(Some(cipher), &mut scratch)
