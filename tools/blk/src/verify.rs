@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use anyhow::Result;
-use natrium_format::{CipherKind, Limits, RecordCipher, names};
+use natrium_format::{CipherKind, ConsumerLimits, ConsumerState, Limits, RecordCipher, names};
 use natrium_recovery::dir::{Checkpoint, DisagreementKind, read_meta, recover_dir_keyed};
 use natrium_recovery::{RecoveryMode, StreamRecovery, error_offset};
 use serde::Serialize;
@@ -75,6 +75,7 @@ pub fn verify(args: &VerifyArgs) -> Result<bool> {
             salvaged
         }
     };
+    problems.extend(consumer_problems(dir));
     problems.extend(checkpoint_problems(dir, &recovery));
     let records: u64 = recovery
         .blocks
@@ -128,6 +129,44 @@ fn scan(
         }
     });
     Ok((scanned, problems))
+}
+
+/// Largest consumer state file verified (the store's own bound on the file).
+const CONSUMER_STATE_BYTES_MAX: u64 = 512 * 1024 * 1024;
+
+/// Every `consumers/<name>.state` that does not decode (bad magic, crc, version or bounds):
+/// the store would start that consumer over (or refuse the open under `Strict`).
+fn consumer_problems(dir: &Path) -> Vec<ProblemJson> {
+    let consumers = dir.join(names::CONSUMERS_DIR);
+    let Ok(entries) = std::fs::read_dir(&consumers) else {
+        return Vec::new();
+    };
+    let mut paths: Vec<_> = entries
+        .filter_map(|entry| Some(entry.ok()?.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "state"))
+        .collect();
+    paths.sort();
+    let mut problems = Vec::new();
+    for path in paths {
+        let damage = match std::fs::metadata(&path) {
+            Ok(meta) if meta.len() > CONSUMER_STATE_BYTES_MAX => Some(format!(
+                "{} bytes, over the {CONSUMER_STATE_BYTES_MAX}-byte bound",
+                meta.len()
+            )),
+            Ok(_) => match std::fs::read(&path) {
+                Ok(bytes) => ConsumerState::decode(&bytes, &ConsumerLimits::default())
+                    .err()
+                    .map(|error| error.to_string()),
+                Err(error) => Some(error.to_string()),
+            },
+            Err(error) => Some(error.to_string()),
+        };
+        if let Some(damage) = damage {
+            let message = format!("{}: consumer state damaged: {damage}", path.display());
+            problems.push(ProblemJson::new("consumer_state", &path, None, message));
+        }
+    }
+    problems
 }
 
 /// Every damaged range and torn tail the Salvage pass found, except the place `first` (the

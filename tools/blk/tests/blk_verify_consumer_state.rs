@@ -1,0 +1,52 @@
+//! `verify` reads every consumer state file too: a damaged `consumers/<name>.state` fails the
+//! verification and is named; an intact one passes.
+
+mod common;
+use common::*;
+
+use natrium_format::ConsumerState;
+
+#[test]
+fn a_damaged_consumer_state_fails_verify() {
+    let (_temp, dir) = copy_fixture("good");
+    let consumers = dir.join("consumers");
+    std::fs::create_dir_all(&consumers).unwrap();
+    let state = ConsumerState {
+        delivered_consumer_seq: 7,
+        delivered_stream_seq: 9,
+        ack_floor_consumer_seq: 5,
+        ack_floor_stream_seq: 6,
+        ..ConsumerState::default()
+    };
+    let mut bytes = Vec::new();
+    state.encode(&mut bytes).unwrap();
+    std::fs::write(consumers.join("intact.state"), &bytes).unwrap();
+    let path = dir.to_str().unwrap();
+    let output = run(&["verify", path]);
+    assert!(output.status.success(), "{}", stderr(&output));
+
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x40;
+    std::fs::write(consumers.join("flipped.state"), &bytes).unwrap();
+    let output = run(&["verify", path, "--json"]);
+    assert_eq!(output.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(report["healthy"], false);
+    let problems = report["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0]["kind"], "consumer_state");
+    assert!(
+        problems[0]["file"]
+            .as_str()
+            .unwrap()
+            .ends_with("consumers/flipped.state"),
+        "{problems:?}"
+    );
+    let text = run(&["verify", path]);
+    assert_eq!(text.status.code(), Some(1));
+    assert!(
+        stderr(&text).contains("flipped.state: consumer state damaged"),
+        "{}",
+        stderr(&text)
+    );
+}
