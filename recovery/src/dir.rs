@@ -225,7 +225,7 @@ fn missing_between(indexes: &[u32]) -> Vec<u32> {
         .collect()
 }
 
-fn read_checkpoint(dir: &Path) -> Result<Checkpoint> {
+pub(crate) fn read_checkpoint(dir: &Path) -> Result<Checkpoint> {
     let path = dir.join(names::STREAM_STATE);
     if !path.exists() {
         return Ok(Checkpoint::Missing);

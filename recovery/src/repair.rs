@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use natrium_format::layout::block::HEADER_SIZE;
 use natrium_format::{BlockHeader, BlockSummary, Limits, StreamState, names};
 
-use crate::dir::{Rebuild, read_meta, recover_dir_visit};
+use crate::dir::{Checkpoint, Rebuild, read_meta, recover_dir_visit};
 use crate::fsutil::{create_dir, invalidate_derived_caches, list_blocks, read_file, write_atomic};
 use crate::scan::{ScanOptions, scan_block};
 use crate::{Error, RecoveryMode, Result};
@@ -58,6 +58,7 @@ pub fn repair(dir: &Path, target: &RepairTarget, mode: RecoveryMode) -> Result<R
         RepairTarget::Into(new_dir) => prepare_target(dir, new_dir)?,
     };
     let indexes = list_blocks(dir)?;
+    let deleted = DeletedByCheckpoint::read(dir, mode)?;
     let mut report = RepairReport {
         target: out_dir.clone(),
         ..RepairReport::default()
@@ -68,7 +69,15 @@ pub fn repair(dir: &Path, target: &RepairTarget, mode: RecoveryMode) -> Result<R
         let options = ScanOptions::new(mode, &path, position + 1 == indexes.len());
         let mut kept = Vec::with_capacity(bytes.len());
         let mut records = 0u64;
+        let mut orphans = Vec::new();
         let scan = scan_block(&bytes, &options, |view| {
+            // A message the checkpoint says is deleted stays deleted, even when the tombstone
+            // that deleted it was in a damaged range: salvage never resurrects it. Its bytes
+            // are moved aside like damage, never dropped.
+            if !view.is_tombstone() && deleted.orphaned(view.seq) {
+                orphans.push((view.offset, view.offset + view.bytes.len() as u64, view.seq));
+                return;
+            }
             kept.extend_from_slice(view.bytes);
             records += 1;
         })?;
@@ -86,6 +95,12 @@ pub fn repair(dir: &Path, target: &RepairTarget, mode: RecoveryMode) -> Result<R
         if let Some((start, end)) = scan.torn_tail {
             ranges.push((start, end, None, None));
         }
+        // A deleted message set aside: its own sequence on both sides, so nothing is "lost".
+        ranges.extend(
+            orphans
+                .iter()
+                .map(|&(start, end, seq)| (start, end, Some(seq), Some(seq))),
+        );
         for (start, end, seq_before, seq_after) in ranges {
             let range = bytes.get(start as usize..end as usize).unwrap_or_default();
             if range.is_empty() {
@@ -116,6 +131,46 @@ pub fn repair(dir: &Path, target: &RepairTarget, mode: RecoveryMode) -> Result<R
     }
     report.checkpoint = write_checkpoint(&out_dir)?;
     Ok(report)
+}
+
+/// Messages whose deletion only the checkpoint still knows: a readable checkpoint lists them
+/// as deleted (its deleted ranges, everything below its first sequence), and no intact
+/// tombstone deletes them any more (the tombstone was in a damaged range). Sequences are never
+/// reused, so a deleted sequence stays deleted however old the checkpoint is; an unreadable
+/// or missing checkpoint says nothing.
+struct DeletedByCheckpoint {
+    below: u64,
+    ranges: Vec<(u64, u64)>,
+    /// Deleted by the intact tombstones (the pre-scan's rebuilt state).
+    tombstoned: Vec<(u64, u64)>,
+}
+
+impl DeletedByCheckpoint {
+    fn read(dir: &Path, mode: RecoveryMode) -> Result<Self> {
+        let scanned = recover_dir_visit(dir, mode, &Limits::default(), |_, _| {})?;
+        Ok(match scanned.checkpoint {
+            Checkpoint::Read(state) => Self {
+                below: state.first_seq,
+                ranges: state.deleted,
+                tombstoned: scanned.state.deleted,
+            },
+            Checkpoint::Missing | Checkpoint::Unreadable(_) => Self {
+                below: 0,
+                ranges: Vec::new(),
+                tombstoned: Vec::new(),
+            },
+        })
+    }
+
+    /// True when `seq` must be dropped so that it is not resurrected.
+    fn orphaned(&self, seq: u64) -> bool {
+        let within = |ranges: &[(u64, u64)]| {
+            ranges
+                .iter()
+                .any(|&(first, last)| (first..=last).contains(&seq))
+        };
+        (seq < self.below || within(&self.ranges)) && !within(&self.tombstoned)
+    }
 }
 
 /// Creates the target directory tree and copies `stream.meta` and consumer states into it.

@@ -171,3 +171,36 @@ fn with_the_key_a_forged_record_is_damage() {
         "a forged tombstone passed"
     );
 }
+
+/// A tombstone whose body is damaged is quarantined by salvage, but the message it deleted
+/// stays deleted: the checkpoint lists it, and sequences are never reused, so the repaired
+/// stream does not resurrect it (issue 7: `dump --salvage` showed it live).
+#[test]
+fn salvage_does_not_resurrect_what_a_damaged_tombstone_deleted() {
+    let dir = tempfile::tempdir().unwrap();
+    write_stream(dir.path(), &fixture_spec()).unwrap();
+    let before = recover_dir(dir.path(), RecoveryMode::Strict).unwrap();
+    assert_eq!(before.state.deleted, vec![(5, 6), (17, 17)]);
+    // Block 4 holds only the tombstones; flip a byte inside the first one.
+    let block = names::block_path(dir.path(), 4);
+    let mut bytes = std::fs::read(&block).unwrap();
+    let header = natrium_format::layout::block::HEADER_SIZE;
+    bytes[header + 20] ^= 0x01;
+    std::fs::write(&block, &bytes).unwrap();
+
+    let report = repair(dir.path(), &RepairTarget::InPlace, RecoveryMode::Salvage).unwrap();
+    // The damaged tombstone, and message 5 it deleted, moved aside (not kept, not dropped).
+    assert_eq!(report.quarantined.len(), 2, "{report:?}");
+    assert!(
+        report
+            .quarantined
+            .iter()
+            .any(|q| q.seq_before == Some(5) && q.seq_after == Some(5)),
+        "{report:?}"
+    );
+    assert_eq!(report.checkpoint.deleted, vec![(5, 6), (17, 17)]);
+    assert_eq!(report.checkpoint.msgs, before.state.msgs);
+    let after = recover_dir(dir.path(), RecoveryMode::Strict).unwrap();
+    assert_eq!(after.state.deleted, vec![(5, 6), (17, 17)]);
+    assert_eq!(after.state.msgs, before.state.msgs);
+}

@@ -8,7 +8,8 @@ use anyhow::{Result, anyhow};
 use natrium_format::subject::matches as subject_matches;
 use natrium_format::{Limits, RecordCipher, RecordView};
 use natrium_recovery::RecoveryMode;
-use natrium_recovery::dir::{read_meta, recover_dir_visit};
+use natrium_recovery::StreamRecovery;
+use natrium_recovery::dir::{Checkpoint, read_meta, recover_dir_visit};
 
 use crate::cli::DumpArgs;
 use crate::key::cipher_for;
@@ -101,7 +102,7 @@ pub fn dump(args: &DumpArgs) -> Result<bool> {
     let first_pass = recover_dir_visit(dir, mode, &limits, |b, v| progress.record(b, v))?;
     let mut printer = Printer {
         args,
-        deleted: first_pass.state.deleted,
+        deleted: deleted_ranges(&first_pass),
         cipher,
         scratch: Vec::new(),
         stdout: std::io::stdout().lock(),
@@ -117,6 +118,21 @@ pub fn dump(args: &DumpArgs) -> Result<bool> {
         Some(error) => Err(error),
         None => Ok(true),
     }
+}
+
+/// Sequences to show as deleted: those the blocks' tombstones delete, and, when the checkpoint
+/// is readable, those it lists as deleted or below its first sequence. A sequence once deleted
+/// is never live again (sequences are never reused), so a checkpoint's word stands even when a
+/// damaged tombstone could not be read: salvage must not resurrect what it deleted.
+fn deleted_ranges(recovery: &StreamRecovery) -> Vec<(u64, u64)> {
+    let mut ranges = recovery.state.deleted.clone();
+    if let Checkpoint::Read(state) = &recovery.checkpoint {
+        ranges.extend(state.deleted.iter().copied());
+        if state.first_seq > 1 {
+            ranges.push((1, state.first_seq - 1));
+        }
+    }
+    ranges
 }
 
 /// The second pass: filters records and prints them, remembering the first failure.

@@ -73,6 +73,9 @@ pub fn recover(args: &RecoverArgs) -> Result<bool> {
     );
     for q in &report.quarantined {
         let lost = match (q.seq_before, q.seq_after) {
+            (Some(a), Some(b)) if a == b => {
+                format!("message {a}, deleted by a damaged tombstone, set aside, not resurrected")
+            }
             (Some(a), Some(b)) if b > a + 1 => {
                 format!("sequences {}..={} may be lost", a + 1, b - 1)
             }

@@ -110,3 +110,24 @@ fn dump_refuses_mid_block_damage_unless_salvaging() {
     assert_eq!(text.lines().count(), 20);
     assert!(!text.contains("seq=11 "));
 }
+
+/// `dump --salvage` reads around a damaged tombstone without showing the message it deleted
+/// as live: the checkpoint still lists it as deleted.
+#[test]
+fn salvage_dump_does_not_resurrect_a_message_whose_tombstone_is_damaged() {
+    let (_temp, dir) = copy_fixture("good");
+    let block = dir.join("blocks/0000000004.blk");
+    let mut bytes = std::fs::read(&block).unwrap();
+    let header = natrium_format::layout::block::HEADER_SIZE;
+    bytes[header + 20] ^= 0x01;
+    std::fs::write(&block, &bytes).unwrap();
+    let output = run(&["dump", dir.to_str().unwrap(), "--salvage"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let listed: Vec<String> = stdout(&output)
+        .lines()
+        .filter_map(|line| line.split_whitespace().next().map(str::to_owned))
+        .collect();
+    assert!(!listed.contains(&"seq=5".to_owned()), "{listed:?}");
+    assert!(listed.contains(&"seq=4".to_owned()) && listed.contains(&"seq=7".to_owned()));
+    assert_eq!(listed.len(), 21, "{listed:?}");
+}
