@@ -33,6 +33,7 @@ mod read;
 mod remove;
 mod salvage;
 mod scan;
+pub mod scrub;
 mod stats;
 mod store_impl;
 pub mod writer;

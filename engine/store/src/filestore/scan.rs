@@ -31,7 +31,7 @@ const META_BYTES_MAX: u64 = 64 * 1024;
 /// `ttl.state` holds 16 bytes per message with a TTL.
 const TTL_STATE_BYTES_MAX: u64 = 1 << 30;
 
-fn recovery_error(error: natrium_recovery::Error) -> Error {
+pub(super) fn recovery_error(error: natrium_recovery::Error) -> Error {
     match error {
         natrium_recovery::Error::Corrupt {
             file,
