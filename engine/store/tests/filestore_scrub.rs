@@ -72,6 +72,11 @@ fn scrub_finds_a_bit_flip_in_a_sealed_block_the_open_did_not_read() {
             bytes,
             "{cipher:?}: scrub changes nothing"
         );
+        // Reading the damaged record fails; every other record still loads.
+        let failing: Vec<u64> = (1..=24u64)
+            .filter(|&seq| store.load(seq).is_err())
+            .collect();
+        assert_eq!(failing.len(), 1, "{cipher:?}: {failing:?}");
         store.close().unwrap();
     }
 }
