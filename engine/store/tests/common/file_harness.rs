@@ -31,7 +31,33 @@ pub struct FileHarness {
     crashes: u64,
 }
 
+/// What a history exercised, read off the block files it left.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Coverage {
+    /// A block beyond the first was created (the store rotated).
+    pub rotated: bool,
+    /// Block 1 is gone while a later block exists (front blocks were pruned).
+    pub pruned: bool,
+}
+
 impl FileHarness {
+    /// Rotation and pruning as the block files now show them. Block indexes only grow at the
+    /// front, so a pruned block 1 stays missing for the rest of the history.
+    pub fn coverage(&self) -> Coverage {
+        let indexes: Vec<u32> = self
+            .storage
+            .file_paths()
+            .iter()
+            .filter(|path| path.extension().is_some_and(|ext| ext == "blk"))
+            .filter_map(|path| path.file_stem()?.to_str()?.parse().ok())
+            .collect();
+        let highest = indexes.iter().copied().max().unwrap_or(0);
+        Coverage {
+            rotated: highest >= 2,
+            pruned: highest >= 2 && !indexes.contains(&1),
+        }
+    }
+
     pub fn new(options: FileStoreOptions, restart: Restart) -> Self {
         Self {
             storage: MemStorage::new(),
