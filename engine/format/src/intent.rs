@@ -1,5 +1,5 @@
 //! `stream.intent` (docs/formats/stream-intent.md): a rewrite of the stream's blocks (truncate,
-//! purge, compact) that is under way. The store writes it atomically before the first change
+//! purge, compact, or a secure erase's in-place overwrite) that is under way. The store writes it atomically before the first change
 //! to a block file and removes it after the last; an open that finds it finishes the rewrite
 //! before anything else, so a crash leaves the stream as it was before or after the operation,
 //! never in between.
@@ -21,6 +21,10 @@ pub enum IntentKind {
     Reset,
     /// Every message below `seq` goes.
     Compact,
+    /// The record of `seq` at `record_offset` in block `block` is being overwritten in place
+    /// (secure erase, after its tombstone is durable): an open redoes the overwrite, so a
+    /// torn overwrite never reads as damage.
+    Erase,
 }
 
 impl IntentKind {
@@ -29,6 +33,7 @@ impl IntentKind {
             Self::Truncate => 1,
             Self::Reset => 2,
             Self::Compact => 3,
+            Self::Erase => 4,
         }
     }
 
@@ -37,6 +42,7 @@ impl IntentKind {
             1 => Ok(Self::Truncate),
             2 => Ok(Self::Reset),
             3 => Ok(Self::Compact),
+            4 => Ok(Self::Erase),
             other => Err(Error::Unknown {
                 what: "intent kind",
                 value: u64::from(other),
@@ -54,8 +60,11 @@ pub struct Intent {
     pub seq: u64,
     /// Timestamp (ns) of the marker the rewrite ends with.
     pub ts_ns: u64,
-    /// Reset: the index of the block that replaces every earlier one. Otherwise 0.
+    /// Reset: the index of the block that replaces every earlier one. Erase: the block holding
+    /// the record. Otherwise 0.
     pub block: u32,
+    /// Erase: the record's byte offset in `block`. Otherwise 0.
+    pub record_offset: u32,
     /// Truncate: inclusive ranges of removed sequences `<= seq`. Otherwise empty.
     pub removed: Vec<(u64, u64)>,
 }
@@ -78,7 +87,7 @@ impl Intent {
         out.extend_from_slice(&self.ts_ns.to_le_bytes());
         let count = to_u32(self.removed.len(), "removed ranges in stream.intent")?;
         out.extend_from_slice(&count.to_le_bytes());
-        out.extend_from_slice(&0u32.to_le_bytes());
+        out.extend_from_slice(&self.record_offset.to_le_bytes());
         assert_eq!(out.len() - start, L::FIXED_SIZE);
         for &(first, last) in &self.removed {
             assert!(
@@ -128,6 +137,7 @@ impl Intent {
             seq,
             ts_ns: r.u64(L::TS_OFFSET)?,
             block: r.u32(L::BLOCK_OFFSET)?,
+            record_offset: r.u32(L::RECORD_OFFSET_OFFSET)?,
             removed,
         })
     }
@@ -144,6 +154,7 @@ mod tests {
             seq: 80,
             ts_ns: 12345,
             block: 0,
+            record_offset: 0,
             removed: vec![(2, 2), (5, 9), (70, 80)],
         };
         let mut buf = Vec::new();
@@ -163,10 +174,22 @@ mod tests {
             seq: 0,
             ts_ns: 0,
             block: 9,
+            record_offset: 0,
             removed: Vec::new(),
         };
         let mut buf = Vec::new();
         reset.encode(&mut buf).unwrap();
         assert_eq!(Intent::decode(&buf), Ok(reset));
+        let erase = Intent {
+            kind: IntentKind::Erase,
+            seq: 42,
+            ts_ns: 0,
+            block: 3,
+            record_offset: 7_000,
+            removed: Vec::new(),
+        };
+        let mut buf = Vec::new();
+        erase.encode(&mut buf).unwrap();
+        assert_eq!(Intent::decode(&buf), Ok(erase));
     }
 }

@@ -138,11 +138,12 @@ pub mod intent {
     pub const SEQ_OFFSET: usize = 16;
     pub const TS_OFFSET: usize = 24;
     pub const RANGE_COUNT_OFFSET: usize = 32;
-    pub const RESERVED2_OFFSET: usize = 36;
+    /// Erase: the record's byte offset in block `BLOCK_OFFSET` (0 for the other kinds).
+    pub const RECORD_OFFSET_OFFSET: usize = 36;
     /// Removed ranges start here; the crc follows them.
     pub const FIXED_SIZE: usize = 40;
     /// One removed range: first u64, last u64 (inclusive).
     pub const RANGE_SIZE: usize = 16;
     const _: () = assert!(RESERVED_OFFSET + 1 == BLOCK_OFFSET);
-    const _: () = assert!(RESERVED2_OFFSET + 4 == FIXED_SIZE);
+    const _: () = assert!(RECORD_OFFSET_OFFSET + 4 == FIXED_SIZE);
 }

@@ -71,8 +71,12 @@ impl FileStore {
         }
     }
 
-    /// Before the blocks are loaded: a purge's old blocks (below the one replacing them) go.
+    /// Before the blocks are loaded: a purge's old blocks (below the one replacing them) go;
+    /// an interrupted secure erase is overwritten again (the scan must not meet a torn one).
     pub(super) fn finish_intent_before_load(&mut self, intent: &Intent) -> Result<()> {
+        if intent.kind == IntentKind::Erase {
+            return self.redo_erase(intent);
+        }
         if intent.kind != IntentKind::Reset {
             return Ok(());
         }
@@ -112,7 +116,54 @@ impl FileStore {
                 let first = self.first_seq;
                 self.remove_matching(first, intent.seq, u64::MAX, |_| true)?;
             }
+            // Redone before the load.
+            IntentKind::Erase => {}
         }
+        self.end_intent()
+    }
+
+    /// Overwrites the erased record again: its header (never touched by the erase) gives its
+    /// length and proves it is the record of `intent.seq`; the body is zeroed and the crc
+    /// recomputed as `erase` does, then written and fsynced. Idempotent: a crash here leaves
+    /// the intent for the next open.
+    fn redo_erase(&mut self, intent: &Intent) -> Result<()> {
+        use natrium_format::layout::record::{SEQ_OFFSET, TOTAL_LEN_OFFSET};
+        let path = block_path(&self.dir, intent.block);
+        let offset = u64::from(intent.record_offset);
+        let file = self
+            .storage
+            .open(&path, crate::io::OpenMode::Existing)
+            .map_err(|source| io_error("open", &path, source))?;
+        let mut header = [0u8; natrium_format::layout::record::HEADER_SIZE];
+        file.read_exact_at(&mut header, offset)
+            .map_err(|source| io_error("read", &path, source))?;
+        let word = |at: usize, len: usize| header.get(at..at + len).unwrap_or_default();
+        let len = <[u8; 4]>::try_from(word(TOTAL_LEN_OFFSET, 4)).map(u32::from_le_bytes);
+        let seq = <[u8; 8]>::try_from(word(SEQ_OFFSET, 8)).map(u64::from_le_bytes);
+        let len = match (len, seq) {
+            (Ok(len), Ok(seq))
+                if seq == intent.seq && len <= self.options.record_limits.record_len_max =>
+            {
+                len
+            }
+            _ => {
+                return Err(crate::Error::Corrupt {
+                    file: path,
+                    offset,
+                    reason: format!(
+                        "stream.intent erases sequence {} here, but the record header disagrees",
+                        intent.seq
+                    ),
+                });
+            }
+        };
+        let mut record = vec![0u8; len as usize];
+        file.read_exact_at(&mut record, offset)
+            .map_err(|source| io_error("read", &path, source))?;
+        self.erase_in_memory(&mut record)?;
+        file.write_at(&record, offset)
+            .and_then(|()| file.sync())
+            .map_err(|source| io_error("erase", &path, source))?;
         self.end_intent()
     }
 

@@ -47,7 +47,7 @@ impl FileStore {
             self.writer
                 .wait_synced(ticket)
                 .map_err(|source| io_error("fsync", &self.blocks_dir(), source))?;
-            self.erase_record(block_at, position)?;
+            self.erase_record(seq, block_at, position)?;
             ticket = self.writer.appended();
         }
         if let Some(block) = self.blocks.get_mut(block_at) {
@@ -108,21 +108,49 @@ impl FileStore {
         }
     }
 
-    /// Overwrites the stored body (headers and payload, possibly compressed or encrypted) of a
-    /// record with zeros and recomputes its crc, through the writer (one writer per file).
-    fn erase_record(&mut self, block_at: usize, position: usize) -> Result<()> {
+    /// Overwrites the stored body (headers and payload, possibly compressed or encrypted) of
+    /// the record of `seq` with zeros and recomputes its crc (re-sealing an encrypted body), in
+    /// place, through the writer (one writer per file). Crash-atomic through `stream.intent`:
+    /// the intent is durable before the first byte is overwritten and removed once the
+    /// overwrite is fsynced, so a crash that tore the overwrite is redone by the next open
+    /// instead of reading as a damaged record.
+    fn erase_record(&mut self, seq: u64, block_at: usize, position: usize) -> Result<()> {
         self.wait_all_written()?;
         let Some(block) = self.blocks.get(block_at) else {
             return Ok(());
         };
-        let Some(entry) = block.entries.get(position) else {
+        let Some(entry) = block.entries.get(position).copied() else {
             return Ok(());
         };
-        let path = block_path(&self.dir, block.index);
+        let (index, offset) = (block.index, entry.offset);
+        let path = block_path(&self.dir, index);
         let mut record = vec![0u8; entry.record_len as usize];
         let file = self.block_handle(block)?;
-        file.read_exact_at(&mut record, u64::from(entry.offset))
+        file.read_exact_at(&mut record, u64::from(offset))
             .map_err(|source| io_error("read", &path, source))?;
+        self.erase_in_memory(&mut record)?;
+        self.begin_intent(&Intent {
+            kind: IntentKind::Erase,
+            seq,
+            ts_ns: 0,
+            block: index,
+            record_offset: offset,
+            removed: Vec::new(),
+        })?;
+        self.writer
+            .append(&file, u64::from(index), u64::from(offset), &record)
+            .map_err(|source| io_error("erase", &path, source))?;
+        self.cache.invalidate_block(index);
+        if let Some(block) = self.blocks.get_mut(block_at) {
+            block.crc = None;
+        }
+        // Fsyncs the overwrite, then removes the intent.
+        self.end_intent()
+    }
+
+    /// The erased form of one whole record: body zeroed (re-sealed when encrypted, so it still
+    /// authenticates), crc recomputed; the header (length, sequence, flags, subject) unchanged.
+    pub(super) fn erase_in_memory(&self, record: &mut [u8]) -> Result<()> {
         let layout = natrium_format::layout::record::HEADER_SIZE;
         let subject_len = record
             .get(natrium_format::layout::record::SUBJECT_LEN_OFFSET..)
@@ -136,29 +164,14 @@ impl FileStore {
         if let Some(body) = record.get_mut(body_start..crc_at) {
             body.fill(0);
         }
-        self.reseal_erased(&mut record, body_start, crc_at)?;
+        self.reseal_erased(record, body_start, crc_at)?;
         let crc = crc32fast::hash(record.get(..crc_at).unwrap_or_default());
         if let Some(stored) = record.get_mut(crc_at..) {
             stored.copy_from_slice(&crc.to_le_bytes());
         }
-        self.writer
-            .append(
-                &file,
-                u64::from(block.index),
-                u64::from(entry.offset),
-                &record,
-            )
-            .map_err(|source| io_error("erase", &path, source))?;
-        self.cache.invalidate_block(block.index);
-        if let Some(block) = self.blocks.get_mut(block_at) {
-            block.crc = None;
-        }
         Ok(())
     }
 
-    /// In an encrypted stream an erased body (zeros from `body_start`, TTL field included) is
-    /// sealed again, with a fresh nonce, so the record still authenticates at the next scan
-    /// (an unauthenticated record would be damage). Same length: `nonce ‖ zeros ‖ tag`.
     fn reseal_erased(&self, record: &mut [u8], body_start: usize, crc_at: usize) -> Result<()> {
         let Some(cipher) = &self.cipher else {
             return Ok(());
@@ -257,6 +270,7 @@ impl FileStore {
             seq: marker_seq,
             ts_ns: marker_ts_ns,
             block: self.next_block_index,
+            record_offset: 0,
             removed: Vec::new(),
         })?;
         let old: Vec<_> = std::mem::take(&mut self.blocks);

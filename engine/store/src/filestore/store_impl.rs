@@ -60,6 +60,7 @@ impl FileStore {
             seq,
             ts_ns: new_last_ts,
             block: 0,
+            record_offset: 0,
             removed: self.removed_ranges_below(seq),
         })?;
         self.remove_blocks_above(seq)?;
@@ -301,6 +302,7 @@ impl StreamStore for FileStore {
             seq,
             ts_ns: 0,
             block: 0,
+            record_offset: 0,
             removed: Vec::new(),
         })?;
         let removed = self.remove_matching(first, seq, u64::MAX, |_| true)?;

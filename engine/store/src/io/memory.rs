@@ -40,6 +40,15 @@ pub enum CrashMode {
         /// Page size (4096 on Linux; smaller in tests with tiny blocks). 0 acts as 1.
         page_bytes: usize,
     },
+    /// Any change since the last fsync, in-place overwrites and truncations included, tears at
+    /// sector granularity: the file keeps its old or its new length (one coin), and each
+    /// `sector_bytes`-aligned sector independently holds its new bytes or its old ones (zeros
+    /// where it had none), as a disk that wrote back some dirty sectors before power went.
+    TearUnsyncedSectors {
+        seed: u64,
+        /// Sector size (512 on most disks; smaller in tests with tiny records). 0 acts as 1.
+        sector_bytes: usize,
+    },
 }
 
 #[derive(Debug, Default)]
@@ -50,6 +59,9 @@ struct Content {
 
 impl Content {
     fn surviving(&self, mode: CrashMode) -> Vec<u8> {
+        if let CrashMode::TearUnsyncedSectors { seed, sector_bytes } = mode {
+            return self.torn_at_sectors(seed, sector_bytes);
+        }
         let mut kept = self.synced.clone();
         let only_grew = self.data.starts_with(&self.synced);
         let Some(growth) = self.data.get(self.synced.len()..).filter(|_| only_grew) else {
@@ -63,6 +75,8 @@ impl Content {
                     .min(growth.len());
                 kept.extend_from_slice(growth.get(..take).unwrap_or_default());
             }
+            // Handled above: it applies to every change, not only to growth.
+            CrashMode::TearUnsyncedSectors { .. } => {}
             CrashMode::ScrambleUnsyncedPages { seed, page_bytes } => {
                 let page_bytes = page_bytes.max(1);
                 let start = self.synced.len();
@@ -76,6 +90,39 @@ impl Content {
                     }
                     kept.push(if (state >> 32) & 1 == 1 { *byte } else { 0 });
                 }
+            }
+        }
+        kept
+    }
+}
+
+impl Content {
+    /// [`CrashMode::TearUnsyncedSectors`]: old or new length, then sector by sector old or
+    /// new bytes, each by a coin from `seed`.
+    fn torn_at_sectors(&self, seed: u64, sector_bytes: usize) -> Vec<u8> {
+        if self.data == self.synced {
+            return self.synced.clone();
+        }
+        let sector_bytes = sector_bytes.max(1);
+        let mut coins = seed | 1;
+        let mut coin = move || {
+            // xorshift64
+            coins ^= coins << 13;
+            coins ^= coins >> 7;
+            coins ^= coins << 17;
+            (coins >> 32) & 1 == 1
+        };
+        let len = if coin() {
+            self.data.len()
+        } else {
+            self.synced.len()
+        };
+        let mut kept = Vec::with_capacity(len);
+        for start in (0..len).step_by(sector_bytes) {
+            let end = (start + sector_bytes).min(len);
+            let source = if coin() { &self.data } else { &self.synced };
+            for at in start..end {
+                kept.push(source.get(at).copied().unwrap_or(0));
             }
         }
         kept
