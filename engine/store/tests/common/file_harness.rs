@@ -94,7 +94,17 @@ impl Harness for FileHarness {
             Restart::PowerCut => {
                 self.crashes += 1;
                 let seed = self.crashes.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-                self.storage.crash_seeded(CrashMode::DropUnsynced, seed);
+                // Every other cut also tears each un-fsynced change at 64-byte sectors,
+                // in-place overwrites included.
+                let mode = if self.crashes % 2 == 0 {
+                    CrashMode::TearUnsyncedSectors {
+                        seed: seed | 1,
+                        sector_bytes: 64,
+                    }
+                } else {
+                    CrashMode::DropUnsynced
+                };
+                self.storage.crash_seeded(mode, seed);
             }
         }
         drop(store);
