@@ -1,6 +1,7 @@
 //! Directory-level recovery: scans every block of a stream directory in index order, rebuilds
 //! the stream state from the records (sequences, counts, bytes, deleted set from tombstones and
-//! gaps) and compares it with the `stream.state` checkpoint. Reads files with `std::fs`; the
+//! gaps) and compares it with the `stream.state` checkpoint. Reads files through a
+//! [`Storage`] ([`recover_dir_in`]; the other entry points read the local file system); the
 //! byte-level work is [`crate::scan`].
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -10,7 +11,9 @@ use natrium_format::{
     Limits, RecordCipher, RecordView, StateLimits, StreamKey, StreamMeta, StreamState, names,
 };
 
-use crate::fsutil::{list_blocks, read_file};
+use natrium_io::{RealStorage, Storage};
+
+use crate::fsutil::{exists, list_blocks, read_file};
 use crate::scan::{Auth, BlockScan, ScanOptions, scan_block};
 use crate::{Error, RecoveryMode, Result};
 
@@ -95,10 +98,15 @@ impl StreamRecovery {
     }
 }
 
-/// Reads and decodes `stream.meta`.
+/// Reads and decodes `stream.meta` from the local file system.
 pub fn read_meta(dir: &Path) -> Result<StreamMeta> {
+    read_meta_in(&RealStorage, dir)
+}
+
+/// Reads and decodes `stream.meta` through `storage`.
+pub fn read_meta_in(storage: &dyn Storage, dir: &Path) -> Result<StreamMeta> {
     let path = dir.join(names::STREAM_META);
-    let bytes = read_file(&path)?;
+    let bytes = read_file(storage, &path)?;
     StreamMeta::decode(&bytes).map_err(|cause| Error::Format { file: path, cause })
 }
 
@@ -128,9 +136,23 @@ pub fn recover_dir_keyed(
     mode: RecoveryMode,
     limits: &Limits,
     configured_key: Option<&[u8]>,
+    visit: impl FnMut(u32, &RecordView<'_>),
+) -> Result<StreamRecovery> {
+    recover_dir_in(&RealStorage, dir, mode, limits, configured_key, visit)
+}
+
+/// [`recover_dir_keyed`] reading through `storage` (every other entry point reads the local
+/// file system with [`RealStorage`]); repair and compaction scan through the storage they
+/// write through.
+pub fn recover_dir_in(
+    storage: &dyn Storage,
+    dir: &Path,
+    mode: RecoveryMode,
+    limits: &Limits,
+    configured_key: Option<&[u8]>,
     mut visit: impl FnMut(u32, &RecordView<'_>),
 ) -> Result<StreamRecovery> {
-    let meta = read_meta(dir)?;
+    let meta = read_meta_in(storage, dir)?;
     let key = configured_key.map(|key| StreamKey::derive(key, meta.name.as_bytes()));
     if key.is_some() {
         meta.check_key(key.as_ref())
@@ -143,14 +165,14 @@ pub fn recover_dir_keyed(
         .as_ref()
         .and_then(|key| RecordCipher::new(meta.cipher, key));
     let mut legacy_blocks = true;
-    let checkpoint = read_checkpoint(dir)?;
-    let indexes = list_blocks(dir)?;
+    let checkpoint = read_checkpoint(storage, dir)?;
+    let indexes = list_blocks(storage, dir)?;
     let mut rebuild = Rebuild::default();
     let mut blocks = Vec::with_capacity(indexes.len());
     let mut disagreements = Vec::new();
     for (position, &index) in indexes.iter().enumerate() {
         let path = names::block_path(dir, index);
-        let bytes = read_file(&path)?;
+        let bytes = read_file(storage, &path)?;
         let mut options = ScanOptions::new(mode, &path, position + 1 == indexes.len());
         options.limits = *limits;
         if let (Some(key), Some(cipher)) = (&key, &cipher) {
@@ -225,12 +247,12 @@ fn missing_between(indexes: &[u32]) -> Vec<u32> {
         .collect()
 }
 
-pub(crate) fn read_checkpoint(dir: &Path) -> Result<Checkpoint> {
+pub(crate) fn read_checkpoint(storage: &dyn Storage, dir: &Path) -> Result<Checkpoint> {
     let path = dir.join(names::STREAM_STATE);
-    if !path.exists() {
+    if !exists(storage, &path)? {
         return Ok(Checkpoint::Missing);
     }
-    let bytes = read_file(&path)?;
+    let bytes = read_file(storage, &path)?;
     Ok(match StreamState::decode(&bytes, &StateLimits::default()) {
         Ok(state) => Checkpoint::Read(state),
         Err(error) => Checkpoint::Unreadable(error),

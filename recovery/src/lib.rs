@@ -6,6 +6,9 @@
 //! - [`plan`]: whether a checkpoint can be trusted to skip rescanning at open.
 //! - [`repair`]: rewrite blocks (in place or into a new directory), quarantining damage;
 //!   compaction of deleted records.
+//! - [`fsutil`]: the storage operations the others need, all through a
+//!   [`natrium_io::Storage`]: the offline tool passes [`RealStorage`], the crash tests a
+//!   simulated disk.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
 
 pub mod dir;
@@ -18,8 +21,12 @@ pub mod testkit;
 use std::path::PathBuf;
 
 pub use dir::{
-    BlockReport, Disagreement, RebuiltState, StreamRecovery, recover_dir, recover_dir_keyed,
+    BlockReport, Disagreement, RebuiltState, StreamRecovery, recover_dir, recover_dir_in,
+    recover_dir_keyed,
 };
+/// The storage trait recovery reads and writes through, and the local file system, so callers
+/// such as natrium-blk need not depend on natrium-io to call [`repair`] or [`compact`].
+pub use natrium_io::{RealStorage, Storage};
 pub use plan::{OpenPlan, block_prefix_matches, plan_open};
 pub use repair::{RepairReport, RepairTarget, compact, repair, write_checkpoint};
 pub use scan::{Auth, BlockScan, Damage, ScanOptions, scan_block};

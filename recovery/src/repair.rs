@@ -3,16 +3,22 @@
 //! (never deleting it); compaction drops deleted messages. Each block is replaced atomically
 //! (temp, fsync, rename, fsync dir) and a fresh checkpoint is written from the result. Caches
 //! derived from the blocks (`stream.index`, `ttl.state`) are deleted before the first block is
-//! rewritten, so a crash part way never leaves a cache describing bytes that changed.
+//! rewritten, so a crash part way never leaves a cache describing bytes that changed. A
+//! quarantine copy is durable (its file and directory fsynced) before the block that loses
+//! those bytes is replaced. Every read and write goes through the caller's [`Storage`], so the
+//! crash tests run repair and compaction on the simulated disk (tests/recovery_crash_*.rs).
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use natrium_format::layout::block::HEADER_SIZE;
 use natrium_format::{BlockHeader, BlockSummary, Limits, StreamState, names};
 
-use crate::dir::{Checkpoint, Rebuild, read_meta, recover_dir_visit};
-use crate::fsutil::{create_dir, invalidate_derived_caches, list_blocks, read_file, write_atomic};
+use natrium_io::Storage;
+
+use crate::dir::{Checkpoint, Rebuild, read_meta_in, recover_dir_in};
+use crate::fsutil::{
+    create_dir, exists, invalidate_derived_caches, list_blocks, read_file, write_atomic,
+};
 use crate::scan::{ScanOptions, scan_block};
 use crate::{Error, RecoveryMode, Result};
 
@@ -50,22 +56,29 @@ pub struct RepairReport {
 }
 
 /// Repairs `dir` under `mode` (`Salvage` keeps everything that verifies; `TruncateTornTail`
-/// only cuts a torn tail and fails on other damage; `Strict` fails on any damage).
-pub fn repair(dir: &Path, target: &RepairTarget, mode: RecoveryMode) -> Result<RepairReport> {
-    let meta = read_meta(dir)?;
+/// only cuts a torn tail and fails on other damage; `Strict` fails on any damage). Reads and
+/// writes through `storage`. Safe to run again after a crash part way: every step leaves the
+/// directory holding either a block's old bytes or its repaired ones.
+pub fn repair(
+    storage: &dyn Storage,
+    dir: &Path,
+    target: &RepairTarget,
+    mode: RecoveryMode,
+) -> Result<RepairReport> {
+    let meta = read_meta_in(storage, dir)?;
     let out_dir = match target {
         RepairTarget::InPlace => dir.to_path_buf(),
-        RepairTarget::Into(new_dir) => prepare_target(dir, new_dir)?,
+        RepairTarget::Into(new_dir) => prepare_target(storage, dir, new_dir)?,
     };
-    let indexes = list_blocks(dir)?;
-    let deleted = DeletedByCheckpoint::read(dir, mode)?;
+    let indexes = list_blocks(storage, dir)?;
+    let deleted = DeletedByCheckpoint::read(storage, dir, mode)?;
     let mut report = RepairReport {
         target: out_dir.clone(),
         ..RepairReport::default()
     };
     for (position, &index) in indexes.iter().enumerate() {
         let path = names::block_path(dir, index);
-        let bytes = read_file(&path)?;
+        let bytes = read_file(storage, &path)?;
         let options = ScanOptions::new(mode, &path, position + 1 == indexes.len());
         let mut kept = Vec::with_capacity(bytes.len());
         let mut records = 0u64;
@@ -106,9 +119,9 @@ pub fn repair(dir: &Path, target: &RepairTarget, mode: RecoveryMode) -> Result<R
             if range.is_empty() {
                 continue;
             }
-            create_dir(&out_dir.join(names::QUARANTINE_DIR))?;
+            create_dir(storage, &out_dir.join(names::QUARANTINE_DIR))?;
             let quarantine = names::quarantine_path(&out_dir, index, start);
-            write_atomic(&quarantine, range)?;
+            write_atomic(storage, &quarantine, range)?;
             report.quarantined.push(Quarantined {
                 block: index,
                 start,
@@ -121,15 +134,15 @@ pub fn repair(dir: &Path, target: &RepairTarget, mode: RecoveryMode) -> Result<R
         let unchanged = header == bytes && *target == RepairTarget::InPlace;
         if !unchanged {
             if *target == RepairTarget::InPlace {
-                invalidate_derived_caches(&out_dir)?;
+                invalidate_derived_caches(storage, &out_dir)?;
             }
-            write_atomic(&names::block_path(&out_dir, index), &header)?;
+            write_atomic(storage, &names::block_path(&out_dir, index), &header)?;
         }
         report.blocks += 1;
         report.kept_records += records;
         report.kept_bytes += kept.len() as u64;
     }
-    report.checkpoint = write_checkpoint(&out_dir)?;
+    report.checkpoint = write_checkpoint(storage, &out_dir)?;
     Ok(report)
 }
 
@@ -146,8 +159,8 @@ struct DeletedByCheckpoint {
 }
 
 impl DeletedByCheckpoint {
-    fn read(dir: &Path, mode: RecoveryMode) -> Result<Self> {
-        let scanned = recover_dir_visit(dir, mode, &Limits::default(), |_, _| {})?;
+    fn read(storage: &dyn Storage, dir: &Path, mode: RecoveryMode) -> Result<Self> {
+        let scanned = recover_dir_in(storage, dir, mode, &Limits::default(), None, |_, _| {})?;
         Ok(match scanned.checkpoint {
             Checkpoint::Read(state) => Self {
                 below: state.first_seq,
@@ -174,9 +187,9 @@ impl DeletedByCheckpoint {
 }
 
 /// Creates the target directory tree and copies `stream.meta` and consumer states into it.
-fn prepare_target(dir: &Path, new_dir: &Path) -> Result<PathBuf> {
-    create_dir(&new_dir.join(names::BLOCKS_DIR))?;
-    if !list_blocks(new_dir)?.is_empty() {
+fn prepare_target(storage: &dyn Storage, dir: &Path, new_dir: &Path) -> Result<PathBuf> {
+    create_dir(storage, &new_dir.join(names::BLOCKS_DIR))?;
+    if !list_blocks(storage, new_dir)?.is_empty() {
         return Err(Error::Io {
             file: new_dir.to_path_buf(),
             source: std::io::Error::new(
@@ -185,20 +198,21 @@ fn prepare_target(dir: &Path, new_dir: &Path) -> Result<PathBuf> {
             ),
         });
     }
-    create_dir(&new_dir.join(names::QUARANTINE_DIR))?;
-    let meta = read_file(&dir.join(names::STREAM_META))?;
-    write_atomic(&new_dir.join(names::STREAM_META), &meta)?;
+    create_dir(storage, &new_dir.join(names::QUARANTINE_DIR))?;
+    let meta = read_file(storage, &dir.join(names::STREAM_META))?;
+    write_atomic(storage, &new_dir.join(names::STREAM_META), &meta)?;
     let consumers = dir.join(names::CONSUMERS_DIR);
-    if consumers.is_dir() {
-        create_dir(&new_dir.join(names::CONSUMERS_DIR))?;
-        let entries = fs::read_dir(&consumers).map_err(|source| Error::Io {
+    if exists(storage, &consumers)? {
+        create_dir(storage, &new_dir.join(names::CONSUMERS_DIR))?;
+        let entries = storage.list_dir(&consumers).map_err(|source| Error::Io {
             file: consumers.clone(),
             source,
         })?;
-        for entry in entries.flatten() {
-            let bytes = read_file(&entry.path())?;
+        for name in entries {
+            let bytes = read_file(storage, &consumers.join(&name))?;
             write_atomic(
-                &new_dir.join(names::CONSUMERS_DIR).join(entry.file_name()),
+                storage,
+                &new_dir.join(names::CONSUMERS_DIR).join(name),
                 &bytes,
             )?;
         }
@@ -208,19 +222,26 @@ fn prepare_target(dir: &Path, new_dir: &Path) -> Result<PathBuf> {
 
 /// Rewrites every block without deleted messages. A tombstone is kept only when it deletes
 /// the stream's last sequence (it carries `last_seq` once the message is gone). Needs clean
-/// blocks: run a repair first when `Strict` scanning fails.
-pub fn compact(dir: &Path) -> Result<RepairReport> {
+/// blocks: run a repair first when `Strict` scanning fails. Reads and writes through
+/// `storage`; safe to run again after a crash part way.
+pub fn compact(storage: &dyn Storage, dir: &Path) -> Result<RepairReport> {
     let mut rebuild = Rebuild::default();
-    let before = recover_dir_visit(dir, RecoveryMode::Strict, &Limits::default(), |_, view| {
-        rebuild.apply(view)
-    })?;
+    let limits = Limits::default();
+    let before = recover_dir_in(
+        storage,
+        dir,
+        RecoveryMode::Strict,
+        &limits,
+        None,
+        |_, view| rebuild.apply(view),
+    )?;
     let last_seq = before.state.last_seq;
     let mut report = RepairReport {
         target: dir.to_path_buf(),
         ..RepairReport::default()
     };
     for block in &before.blocks {
-        let bytes = read_file(&block.path)?;
+        let bytes = read_file(storage, &block.path)?;
         let options = ScanOptions::new(RecoveryMode::Strict, &block.path, false);
         let mut out = bytes.get(..HEADER_SIZE).unwrap_or_default().to_vec();
         let mut dropped = 0u64;
@@ -238,29 +259,34 @@ pub fn compact(dir: &Path) -> Result<RepairReport> {
             }
         })?;
         if dropped > 0 {
-            invalidate_derived_caches(dir)?;
-            write_atomic(&block.path, &out)?;
+            invalidate_derived_caches(storage, dir)?;
+            write_atomic(storage, &block.path, &out)?;
         }
         report.dropped_records += dropped;
         report.kept_bytes += (out.len() - HEADER_SIZE) as u64;
         report.blocks += 1;
     }
-    report.checkpoint = write_checkpoint(dir)?;
+    report.checkpoint = write_checkpoint(storage, dir)?;
     Ok(report)
 }
 
 /// Scans the (clean) blocks of `dir`, builds a checkpoint describing them exactly and writes
-/// it atomically as `stream.state`.
-pub fn write_checkpoint(dir: &Path) -> Result<StreamState> {
-    write_checkpoint_at(dir, now_ns())
+/// it atomically as `stream.state`, all through `storage`.
+pub fn write_checkpoint(storage: &dyn Storage, dir: &Path) -> Result<StreamState> {
+    write_checkpoint_at(storage, dir, now_ns())
 }
 
 /// [`write_checkpoint`] with the checkpoint time given (fixtures need byte-stable output).
-pub fn write_checkpoint_at(dir: &Path, checkpoint_ts_ns: i64) -> Result<StreamState> {
-    let recovery = recover_dir_visit(dir, RecoveryMode::Strict, &Limits::default(), |_, _| {})?;
+pub fn write_checkpoint_at(
+    storage: &dyn Storage,
+    dir: &Path,
+    checkpoint_ts_ns: i64,
+) -> Result<StreamState> {
+    let limits = Limits::default();
+    let recovery = recover_dir_in(storage, dir, RecoveryMode::Strict, &limits, None, |_, _| {})?;
     let mut blocks = Vec::with_capacity(recovery.blocks.len());
     for block in &recovery.blocks {
-        let bytes = read_file(&block.path)?;
+        let bytes = read_file(storage, &block.path)?;
         blocks.push(BlockSummary {
             index: block.index,
             records: block.scan.records,
@@ -291,7 +317,7 @@ pub fn write_checkpoint_at(dir: &Path, checkpoint_ts_ns: i64) -> Result<StreamSt
             file: dir.join(names::STREAM_STATE),
             cause,
         })?;
-    write_atomic(&dir.join(names::STREAM_STATE), &encoded)?;
+    write_atomic(storage, &dir.join(names::STREAM_STATE), &encoded)?;
     Ok(checkpoint)
 }
 

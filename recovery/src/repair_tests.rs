@@ -19,6 +19,7 @@ fn salvage_into_a_new_directory_keeps_intact_records_and_quarantines_damage() {
     assert!(recover_dir(dir.path(), RecoveryMode::TruncateTornTail).is_err());
     let new_dir = dir.path().join("repaired");
     let report = repair(
+        &natrium_io::RealStorage,
         dir.path(),
         &RepairTarget::Into(new_dir.clone()),
         RecoveryMode::Salvage,
@@ -51,6 +52,7 @@ fn torn_tail_repair_in_place_truncates_and_quarantines_the_tail() {
     let bytes = std::fs::read(&path).unwrap();
     std::fs::write(&path, &bytes[..bytes.len() - 7]).unwrap();
     let report = repair(
+        &natrium_io::RealStorage,
         dir.path(),
         &RepairTarget::InPlace,
         RecoveryMode::TruncateTornTail,
@@ -73,7 +75,7 @@ fn compaction_drops_deleted_messages_and_keeps_last_seq() {
     for cache in names::DERIVED_CACHES {
         std::fs::write(dir.path().join(cache), b"describes the old blocks").unwrap();
     }
-    let report = compact(dir.path()).unwrap();
+    let report = compact(&natrium_io::RealStorage, dir.path()).unwrap();
     for cache in names::DERIVED_CACHES {
         assert!(
             !dir.path().join(cache).exists(),

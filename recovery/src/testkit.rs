@@ -11,7 +11,9 @@ use natrium_format::{
     StreamKey, StreamMeta, names,
 };
 
-use crate::fsutil::{create_dir, write_atomic};
+use natrium_io::{RealStorage, Storage};
+
+use crate::fsutil::{create_dir, list_blocks, read_file, write_atomic};
 use crate::repair::write_checkpoint_at;
 use crate::{Error, Result};
 
@@ -62,9 +64,15 @@ fn format_error(dir: &Path, cause: natrium_format::Error) -> Error {
     }
 }
 
-/// Writes `stream.meta`, the blocks and a matching `stream.state` into `dir`.
+/// Writes `stream.meta`, the blocks and a matching `stream.state` into `dir` on the local file
+/// system.
 pub fn write_stream(dir: &Path, spec: &StreamSpec) -> Result<()> {
-    create_dir(&dir.join(names::BLOCKS_DIR))?;
+    write_stream_in(&RealStorage, dir, spec)
+}
+
+/// [`write_stream`] through `storage` (the crash tests build their stream on a simulated disk).
+pub fn write_stream_in(storage: &dyn Storage, dir: &Path, spec: &StreamSpec) -> Result<()> {
+    create_dir(storage, &dir.join(names::BLOCKS_DIR))?;
     let key = StreamKey::derive(&spec.key, spec.name.as_bytes());
     let meta = StreamMeta::new(
         &spec.name,
@@ -76,7 +84,7 @@ pub fn write_stream(dir: &Path, spec: &StreamSpec) -> Result<()> {
     let mut encoded = Vec::new();
     meta.encode(&mut encoded)
         .map_err(|e| format_error(dir, e))?;
-    write_atomic(&dir.join(names::STREAM_META), &encoded)?;
+    write_atomic(storage, &dir.join(names::STREAM_META), &encoded)?;
     let cipher = RecordCipher::new(spec.cipher, &key);
     let mut encoder =
         RecordEncoder::new(Limits::default(), spec.compression == Compression::Snappy);
@@ -116,9 +124,9 @@ pub fn write_stream(dir: &Path, spec: &StreamSpec) -> Result<()> {
                 .encode(input, seal, &mut block)
                 .map_err(|e| format_error(dir, e))?;
         }
-        write_atomic(&names::block_path(dir, index), &block)?;
+        write_atomic(storage, &names::block_path(dir, index), &block)?;
     }
-    write_checkpoint_at(dir, FIXTURE_TS_NS)?;
+    write_checkpoint_at(storage, dir, FIXTURE_TS_NS)?;
     Ok(())
 }
 
@@ -141,21 +149,26 @@ pub fn record_offset(block: &[u8], n: usize) -> Option<usize> {
 }
 
 fn copy_stream(from: &Path, to: &Path) -> Result<()> {
-    create_dir(&to.join(names::BLOCKS_DIR))?;
+    let storage = &RealStorage;
+    create_dir(storage, &to.join(names::BLOCKS_DIR))?;
     for name in [names::STREAM_META, names::STREAM_STATE] {
-        write_atomic(&to.join(name), &crate::fsutil::read_file(&from.join(name))?)?;
+        write_atomic(
+            storage,
+            &to.join(name),
+            &read_file(storage, &from.join(name))?,
+        )?;
     }
-    for index in crate::fsutil::list_blocks(from)? {
-        let bytes = crate::fsutil::read_file(&names::block_path(from, index))?;
-        write_atomic(&names::block_path(to, index), &bytes)?;
+    for index in list_blocks(storage, from)? {
+        let bytes = read_file(storage, &names::block_path(from, index))?;
+        write_atomic(storage, &names::block_path(to, index), &bytes)?;
     }
     Ok(())
 }
 
 fn edit(path: &Path, change: impl FnOnce(&mut Vec<u8>)) -> Result<()> {
-    let mut bytes = crate::fsutil::read_file(path)?;
+    let mut bytes = read_file(&RealStorage, path)?;
     change(&mut bytes);
-    write_atomic(path, &bytes)
+    write_atomic(&RealStorage, path, &bytes)
 }
 
 /// Writes the fixture set under `root`: `good`, `good-aes` (AES-256-GCM, [`FIXTURE_KEY`],
@@ -179,7 +192,7 @@ pub fn write_fixture_set(root: &Path) -> Result<()> {
     })?;
     let torn = root.join("torn");
     copy_stream(&good, &torn)?;
-    let last = crate::fsutil::list_blocks(&torn)?
+    let last = list_blocks(&RealStorage, &torn)?
         .last()
         .copied()
         .unwrap_or(1);

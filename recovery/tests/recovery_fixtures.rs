@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use natrium_format::names;
 use natrium_recovery::dir::{Checkpoint, DisagreementKind};
 use natrium_recovery::testkit::{fixture_spec, write_fixture_set, write_stream};
-use natrium_recovery::{Error, RecoveryMode, RepairTarget, recover_dir, repair};
+use natrium_recovery::{Error, RealStorage, RecoveryMode, RepairTarget, recover_dir, repair};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/store")
@@ -73,7 +73,7 @@ fn bitflip_fixture_fails_with_file_and_offset_and_salvages() {
     );
     let out = tempfile::tempdir().unwrap();
     let target = RepairTarget::Into(out.path().join("s"));
-    let report = repair(&dir, &target, RecoveryMode::Salvage).unwrap();
+    let report = repair(&RealStorage, &dir, &target, RecoveryMode::Salvage).unwrap();
     assert_eq!(report.quarantined.len(), 1);
     assert!(
         recover_dir(&out.path().join("s"), RecoveryMode::Strict)
@@ -188,7 +188,13 @@ fn salvage_does_not_resurrect_what_a_damaged_tombstone_deleted() {
     bytes[header + 20] ^= 0x01;
     std::fs::write(&block, &bytes).unwrap();
 
-    let report = repair(dir.path(), &RepairTarget::InPlace, RecoveryMode::Salvage).unwrap();
+    let report = repair(
+        &RealStorage,
+        dir.path(),
+        &RepairTarget::InPlace,
+        RecoveryMode::Salvage,
+    )
+    .unwrap();
     // The damaged tombstone, and message 5 it deleted, moved aside (not kept, not dropped).
     assert_eq!(report.quarantined.len(), 2, "{report:?}");
     assert!(

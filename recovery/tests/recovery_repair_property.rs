@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use natrium_format::names;
 use natrium_recovery::testkit::{StreamSpec, write_stream};
-use natrium_recovery::{RecoveryMode, RepairTarget, recover_dir, repair};
+use natrium_recovery::{RealStorage, RecoveryMode, RepairTarget, recover_dir, repair};
 use proptest::prelude::*;
 
 fn cases() -> u32 {
@@ -61,7 +61,7 @@ proptest! {
             }
         }
         let into = temp.path().join("repaired");
-        let report = repair(&dir, &RepairTarget::Into(into.clone()), RecoveryMode::Salvage).unwrap();
+        let report = repair(&RealStorage, &dir, &RepairTarget::Into(into.clone()), RecoveryMode::Salvage).unwrap();
         let after = recover_dir(&into, RecoveryMode::Strict).unwrap();
         prop_assert!(after.is_clean(), "{:?}", after.disagreements);
         let kept: BTreeSet<(u64, bool)> = records(&into).iter().map(|r| (r.3, r.4)).collect();

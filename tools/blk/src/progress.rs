@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use natrium_format::{RecordView, names};
+use natrium_recovery::RealStorage;
 use natrium_recovery::fsutil::list_blocks;
 
 const BAR_TEMPLATE: &str =
@@ -58,7 +59,7 @@ impl ScanProgress {
     ) -> Result<Self> {
         let mut block_starts = BTreeMap::new();
         let mut pass_bytes = 0u64;
-        for index in list_blocks(dir)? {
+        for index in list_blocks(&RealStorage, dir)? {
             let path = names::block_path(dir, index);
             let len = std::fs::metadata(&path)
                 .with_context(|| format!("{}", path.display()))?

@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use indicatif::ProgressBar;
 use natrium_format::Limits;
 use natrium_recovery::dir::{read_meta, recover_dir_visit};
-use natrium_recovery::{RecoveryMode, RepairTarget};
+use natrium_recovery::{RealStorage, RecoveryMode, RepairTarget};
 
 use crate::cli::{RecoverArgs, StreamArgs};
 use crate::key::cipher_for;
@@ -60,7 +60,7 @@ pub fn recover(args: &RecoverArgs) -> Result<bool> {
     check_key(&args.stream)?;
     let _lock = lock(dir, access)?;
     let spinner = scan_then_spin(dir, mode, "rewriting blocks")?;
-    let report = natrium_recovery::repair(dir, &target, mode);
+    let report = natrium_recovery::repair(&RealStorage, dir, &target, mode);
     spinner.finish_and_clear();
     let report = report
         .with_context(|| format!("{name} recovery failed (try --salvage for mid-block damage)"))?;
@@ -104,7 +104,7 @@ pub fn compact(args: &StreamArgs) -> Result<bool> {
     let _lock = lock(&args.dir, Access::Rewrite)?;
     // Compaction needs clean blocks, so its scan is `Strict` like the compaction's own.
     let spinner = scan_then_spin(&args.dir, RecoveryMode::Strict, "compacting blocks")?;
-    let report = natrium_recovery::compact(&args.dir);
+    let report = natrium_recovery::compact(&RealStorage, &args.dir);
     spinner.finish_and_clear();
     let report = report?;
     println!(

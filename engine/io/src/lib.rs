@@ -1,8 +1,10 @@
-//! Storage I/O behind a trait: real files, in-memory, and fault-injecting implementations.
+//! natrium-io: storage I/O behind a trait: real files, in-memory, and fault-injecting
+//! implementations.
 //!
-//! `FileStore` never calls `std::fs` directly; it goes through a [`Storage`] (the namespace:
-//! open, rename, remove, list, directory fsync, an exclusive advisory lock) and the [`StorageFile`]s it hands out
-//! (positional read and write, length, fsync, truncate). Three implementations:
+//! Neither the store's `FileStore` nor recovery's repair, compaction and checkpoint writer
+//! calls `std::fs` directly; they go through a [`Storage`] (the namespace: open, rename,
+//! remove, list, directory fsync, an exclusive advisory lock) and the [`StorageFile`]s it
+//! hands out (positional read and write, length, fsync, truncate). Three implementations:
 //! - [`RealStorage`]: `std::fs` with `pread`/`pwrite` (`std::os::unix::fs::FileExt`).
 //! - [`MemStorage`]: an in-memory file system that remembers, per file, which bytes were
 //!   fsynced and, per directory, which entries were made durable by a directory fsync, so a
@@ -10,8 +12,10 @@
 //! - [`FaultStorage`]: wraps a `MemStorage` and fails (optionally tearing a write, so only a
 //!   prefix lands) at a chosen mutating operation, to crash a workload at every write/sync point.
 //!
-//! The error type is `std::io::Error`: this layer is the operating-system boundary, and the
-//! store maps its failures into `crate::Error` where it handles them.
+//! The error type is `std::io::Error`: this layer is the operating-system boundary, and each
+//! user (the store, recovery) maps its failures into its own `Error` where it handles them.
+//! This crate sits below both (store -> recovery -> io), so both can be crash-tested on the
+//! same simulated disk.
 //!
 //! # Concurrency model
 //! Every method takes `&self`; a `Storage` and its files are `Send + Sync` and shared as
@@ -22,6 +26,7 @@
 //! in-memory implementations serialise each call on one mutex per file (and one for the
 //! namespace); no lock is held across calls, and no call takes two of these locks at once
 //! except the namespace lock then a file lock during `crash`, in that order.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
 
 mod fault;
 mod memory;
