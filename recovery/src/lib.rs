@@ -6,6 +6,7 @@
 //! - [`plan`]: whether a checkpoint can be trusted to skip rescanning at open.
 //! - [`repair`]: rewrite blocks (in place or into a new directory), quarantining damage;
 //!   compaction of deleted records.
+//! - [`rekey`]: key rotation of an encrypted stream into a new directory.
 //! - [`fsutil`]: the storage operations the others need, all through a
 //!   [`natrium_io::Storage`]: the offline tool passes [`RealStorage`], the crash tests a
 //!   simulated disk.
@@ -14,6 +15,7 @@
 pub mod dir;
 pub mod fsutil;
 pub mod plan;
+pub mod rekey;
 pub mod repair;
 pub mod scan;
 pub mod testkit;
@@ -28,6 +30,7 @@ pub use dir::{
 /// such as natrium-blk need not depend on natrium-io to call [`repair`] or [`compact`].
 pub use natrium_io::{RealStorage, Storage};
 pub use plan::{OpenPlan, block_prefix_matches, plan_open};
+pub use rekey::{RekeyReport, rekey};
 pub use repair::{RepairReport, RepairTarget, compact, repair, write_checkpoint};
 pub use scan::{Auth, BlockScan, Damage, ScanOptions, scan_block};
 

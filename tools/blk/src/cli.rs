@@ -49,6 +49,10 @@ pub enum Command {
     /// Rewrite blocks without deleted messages (each block replaced atomically).
     #[command(after_help = EXIT_CODES)]
     Compact(StreamArgs),
+    /// Rotate the key of an encrypted stream: every record is opened under --key and sealed
+    /// again under --new-key, into a new directory (the source is left as it is).
+    #[command(after_help = EXIT_CODES)]
+    Rekey(RekeyArgs),
 }
 
 /// The stream directory and its key: every verb takes both.
@@ -122,6 +126,19 @@ pub struct RecoverArgs {
     /// only cuts a torn tail of the last block and refuses other damage).
     #[arg(long)]
     pub salvage: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RekeyArgs {
+    #[command(flatten)]
+    pub stream: StreamArgs,
+    /// The new key, as hex or @FILE (like --key).
+    #[arg(long, value_name = "HEX|@FILE", value_parser = parse_key)]
+    pub new_key: Key,
+    /// The new stream directory to write (created; must not hold blocks). Swap it in for the
+    /// old one while no server has the stream open.
+    #[arg(long, value_name = "NEWDIR")]
+    pub into: PathBuf,
 }
 
 /// Key bytes as given on the command line (before derivation with the stream name).

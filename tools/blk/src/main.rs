@@ -30,6 +30,7 @@ fn main() -> ExitCode {
         Command::Dump(args) => dump::dump(args),
         Command::Recover(args) => rewrite::recover(args),
         Command::Compact(args) => rewrite::compact(args),
+        Command::Rekey(args) => rewrite::rekey(args),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -10,7 +10,8 @@ use natrium_format::Limits;
 use natrium_recovery::dir::{read_meta, recover_dir_visit};
 use natrium_recovery::{RealStorage, RecoveryMode, RepairTarget};
 
-use crate::cli::{RecoverArgs, StreamArgs};
+use crate::cli::{RecoverArgs, RekeyArgs, StreamArgs};
+use crate::key::KeyError;
 use crate::key::cipher_for;
 use crate::lock::{Access, lock};
 use crate::progress::ScanProgress;
@@ -110,6 +111,33 @@ pub fn compact(args: &StreamArgs) -> Result<bool> {
     println!(
         "compacted {} blocks: dropped {} records, kept {} records ({} bytes)",
         report.blocks, report.dropped_records, report.kept_records, report.kept_bytes
+    );
+    Ok(true)
+}
+
+/// `rekey`: the old key must match (exit 3 otherwise) and a new key is required; the source
+/// is only read (shared lock), the rotated stream goes into `--into`.
+pub fn rekey(args: &RekeyArgs) -> Result<bool> {
+    let dir = &args.stream.dir;
+    let Some(old_key) = &args.stream.key else {
+        return Err(KeyError("rekey needs --key, the stream's current key".to_owned()).into());
+    };
+    // A wrong old key exits 3 before anything is created.
+    check_key(&args.stream)?;
+    let _lock = lock(dir, Access::Read)?;
+    let report = natrium_recovery::rekey(
+        &natrium_recovery::RealStorage,
+        dir,
+        &args.into,
+        &old_key.0,
+        &args.new_key.0,
+    )
+    .context("key rotation failed (repair damage first with `recover`)")?;
+    println!(
+        "rekeyed into {}: {} records sealed again under the new key in {} blocks",
+        report.target.display(),
+        report.records,
+        report.blocks
     );
     Ok(true)
 }
