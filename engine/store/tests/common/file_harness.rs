@@ -96,7 +96,7 @@ impl Harness for FileHarness {
                 let seed = self.crashes.wrapping_mul(0x9e37_79b9_7f4a_7c15);
                 // Every other cut also tears each un-fsynced change at 64-byte sectors,
                 // in-place overwrites included.
-                let mode = if self.crashes % 2 == 0 {
+                let mode = if self.crashes.is_multiple_of(2) {
                     CrashMode::TearUnsyncedSectors {
                         seed: seed | 1,
                         sector_bytes: 64,
