@@ -53,6 +53,10 @@ pub enum Command {
     /// again under --new-key, into a new directory (the source is left as it is).
     #[command(after_help = EXIT_CODES)]
     Rekey(RekeyArgs),
+    /// Set one consumer's state aside (to quarantine/) so it starts over empty at the next
+    /// open: for a damaged state file `verify` names, or to restart a consumer.
+    #[command(after_help = EXIT_CODES)]
+    ConsumerReset(ConsumerResetArgs),
 }
 
 /// The stream directory and its key: every verb takes both.
@@ -139,6 +143,15 @@ pub struct RekeyArgs {
     /// old one while no server has the stream open.
     #[arg(long, value_name = "NEWDIR")]
     pub into: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ConsumerResetArgs {
+    #[command(flatten)]
+    pub stream: StreamArgs,
+    /// The consumer's name (its state is consumers/NAME.state).
+    #[arg(value_name = "CONSUMER")]
+    pub name: String,
 }
 
 /// Key bytes as given on the command line (before derivation with the stream name).

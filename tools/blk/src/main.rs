@@ -5,6 +5,7 @@
 //! error, 3 wrong or missing key.
 
 mod cli;
+mod consumer_reset;
 mod dump;
 mod inspect;
 mod key;
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
         Command::Recover(args) => rewrite::recover(args),
         Command::Compact(args) => rewrite::compact(args),
         Command::Rekey(args) => rewrite::rekey(args),
+        Command::ConsumerReset(args) => consumer_reset::consumer_reset(args),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

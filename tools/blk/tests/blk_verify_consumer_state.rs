@@ -50,3 +50,27 @@ fn a_damaged_consumer_state_fails_verify() {
         stderr(&text)
     );
 }
+
+/// `consumer-reset` moves a consumer's state to quarantine/ (bytes kept): `verify` passes
+/// again, and an unknown or path-like name is refused.
+#[test]
+fn consumer_reset_sets_a_damaged_state_aside() {
+    let (_temp, dir) = copy_fixture("good");
+    let consumers = dir.join("consumers");
+    std::fs::create_dir_all(&consumers).unwrap();
+    std::fs::write(consumers.join("broken.state"), b"not a consumer state").unwrap();
+    let path = dir.to_str().unwrap();
+    assert_eq!(run(&["verify", path]).status.code(), Some(1));
+
+    for bad in ["nobody", "../stream", "broken.state"] {
+        let output = run(&["consumer-reset", path, bad]);
+        assert_eq!(output.status.code(), Some(1), "{bad}: {}", stderr(&output));
+    }
+    let output = run(&["consumer-reset", path, "broken"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(!consumers.join("broken.state").exists());
+    let copy = dir.join("quarantine/consumer.broken.state.bad");
+    assert_eq!(std::fs::read(copy).unwrap(), b"not a consumer state");
+    let verify = run(&["verify", path]);
+    assert!(verify.status.success(), "{}", stderr(&verify));
+}
