@@ -27,7 +27,7 @@ pub fn consumer_reset(args: &ConsumerResetArgs) -> Result<bool> {
     let listed = storage
         .list_dir(&consumers)
         .with_context(|| format!("cannot list {}", consumers.display()))?;
-    if !listed.iter().any(|name| *name == file_name) {
+    if !listed.contains(&file_name) {
         bail!(
             "no state for consumer {:?} in {}",
             args.name,
