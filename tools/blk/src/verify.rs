@@ -217,6 +217,17 @@ fn damage_problem(error: natrium_recovery::Error) -> Result<ProblemJson> {
 
 fn checkpoint_problems(dir: &Path, recovery: &StreamRecovery) -> Vec<ProblemJson> {
     let file = dir.join(names::STREAM_STATE);
+    if let Checkpoint::Missing = &recovery.checkpoint {
+        // Without it nothing durable says where the stream ended: a lost last block, or a
+        // tail cut after a crash, would look like a healthy stream. The store writes one at
+        // every close and on its checkpoint policy, so its absence is worth a look.
+        let message = format!(
+            "{}: missing: the blocks cannot be checked against the durable end of the stream \
+             (a lost last block would go unnoticed)",
+            file.display()
+        );
+        return vec![ProblemJson::new("checkpoint_missing", &file, None, message)];
+    }
     if let Checkpoint::Unreadable(error) = &recovery.checkpoint {
         let message = format!("checkpoint: unreadable: stream.state: {error}");
         let offset = error_offset(error);
@@ -252,7 +263,11 @@ fn emit(args: &VerifyArgs, json: &VerifyJson, recovery: Option<(&StreamRecovery,
     }
     let mut out = String::new();
     for problem in &json.problems {
-        if !problem.kind.starts_with("checkpoint_") {
+        // Conflicts and an unreadable checkpoint are printed by `describe_checkpoint` below.
+        if !matches!(
+            problem.kind,
+            "checkpoint_conflict" | "checkpoint_unreadable"
+        ) {
             out.push_str(&problem.message);
             out.push('\n');
         }

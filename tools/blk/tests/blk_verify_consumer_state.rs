@@ -1,5 +1,5 @@
-//! `verify` reads every consumer state file too: a damaged `consumers/<name>.state` fails the
-//! verification and is named; an intact one passes.
+//! `verify` reads every consumer state file too (a damaged one fails the verification and is
+//! named; `consumer-reset` sets it aside), and a missing checkpoint fails it as well.
 
 mod common;
 use common::*;
@@ -73,4 +73,22 @@ fn consumer_reset_sets_a_damaged_state_aside() {
     assert_eq!(std::fs::read(copy).unwrap(), b"not a consumer state");
     let verify = run(&["verify", path]);
     assert!(verify.status.success(), "{}", stderr(&verify));
+}
+
+/// A stream without `stream.state` fails verification: nothing durable says where it ended,
+/// so a lost last block would go unnoticed.
+#[test]
+fn a_missing_checkpoint_fails_verify() {
+    let (_temp, dir) = copy_fixture("good");
+    std::fs::remove_file(dir.join("stream.state")).unwrap();
+    let output = run(&["verify", dir.to_str().unwrap(), "--json"]);
+    assert_eq!(output.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let kinds: Vec<&str> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|problem| problem["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["checkpoint_missing"]);
 }
