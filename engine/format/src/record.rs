@@ -281,10 +281,10 @@ fn write_header(
     flags: u16,
     input: &RecordInput<'_>,
 ) -> Result<()> {
-    let subject_len = u16::try_from(input.subject.len()).unwrap_or(u16::MAX);
-    // check_limits bounded both lengths by u32-sized limits already.
-    let headers_len = u32::try_from(input.headers.len()).unwrap_or(u32::MAX);
-    let payload_len = u32::try_from(input.payload.len()).unwrap_or(u32::MAX);
+    // check_limits bounded the subject by a u16 limit and both body lengths by u32 limits.
+    let subject_len = u16::try_from(input.subject.len()).expect("check_limits bounds subjects");
+    let headers_len = u32::try_from(input.headers.len()).expect("check_limits bounds headers");
+    let payload_len = u32::try_from(input.payload.len()).expect("check_limits bounds payloads");
     put(out, start + L::TOTAL_LEN_OFFSET, &total.to_le_bytes())?;
     put(out, start + L::FLAGS_OFFSET, &flags.to_le_bytes())?;
     put(
@@ -455,8 +455,7 @@ impl<'a> RecordView<'a> {
 
     /// Stored length of the record in bytes.
     pub fn len(&self) -> u32 {
-        // Bounded by record_len_max (a u32) at decode.
-        u32::try_from(self.bytes.len()).unwrap_or(u32::MAX)
+        u32::try_from(self.bytes.len()).expect("decode bounds a record by record_len_max (a u32)")
     }
 
     pub fn is_empty(&self) -> bool {

@@ -148,7 +148,8 @@ impl FileStore {
             hasher.update(&self.scratch);
         }
         Ok(Placed {
-            offset: u32::try_from(offset).unwrap_or(u32::MAX),
+            // Records start inside the block, and blocks are at most 4 GiB (checked at open).
+            offset: u32::try_from(offset).expect("a record offset fits u32"),
             record_len,
             ticket,
         })
@@ -186,14 +187,19 @@ impl FileStore {
             // A block's base is its first message (tombstones have no entry).
             block.seq_base = seq;
         }
-        let seq_delta = u32::try_from(seq.saturating_sub(block.seq_base)).unwrap_or(u32::MAX);
+        // Sequences only grow, and a delta past u32 rotates the block first (`needs_rotation`).
+        let delta = seq
+            .checked_sub(block.seq_base)
+            .expect("a block's messages come after its base");
+        let seq_delta = u32::try_from(delta).expect("rotation keeps sequence deltas in u32");
         block.push_entry(Entry {
             ts_ns,
             seq_delta,
             subject,
             offset: placed.offset,
             record_len: placed.record_len,
-            msg_bytes: u32::try_from(msg_bytes).unwrap_or(u32::MAX),
+            // Bounded by the record, whose length the encoder checked fits u32.
+            msg_bytes: u32::try_from(msg_bytes).expect("a message's bytes fit its record"),
         });
         block.live = block.live.saturating_add(1);
         self.subjects.add(subject, seq);

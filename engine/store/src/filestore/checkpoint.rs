@@ -91,6 +91,8 @@ fn encode_index(store: &FileStore, state_crc: u32) -> Vec<u8> {
     }
     for info in &store.subjects.infos {
         let name = info.name.as_bytes();
+        // Not an invariant: a subject read back from disk went through a lossy UTF-8
+        // conversion that may lengthen it, so an over-long one is cut here, not asserted.
         let len = u16::try_from(name.len()).unwrap_or(u16::MAX);
         out.extend_from_slice(&len.to_le_bytes());
         out.extend_from_slice(name.get(..usize::from(len)).unwrap_or_default());
@@ -282,7 +284,8 @@ impl FileStore {
             let live = || block.entries.iter().filter(|entry| entry.is_live());
             blocks.push(BlockSummary {
                 index: block.index,
-                records: u32::try_from(block.entries.len()).unwrap_or(u32::MAX),
+                // One entry per record of at least 40 bytes in a block of at most 4 GiB.
+                records: u32::try_from(block.entries.len()).expect("a block's records fit u32"),
                 first_seq: live().next().map_or(0, |entry| block.seq_of(entry)),
                 last_seq: live().next_back().map_or(0, |entry| block.seq_of(entry)),
                 bytes: live().map(|entry| u64::from(entry.msg_bytes)).sum(),
