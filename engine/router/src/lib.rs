@@ -17,6 +17,7 @@ pub mod stall;
 pub mod stats;
 pub mod subject;
 pub mod sublist;
+pub mod timefmt;
 
 pub use batch::{DeferredFlush, PublishBatch};
 pub use broker::Broker;
