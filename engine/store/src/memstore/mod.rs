@@ -35,7 +35,9 @@ pub struct MemStore {
     slots: Slots,
     subjects: SubjectIndex,
     links: FarLinks,
-    ttl: TtlWheel,
+    /// Created by the first message with a TTL: an empty wheel is 128 KiB of slots, which a
+    /// stream without TTLs (most of them) should not pay.
+    ttl: Option<TtlWheel>,
     /// Absolute expiry of each message that has a per-message TTL, by sequence.
     expiries: BTreeMap<u64, u64>,
     bytes: u64,
@@ -112,7 +114,8 @@ impl MemStore {
         };
         self.links.set_prev(seq, &mut slot, previous);
         if let Some(expires_ns) = expires_ns {
-            self.ttl.add(seq, expires_ns);
+            let ttl = self.ttl.get_or_insert_with(TtlWheel::default);
+            ttl.add(seq, expires_ns);
             self.expiries.insert(seq, expires_ns);
         }
         self.bytes += self.stored_bytes(&slot);
@@ -151,7 +154,11 @@ impl MemStore {
         }
         self.subjects.remove(slot.subject, seq, |_| next, |_| prev);
         if let Some(expires_ns) = self.expiries.remove(&seq) {
-            self.ttl.remove(seq, expires_ns);
+            let ttl = self
+                .ttl
+                .as_mut()
+                .expect("a message with an expiry is in the wheel");
+            assert!(ttl.remove(seq, expires_ns), "the wheel holds every expiry");
         }
         if secure {
             slot.data.fill(0);
@@ -167,7 +174,7 @@ impl MemStore {
         self.slots.clear();
         self.subjects.clear();
         self.links.clear();
-        self.ttl.clear();
+        self.ttl = None;
         self.expiries.clear();
         self.bytes = 0;
         removed

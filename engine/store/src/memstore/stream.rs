@@ -7,6 +7,7 @@ use super::slots::Slot;
 use crate::limits::{self, LimitTarget};
 use crate::store::StreamStore;
 use crate::subjects::SUBJECT_LEN_MAX;
+use crate::ttl::TtlWheel;
 use crate::types::{NewMsg, SimpleState, StoreConfig, StoredMsg, StreamState};
 use crate::{Error, Result, subject};
 
@@ -217,7 +218,10 @@ impl StreamStore for MemStore {
     fn expire(&mut self, now_ns: u64) -> Result<u64> {
         self.check_open()?;
         let mut removed = 0;
-        let due: Vec<(u64, u64)> = self.ttl.expired(now_ns).collect();
+        let due: Vec<(u64, u64)> = self
+            .ttl
+            .as_mut()
+            .map_or_else(Vec::new, |ttl| ttl.expired(now_ns).collect());
         for (seq, _) in due {
             // The wheel already dropped the entry; forget the expiry so removal skips it.
             self.expiries.remove(&seq);
@@ -237,7 +241,7 @@ impl StreamStore for MemStore {
             let (_, first) = self.slots.first()?;
             Some(first.ts_ns.saturating_add(max_age_ns))
         });
-        match (age, self.ttl.next_expiry_ns()) {
+        match (age, self.ttl.as_ref().and_then(TtlWheel::next_expiry_ns)) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }
