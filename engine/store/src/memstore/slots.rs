@@ -6,15 +6,20 @@
 //! [`Slot`] instead of a B-tree entry (key, value and the half-empty nodes that ascending
 //! inserts leave).
 //!
-//! Gaps: a removed message leaves an empty slot (`None`, the same 40 bytes) until its chunk
-//! empties and is dropped whole. A gap opened by skips or `store_raw` is filled with empty
-//! slots only up to [`ChunkShape::gap_max`]; past that the next message starts a new chunk, so
-//! a gap of 2^40 sequences costs one chunk, not 2^40 slots.
+//! Gaps: a gap opened by skips or `store_raw` is filled with empty slots (`None`, the same 40
+//! bytes) only up to [`ChunkShape::gap_max`]; past that the next message starts a new chunk,
+//! so a gap of 2^40 sequences costs one chunk, not 2^40 slots. A removed message leaves an
+//! empty slot; when fewer than one slot in [`ChunkShape::sparse_ratio`] of a chunk is live, the
+//! chunk is split into pieces around its live runs (gaps of at most `gap_max` kept). So memory
+//! is bounded per live message whatever the removal pattern (a KV bucket whose old keys pin
+//! one message each in otherwise dead chunks): at most `sparse_ratio` slots (160 B) plus a
+//! share of a chunk's map entry, about what a B-tree entry costs. Each split costs the chunk's
+//! length once, and a piece must lose half its messages before it can be split again, so the
+//! work is O(1) amortised per removal.
 //!
-//! Memory beyond the slots themselves is bounded by a few chunks, not by the message count:
-//! only the newest chunk has growth slack (it doubles up to `slots_max`; a chunk is shrunk to
-//! fit when a newer one starts), and in a stream trimmed from the front only the oldest chunk
-//! carries dead slots before its first live one.
+//! Beyond that, memory is bounded by a few chunks, not by the message count: only the newest
+//! chunk has growth slack (it doubles up to `slots_max`; a chunk is shrunk to fit when a newer
+//! one starts), and a stream trimmed from the front sheds its dead slots by splits.
 use std::collections::BTreeMap;
 
 use crate::subjects::SubjectId;
@@ -24,10 +29,11 @@ use crate::subjects::SubjectId;
 /// is negligible next to the memory of a stream that fills several chunks.
 pub const CHUNK_SLOTS_MAX: usize = 4096;
 
-/// Longest run of empty slots a gap from skips or `store_raw` materialises. An empty slot
-/// costs 40 bytes and starting a chunk about 200 (map entry, `Vec` header, first capacity),
-/// so beyond a few empty slots a new chunk is the cheaper way to step over a gap.
-pub const GAP_SLOTS_MAX: u64 = 8;
+/// Longest run of empty slots kept inside a chunk, from skips, `store_raw` or removals. An empty
+/// slot costs 40 bytes and a chunk's map entry about 70, so a gap of two or more slots is
+/// cheaper as a chunk boundary. It also sets how sparse a chunk may get before it is split
+/// ([`ChunkShape::sparse_ratio`]).
+pub const GAP_SLOTS_MAX: u64 = 1;
 
 /// Capacity of a new chunk: most streams that stop early are small.
 const CHUNK_CAPACITY_MIN: usize = 4;
@@ -60,6 +66,15 @@ const _: () = assert!(size_of::<Option<Slot>>() == 40);
 pub struct ChunkShape {
     pub slots_max: usize,
     pub gap_max: u64,
+}
+
+impl ChunkShape {
+    /// A chunk longer than this many slots per live one is split. The pieces of a split hold at
+    /// most `gap_max + 1` slots per live one, half of this, so a piece must lose half its
+    /// messages before it is split again (what makes splitting O(1) amortised).
+    pub fn sparse_ratio(&self) -> usize {
+        2 * (self.gap_max as usize + 1)
+    }
 }
 
 impl Default for ChunkShape {
@@ -205,7 +220,57 @@ impl Slots {
             }
         }
         assert!(chunk.head <= chunk.last_index());
+        if chunk.slots.len() > chunk.live * self.shape.sparse_ratio() {
+            self.split(base);
+        }
         Some(slot)
+    }
+
+    /// Replaces the chunk at `base` by pieces around its live runs: a run of more than
+    /// `gap_max` empty slots becomes a boundary. Each piece is allocated at its exact length.
+    fn split(&mut self, base: u64) {
+        let chunk = self
+            .chunks
+            .remove(&base)
+            .expect("the chunk being split exists");
+        let mut pieces = Vec::new();
+        // The piece being built: its base, the index of its first slot, and its length so far.
+        let mut piece: Option<(u64, usize, usize)> = None;
+        for (index, slot) in chunk.slots.iter().enumerate().skip(chunk.head) {
+            if slot.is_none() {
+                continue;
+            }
+            let seq = base + index as u64;
+            match piece {
+                Some((piece_base, _, ref mut len))
+                    if seq - (piece_base + *len as u64) <= self.shape.gap_max =>
+                {
+                    *len = (seq - piece_base) as usize + 1;
+                }
+                _ => {
+                    pieces.extend(piece);
+                    piece = Some((seq, index, 1));
+                }
+            }
+        }
+        pieces.extend(piece);
+        let mut slots = chunk.slots.into_iter();
+        let (mut consumed, mut live_total) = (0, 0);
+        for (piece_base, first, len) in pieces {
+            let mut piece_slots = Vec::with_capacity(len);
+            piece_slots.extend(slots.by_ref().skip(first - consumed).take(len));
+            consumed = first + len;
+            let live = piece_slots.iter().flatten().count();
+            let piece = Chunk {
+                slots: piece_slots,
+                head: 0,
+                live,
+            };
+            assert!(piece.slots.len() <= live * (self.shape.gap_max as usize + 1));
+            live_total += live;
+            assert!(self.chunks.insert(piece_base, piece).is_none());
+        }
+        assert_eq!(live_total, chunk.live, "every live slot went to a piece");
     }
 
     /// The first live message.
@@ -279,6 +344,7 @@ impl Slots {
             assert!(chunk.slots.last().is_some_and(Option::is_some));
             assert!(chunk.slots.iter().take(chunk.head).all(Option::is_none));
             assert_eq!(chunk.slots.iter().flatten().count(), chunk.live);
+            assert!(chunk.slots.len() <= chunk.live * self.shape.sparse_ratio());
             assert!(previous_end.is_none_or(|end| base > end));
             previous_end = Some(base + chunk.last_index() as u64);
             live += chunk.live as u64;
@@ -338,6 +404,25 @@ mod tests {
         assert_eq!(slots.len(), 100);
         assert!(slots.chunks.len() <= 2);
         assert_eq!(slots.first().map(|(s, _)| s), Some(count - 99));
+    }
+
+    #[test]
+    fn messages_left_scattered_in_dead_chunks_cost_a_bounded_amount_each() {
+        let mut slots = Slots::new(ChunkShape::default());
+        let count = 64 * CHUNK_SLOTS_MAX as u64;
+        for seq in 1..=count {
+            slots.push(seq, slot(seq));
+        }
+        // Like a KV bucket whose few cold keys each pin one old message.
+        let kept = |seq: u64| seq.is_multiple_of(1000);
+        for seq in (1..=count).filter(|&seq| !kept(seq)) {
+            assert!(slots.take(seq).is_some());
+        }
+        slots.check();
+        let live = slots.len();
+        assert_eq!(live, count / 1000);
+        let per_live = slots.heap_bytes() as u64 / live;
+        assert!(per_live <= 160, "{per_live} bytes per live message");
     }
 
     /// One step of the chunk property test.
