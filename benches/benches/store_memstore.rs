@@ -71,13 +71,21 @@ fn append_128(c: &mut Criterion) {
 }
 
 /// Appends to a KV-like stream of `keys` keys, each already at `history` messages, so every
-/// append removes that key's oldest message. Keys are written round-robin: a key's messages
-/// are `keys` sequences apart, the worst case for finding a key's next-oldest by scanning.
+/// append removes that key's oldest message. Keys are written round-robin (a key's messages
+/// are `keys` sequences apart, the worst case for finding a key's next-oldest by scanning) or
+/// at random (the live messages end up scattered, which makes MemStore split sparse chunks).
 fn kv_append(c: &mut Criterion) {
     let mut group = c.benchmark_group("store_memstore");
     group.throughput(Throughput::Elements(1));
-    for (keys, history) in [(1_000u64, KV_HISTORY), (100_000, KV_HISTORY), (100_000, 1)] {
-        let name = format!("kv_append_history_{history}_{keys}_keys");
+    let runs = [
+        (1_000u64, KV_HISTORY, false),
+        (100_000, KV_HISTORY, false),
+        (100_000, 1, false),
+        (100_000, 1, true),
+    ];
+    for (keys, history, random) in runs {
+        let order = if random { "_random" } else { "" };
+        let name = format!("kv_append{order}_history_{history}_{keys}_keys");
         group.bench_function(name, |b| {
             let config = StoreConfig {
                 max_msgs_per_subject: Some(history),
@@ -86,16 +94,26 @@ fn kv_append(c: &mut Criterion) {
             let mut store = MemStore::new(config);
             let subjects: Vec<String> = (0..keys).map(|key| format!("$KV.b.{key}")).collect();
             let mut now_ns = 0u64;
-            let mut put = |store: &mut MemStore| {
+            // xorshift64: a fixed, dependency-free sequence of random keys.
+            let mut state = 0x9e37_79b9_7f4a_7c15u64;
+            let mut put = |store: &mut MemStore, random: bool| {
                 now_ns += 1;
-                let subject = &subjects[(now_ns % keys) as usize];
+                let key = if random {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    state % keys
+                } else {
+                    now_ns % keys
+                };
+                let subject = &subjects[key as usize];
                 store.store(&NewMsg::new(subject, b"value"), now_ns)
             };
             for _ in 0..keys * history {
-                put(&mut store).expect("preload");
+                put(&mut store, false).expect("preload");
             }
             assert_eq!(store.state().msgs, keys * history);
-            b.iter(|| black_box(put(&mut store).expect("store")));
+            b.iter(|| black_box(put(&mut store, random).expect("store")));
             assert_eq!(store.state().msgs, keys * history);
         });
     }
