@@ -128,6 +128,11 @@ pub struct Slots {
 impl Slots {
     pub fn new(shape: ChunkShape) -> Self {
         assert!(shape.slots_max > 0, "a chunk holds at least one sequence");
+        // Keeps `sparse_ratio` and the slots it allows per live message small.
+        assert!(
+            shape.gap_max <= u64::from(u16::MAX),
+            "gaps inside a chunk are short"
+        );
         Self {
             chunks: BTreeMap::new(),
             len: 0,

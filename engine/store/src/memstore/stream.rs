@@ -89,7 +89,7 @@ impl MemStore {
             .take_while(|&(seq, _)| seq < end)
             .filter(|(_, slot)| subject::matches(filter, self.subjects.subject(slot.subject)))
             .map(|(seq, _)| seq)
-            .take(usize::try_from(target).unwrap_or(usize::MAX))
+            .take(usize::try_from(target).expect("a count of stored messages fits a usize"))
             .collect();
         candidates
             .into_iter()
