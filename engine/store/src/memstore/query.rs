@@ -1,39 +1,48 @@
 //! Read-side queries of `MemStore`: filtered scans that use the subject index when it can
-//! answer without touching messages.
+//! answer without touching messages, and the subject links when one subject is asked for.
 use super::MemStore;
+use super::slots::Slot;
 use crate::subject;
 use crate::types::{DELETED_LIST_MAX, SimpleState};
 
 impl MemStore {
+    /// Whether `slot`'s subject matches `filter`.
+    fn slot_matches(&self, filter: &str, slot: &Slot) -> bool {
+        subject::matches(filter, self.subjects.subject(slot.subject))
+    }
+
     /// The first sequence at or after `start_seq` whose subject matches `filter`.
     pub(super) fn next_matching(&self, filter: &str, start_seq: u64) -> Option<u64> {
         if subject::is_match_all(filter) {
-            return self.msgs.range(start_seq..).next().map(|(&seq, _)| seq);
+            return self.slots.range(start_seq).next().map(|(seq, _)| seq);
         }
         if subject::is_literal(filter) {
-            let info = self.subjects.get(filter)?;
+            let id = self.subjects.id(filter)?;
+            let info = self.subjects.info(id);
             if start_seq <= info.first_seq {
                 return Some(info.first_seq);
             }
             if start_seq > info.last_seq {
                 return None;
             }
+            // Comparing ids, not subjects: a scan costs a few instructions per message.
             return self
-                .msgs
-                .range(start_seq..=info.last_seq)
-                .find(|(_, msg)| &*msg.subject == filter)
-                .map(|(&seq, _)| seq);
+                .slots
+                .range(start_seq)
+                .take_while(|&(seq, _)| seq <= info.last_seq)
+                .find(|(_, slot)| slot.subject == id)
+                .map(|(seq, _)| seq);
         }
-        self.msgs
-            .range(start_seq..)
-            .find(|(_, msg)| subject::matches(filter, &msg.subject))
-            .map(|(&seq, _)| seq)
+        self.slots
+            .range(start_seq)
+            .find(|(_, slot)| self.slot_matches(filter, slot))
+            .map(|(seq, _)| seq)
     }
 
     /// The last sequence whose subject matches `filter`.
     pub(super) fn last_matching(&self, filter: &str) -> Option<u64> {
         if subject::is_match_all(filter) {
-            return self.msgs.keys().next_back().copied();
+            return self.slots.last().map(|(seq, _)| seq);
         }
         self.subjects
             .matching(filter)
@@ -52,10 +61,10 @@ impl MemStore {
         }
         let mut state = SimpleState::default();
         let matching = self
-            .msgs
-            .range(start_seq..)
-            .filter(|(_, msg)| subject::matches(filter, &msg.subject));
-        for (&seq, _) in matching {
+            .slots
+            .range(start_seq)
+            .filter(|(_, slot)| self.slot_matches(filter, slot));
+        for (seq, _) in matching {
             if state.msgs == 0 {
                 state.first_seq = seq;
             }
@@ -82,14 +91,12 @@ impl MemStore {
             first_seq: info.last_seq,
             last_seq: info.last_seq,
         };
-        let mut seq = info.last_seq;
-        while seq >= start_seq {
-            let Some(msg) = self.msgs.get(&seq) else {
-                break;
-            };
+        let mut next = Some(info.last_seq);
+        while let Some(seq) = next.filter(|&seq| seq >= start_seq) {
+            let slot = self.slots.get(seq).expect("a linked message is stored");
             state.msgs += 1;
             state.first_seq = seq;
-            seq = msg.prev_same_subject;
+            next = self.links.prev(seq, slot);
         }
         state
     }
@@ -113,21 +120,24 @@ impl MemStore {
     /// [`DELETED_LIST_MAX`] of them (the lowest).
     pub(super) fn deleted(&self) -> Vec<u64> {
         let mut deleted = Vec::new();
-        if self.msgs.is_empty() {
+        if self.slots.is_empty() {
             return deleted;
         }
         let max = DELETED_LIST_MAX;
         // `None` once the sequence space is exhausted (a message at `u64::MAX`).
         let mut expected = Some(self.first_seq());
-        for &seq in self.msgs.keys() {
+        for (seq, _) in self.slots.range(0) {
+            if deleted.len() >= max {
+                break;
+            }
             if let Some(from) = expected {
-                deleted.extend((from..seq).take(max.saturating_sub(deleted.len())));
+                deleted.extend((from..seq).take(max - deleted.len()));
             }
             expected = seq.checked_add(1);
         }
         // Removing the newest messages keeps `last_seq`, so the tail can be gaps too.
         if let Some(from) = expected {
-            deleted.extend((from..=self.last_seq).take(max.saturating_sub(deleted.len())));
+            deleted.extend((from..=self.last_seq).take(max - deleted.len()));
         }
         deleted
     }

@@ -2,10 +2,12 @@
 //! delegate to `query.rs`.
 use std::collections::BTreeMap;
 
-use super::{MemMsg, MemStore};
+use super::MemStore;
+use super::slots::Slot;
 use crate::limits::{self, LimitTarget};
 use crate::store::StreamStore;
 use crate::subjects::SUBJECT_LEN_MAX;
+use crate::ttl::TtlWheel;
 use crate::types::{NewMsg, SimpleState, StoreConfig, StoredMsg, StreamState};
 use crate::{Error, Result, subject};
 
@@ -50,26 +52,26 @@ impl MemStore {
             data.into_boxed_slice(),
             headers_len,
             expires_ns,
-        );
+        )?;
         let config = self.config.clone();
         limits::enforce_after_store(&config, self, msg.subject)?;
         Ok(())
     }
 
-    fn to_stored(seq: u64, msg: &MemMsg) -> StoredMsg {
-        let (headers, payload) = msg.data.split_at(msg.headers_len as usize);
+    fn to_stored(&self, seq: u64, slot: &Slot) -> StoredMsg {
+        let (headers, payload) = slot.data.split_at(slot.headers_len as usize);
         StoredMsg {
             seq,
-            ts_ns: msg.ts_ns,
-            subject: msg.subject.clone(),
+            ts_ns: slot.ts_ns,
+            subject: self.subjects.subject(slot.subject).clone(),
             headers: headers.to_vec(),
             payload: payload.to_vec(),
-            expires_ns: msg.expires_ns,
+            expires_ns: self.expiries.get(&seq).copied(),
         }
     }
 
     pub(super) fn load_at(&self, seq: u64) -> Option<StoredMsg> {
-        self.msgs.get(&seq).map(|msg| Self::to_stored(seq, msg))
+        self.slots.get(seq).map(|slot| self.to_stored(seq, slot))
     }
 
     /// Removes the matching candidates of `purge_ex`, oldest first.
@@ -82,11 +84,12 @@ impl MemStore {
         };
         let end = if up_to_seq > 0 { up_to_seq } else { u64::MAX };
         let candidates: Vec<u64> = self
-            .msgs
-            .range(..end)
-            .filter(|(_, msg)| subject::matches(filter, &msg.subject))
-            .map(|(&seq, _)| seq)
-            .take(usize::try_from(target).unwrap_or(usize::MAX))
+            .slots
+            .range(0)
+            .take_while(|&(seq, _)| seq < end)
+            .filter(|(_, slot)| subject::matches(filter, self.subjects.subject(slot.subject)))
+            .map(|(seq, _)| seq)
+            .take(usize::try_from(target).expect("a count of stored messages fits a usize"))
             .collect();
         candidates
             .into_iter()
@@ -155,10 +158,9 @@ impl StreamStore for MemStore {
     }
 
     fn load_prev(&self, start_seq: u64) -> Result<StoredMsg> {
-        self.msgs
-            .range(..=start_seq)
-            .next_back()
-            .map(|(&seq, msg)| Self::to_stored(seq, msg))
+        self.slots
+            .last_at_or_before(start_seq)
+            .map(|(seq, slot)| self.to_stored(seq, slot))
             .ok_or(Error::Eof)
     }
 
@@ -193,13 +195,7 @@ impl StreamStore for MemStore {
             return Ok(removed);
         }
         let mut removed = 0;
-        while let Some(first) = self
-            .msgs
-            .keys()
-            .next()
-            .copied()
-            .filter(|&first| first < seq)
-        {
+        while let Some((first, _)) = self.slots.first().filter(|&(first, _)| first < seq) {
             self.remove_msg(first, false);
             removed += 1;
         }
@@ -211,33 +207,28 @@ impl StreamStore for MemStore {
         if seq >= self.last_seq {
             return Ok(());
         }
-        while let Some(last) = self
-            .msgs
-            .keys()
-            .next_back()
-            .copied()
-            .filter(|&last| last > seq)
-        {
+        while let Some((last, _)) = self.slots.last().filter(|&(last, _)| last > seq) {
             self.remove_msg(last, false);
         }
         self.last_seq = seq;
-        self.last_ts_ns = self.msgs.values().next_back().map_or(0, |msg| msg.ts_ns);
+        self.last_ts_ns = self.slots.last().map_or(0, |(_, slot)| slot.ts_ns);
         Ok(())
     }
 
     fn expire(&mut self, now_ns: u64) -> Result<u64> {
         self.check_open()?;
         let mut removed = 0;
-        let due: Vec<(u64, u64)> = self.ttl.expired(now_ns).collect();
+        let due: Vec<(u64, u64)> = self
+            .ttl
+            .as_mut()
+            .map_or_else(Vec::new, |ttl| ttl.expired(now_ns).collect());
         for (seq, _) in due {
-            // The wheel already dropped the entry; clear the mark so removal skips it.
-            if let Some(msg) = self.msgs.get_mut(&seq) {
-                msg.expires_ns = None;
-            }
+            // The wheel already dropped the entry; forget the expiry so removal skips it.
+            self.expiries.remove(&seq);
             removed += u64::from(self.remove_msg(seq, false));
         }
         if let Some(cutoff) = limits::age_cutoff_ns(&self.config, now_ns) {
-            while let Some((&seq, _)) = self.msgs.iter().next().filter(|(_, m)| m.ts_ns <= cutoff) {
+            while let Some((seq, _)) = self.slots.first().filter(|(_, s)| s.ts_ns <= cutoff) {
                 self.remove_msg(seq, false);
                 removed += 1;
             }
@@ -247,10 +238,10 @@ impl StreamStore for MemStore {
 
     fn next_expiry_ns(&self) -> Option<u64> {
         let age = self.config.max_age_ns.and_then(|max_age_ns| {
-            let first = self.msgs.values().next()?;
+            let (_, first) = self.slots.first()?;
             Some(first.ts_ns.saturating_add(max_age_ns))
         });
-        match (age, self.ttl.next_expiry_ns()) {
+        match (age, self.ttl.as_ref().and_then(TtlWheel::next_expiry_ns)) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }
@@ -296,10 +287,10 @@ impl StreamStore for MemStore {
     }
 
     fn seq_from_time(&self, ts_ns: u64) -> u64 {
-        self.msgs
-            .iter()
-            .find(|(_, msg)| msg.ts_ns >= ts_ns)
-            .map_or(self.next_seq(), |(&seq, _)| seq)
+        self.slots
+            .range(0)
+            .find(|(_, slot)| slot.ts_ns >= ts_ns)
+            .map_or(self.next_seq(), |(seq, _)| seq)
     }
 
     fn config(&self) -> &StoreConfig {
@@ -337,7 +328,7 @@ impl MemStore {
             msgs,
             bytes: self.bytes,
             first_seq,
-            first_ts_ns: self.msgs.values().next().map_or(0, |msg| msg.ts_ns),
+            first_ts_ns: self.slots.first().map_or(0, |(_, slot)| slot.ts_ns),
             last_seq: self.last_seq,
             last_ts_ns: self.last_ts_ns,
             num_subjects: self.subjects.len() as u64,
