@@ -269,7 +269,8 @@ Logging Options:
 
 JetStream Options:
     -js, --jetstream                 Enable JetStream functionality (default: true)
-    -sd, --store_dir <dir>           Set the storage directory (default: ./data/jetstream)
+    -sd, --store_dir <dir>           Set the storage directory (default: ./data; streams in
+                                     <dir>/jetstream/<account>/streams, as nats-server)
 
 Authorization Options:
         --user <user>                User required for connections

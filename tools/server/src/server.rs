@@ -72,11 +72,10 @@ pub async fn run(boot: Boot) -> anyhow::Result<()> {
     for warning in &config_warnings {
         tracing::warn!("{warning}");
     }
-    prepare_jetstream(&settings)?;
-
     let client_listener = bind_clients(&settings).await?;
     let client_port = client_listener.local_addr()?.port();
     let broker = Broker::new();
+    let jetstream = start_jetstream(&settings, &broker)?;
     let (phase, phase_watch) = watch::channel(ServerPhase::Running);
 
     let auth = Authenticator::new(settings.auth.clone()).context("invalid authorization")?;
@@ -125,6 +124,8 @@ pub async fn run(boot: Boot) -> anyhow::Result<()> {
     let tasks = running.signal_loop(signals, accepting).await?;
 
     shutdown(&running.phase, tasks, monitor_task).await;
+    // After the connections: streams drain their writers and close their stores (checkpoints).
+    drop(jetstream);
     tracing::info!("Server Exiting..");
     Ok(())
 }
@@ -184,20 +185,41 @@ fn log_banner(settings: &Settings, server_name: &str, server_id: &str) {
     }
 }
 
-/// Creates the JetStream store directory; the stream API is not served yet.
-fn prepare_jetstream(settings: &Settings) -> anyhow::Result<()> {
+/// Starts JetStream (streams loaded from the store directory, `$JS.API` answered) when it is
+/// enabled. INFO keeps advertising `jetstream: false` until consumers are served: clients that
+/// look for a complete JetStream should not find a partial one.
+fn start_jetstream(
+    settings: &Settings,
+    broker: &Arc<Broker>,
+) -> anyhow::Result<Option<natrium_jetstream::JetStream>> {
     if !settings.jetstream {
-        return Ok(());
+        return Ok(None);
     }
     let store_dir: &PathBuf = &settings.store_dir;
     std::fs::create_dir_all(store_dir)
         .with_context(|| format!("could not create store directory {}", store_dir.display()))?;
+    let sync = match settings.jetstream_sync {
+        natrium_config::JetStreamSync::Always => natrium_jetstream::SyncPolicy::Always,
+        natrium_config::JetStreamSync::Interval(interval) => {
+            natrium_jetstream::SyncPolicy::Interval {
+                interval_ms: u64::try_from(interval.as_millis()).unwrap_or(u64::MAX),
+            }
+        }
+    };
+    let options = natrium_jetstream::JetStreamOptions {
+        store_dir: store_dir.clone(),
+        sync,
+    };
+    let jetstream = natrium_jetstream::JetStream::start(Arc::clone(broker), options)
+        .with_context(|| format!("could not start JetStream in {}", store_dir.display()))?;
     tracing::warn!(
-        "JetStream store directory {} is ready, but the JetStream API is not served yet: \
-         INFO advertises jetstream false",
-        store_dir.display()
+        "JetStream API served in part (streams, publish acknowledgements; consumers not yet): \
+         store directory {}, {} stream(s) loaded, sync {:?}; INFO advertises jetstream false",
+        store_dir.display(),
+        jetstream.stream_count(),
+        sync
     );
-    Ok(())
+    Ok(Some(jetstream))
 }
 
 async fn bind_clients(settings: &Settings) -> anyhow::Result<TcpListener> {

@@ -14,7 +14,7 @@ pub const PORT_DEFAULT: i32 = 4222;
 /// A port of -1 asks for any free port (nats-server's `RANDOM_PORT`).
 pub const PORT_RANDOM: i32 = -1;
 /// Where JetStream keeps its streams when no `store_dir` is given.
-pub const STORE_DIR_DEFAULT: &str = "./data/jetstream";
+pub const STORE_DIR_DEFAULT: &str = "./data";
 
 /// Everything the binary needs to start.
 #[derive(Debug, Clone)]
@@ -28,6 +28,9 @@ pub struct Settings {
     /// `0` disables monitoring; `-1` picks a random free port.
     pub http_port: i32,
     pub jetstream: bool,
+    /// `jetstream { sync_interval }`: `Always` (natrium's default: a PubAck means the message
+    /// is fsynced) or an interval (Go's behaviour, `sync_interval: 2m`).
+    pub jetstream_sync: natrium_config::JetStreamSync,
     pub store_dir: PathBuf,
     pub debug: bool,
     pub trace: bool,
@@ -50,6 +53,7 @@ impl Default for Settings {
             http_host: None,
             http_port: 0,
             jetstream: true,
+            jetstream_sync: natrium_config::JetStreamSync::Always,
             store_dir: PathBuf::from(STORE_DIR_DEFAULT),
             debug: false,
             trace: false,
@@ -188,6 +192,9 @@ impl Settings {
             if let Some(store_dir) = jetstream.store_dir {
                 self.store_dir = store_dir;
             }
+            if let Some(sync) = jetstream.sync {
+                self.jetstream_sync = sync;
+            }
         }
         self.debug = config.debug.unwrap_or(self.debug);
         self.trace = config.trace.unwrap_or(self.trace);
@@ -281,7 +288,7 @@ mod tests {
         let settings = Settings::default();
         assert_eq!((settings.host.as_str(), settings.port), ("0.0.0.0", 4222));
         assert!(settings.jetstream);
-        assert_eq!(settings.store_dir, PathBuf::from("./data/jetstream"));
+        assert_eq!(settings.store_dir, PathBuf::from("./data"));
         assert_eq!(settings.http_port, 0);
     }
 

@@ -1,0 +1,329 @@
+//! The `$JS.API.>` requests natrium serves, each answered with the Go server's response JSON
+//! (`type`, fields, error shape). The others get a clear "not implemented" error rather than
+//! silence, so a client fails fast instead of timing out.
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::config::StreamConfig;
+use crate::errors::ApiError;
+use crate::info::{merge, stream_info};
+use crate::service::{Registry, StreamStoreKind};
+use crate::stream::Stream;
+
+const API_PREFIX: &str = "$JS.API.";
+/// Stream names per `STREAM.NAMES` page, as Go.
+const NAMES_PAGE: usize = 1024;
+/// Stream infos per `STREAM.LIST` page, as Go.
+const LIST_PAGE: usize = 256;
+
+/// Answers one request; the JSON always carries `type`, and `error` when it failed.
+pub(crate) fn handle(registry: &mut Registry, subject: &str, body: &[u8]) -> Value {
+    let api = subject.strip_prefix(API_PREFIX).unwrap_or(subject);
+    let (verb, name) = split_verb(api);
+    let (kind, result) = match verb {
+        "INFO" => ("account_info_response", Ok(account_info(registry))),
+        "STREAM.CREATE" => ("stream_create_response", create(registry, name, body)),
+        "STREAM.UPDATE" => ("stream_update_response", update(registry, name, body)),
+        "STREAM.INFO" => ("stream_info_response", info(registry, name)),
+        "STREAM.DELETE" => ("stream_delete_response", delete(registry, name)),
+        "STREAM.NAMES" => ("stream_names_response", Ok(names(registry))),
+        "STREAM.LIST" => ("stream_list_response", Ok(list(registry))),
+        "STREAM.PURGE" => ("stream_purge_response", purge(registry, name, body)),
+        "STREAM.MSG.GET" => ("stream_msg_get_response", msg_get(registry, name, body)),
+        "STREAM.MSG.DELETE" => (
+            "stream_msg_delete_response",
+            msg_delete(registry, name, body),
+        ),
+        _ => ("error_response", Err(ApiError::not_implemented(subject))),
+    };
+    let typed = json!({ "type": format!("io.nats.jetstream.api.v1.{kind}") });
+    match result {
+        Ok(fields) => merge(typed, fields),
+        Err(error) => merge(typed, json!({ "error": error })),
+    }
+}
+
+/// `STREAM.INFO.ORDERS` -> (`STREAM.INFO`, `ORDERS`); `INFO` -> (`INFO`, ``).
+fn split_verb(api: &str) -> (&str, &str) {
+    const NAMED: &[&str] = &[
+        "STREAM.CREATE.",
+        "STREAM.UPDATE.",
+        "STREAM.INFO.",
+        "STREAM.DELETE.",
+        "STREAM.PURGE.",
+        "STREAM.MSG.GET.",
+        "STREAM.MSG.DELETE.",
+    ];
+    for prefix in NAMED {
+        if let Some(name) = api.strip_prefix(prefix) {
+            return (prefix.trim_end_matches('.'), name);
+        }
+    }
+    (api, "")
+}
+
+fn account_info(registry: &Registry) -> Value {
+    let (memory, storage) = registry.usage();
+    json!({
+        "memory": memory,
+        "storage": storage,
+        "reserved_memory": 0,
+        "reserved_storage": 0,
+        "streams": registry.streams.len(),
+        "consumers": 0,
+        "limits": {
+            "max_memory": -1,
+            "max_storage": -1,
+            "max_streams": -1,
+            "max_consumers": -1,
+            "max_ack_pending": -1,
+            "memory_max_stream_bytes": -1,
+            "storage_max_stream_bytes": -1,
+            "max_bytes_required": false,
+        },
+        // Level 0: natrium serves a subset of even the first API level (no consumers yet).
+        "api": { "level": 0, "total": registry.api_total, "errors": registry.api_errors },
+    })
+}
+
+fn stream_named<'a>(registry: &'a Registry, name: &str) -> Result<&'a Stream, ApiError> {
+    registry
+        .streams
+        .get(name)
+        .ok_or_else(ApiError::stream_not_found)
+}
+
+fn create(registry: &mut Registry, name: &str, body: &[u8]) -> Result<Value, ApiError> {
+    let config = StreamConfig::from_request(body, name)?;
+    if let Some(existing) = registry.streams.get(&config.name) {
+        // Go answers an identical create with the stream's info, a different one with 10058.
+        if existing.config != config {
+            return Err(ApiError::name_in_use());
+        }
+        return Ok(merge(stream_info(existing), json!({ "did_create": true })));
+    }
+    if registry.overlaps(&config.subjects, &config.name) {
+        return Err(ApiError::subjects_overlap());
+    }
+    registry.check_account_limits()?;
+    let (store, dir) = registry.open_store(&config)?;
+    let created = std::time::SystemTime::now();
+    let stream = Stream::start(registry.broker.clone(), config, created, dir, store)?;
+    if let Err(error) = registry.save_config(&stream) {
+        let dir = registry.stream_dir(&stream.config.name);
+        drop(stream);
+        let _ = std::fs::remove_dir_all(dir);
+        return Err(error);
+    }
+    let info = merge(stream_info(&stream), json!({ "did_create": true }));
+    registry.streams.insert(stream.config.name.clone(), stream);
+    Ok(info)
+}
+
+fn update(registry: &mut Registry, name: &str, body: &[u8]) -> Result<Value, ApiError> {
+    let config = StreamConfig::from_request(body, name)?;
+    let kind = registry
+        .storage_kind_of(&config.name)
+        .ok_or_else(ApiError::stream_not_found)?;
+    let requested = match config.storage {
+        crate::config::Storage::File => StreamStoreKind::File,
+        crate::config::Storage::Memory => StreamStoreKind::Memory,
+    };
+    if kind != requested {
+        return Err(ApiError::invalid_config(
+            "stream configuration update can not change storage type",
+        ));
+    }
+    if registry.overlaps(&config.subjects, &config.name) {
+        return Err(ApiError::subjects_overlap());
+    }
+    let Some(mut stream) = registry.streams.remove(&config.name) else {
+        return Err(ApiError::stream_not_found());
+    };
+    let previous = std::mem::replace(&mut stream.config, config);
+    let store_config = stream.config.store_config();
+    let updated = stream.store.lock().as_dyn_mut().update_config(store_config);
+    let applied = updated
+        .map_err(|error| ApiError::invalid_config(error.to_string()))
+        .and_then(|()| stream.subscribe())
+        .and_then(|()| registry.save_config(&stream));
+    if let Err(error) = applied {
+        stream.config = previous;
+        let store_config = stream.config.store_config();
+        let restored = stream.store.lock().as_dyn_mut().update_config(store_config);
+        if let Err(restore) = restored
+            .map_err(|e| e.to_string())
+            .and(stream.subscribe().map_err(|e| e.description))
+        {
+            tracing::error!(stream = %stream.config.name, "restoring the configuration: {restore}");
+        }
+        registry.streams.insert(stream.config.name.clone(), stream);
+        return Err(error);
+    }
+    let info = stream_info(&stream);
+    registry.streams.insert(stream.config.name.clone(), stream);
+    Ok(info)
+}
+
+fn info(registry: &Registry, name: &str) -> Result<Value, ApiError> {
+    let stream = stream_named(registry, name)?;
+    Ok(merge(
+        json!({ "total": 0, "offset": 0, "limit": 0 }),
+        stream_info(stream),
+    ))
+}
+
+fn delete(registry: &mut Registry, name: &str) -> Result<Value, ApiError> {
+    let Some(mut stream) = registry.streams.remove(name) else {
+        return Err(ApiError::stream_not_found());
+    };
+    stream.stop();
+    registry.remove_files(&stream)?;
+    Ok(json!({ "success": true }))
+}
+
+fn names(registry: &Registry) -> Value {
+    let names = registry.stream_names();
+    json!({
+        "total": names.len(),
+        "offset": 0,
+        "limit": NAMES_PAGE,
+        "streams": names.into_iter().take(NAMES_PAGE).collect::<Vec<_>>(),
+    })
+}
+
+fn list(registry: &Registry) -> Value {
+    let infos: Vec<Value> = registry
+        .streams
+        .values()
+        .take(LIST_PAGE)
+        .map(stream_info)
+        .collect();
+    json!({
+        "total": registry.streams.len(),
+        "offset": 0,
+        "limit": LIST_PAGE,
+        "streams": infos,
+    })
+}
+
+/// `STREAM.PURGE` request: everything, or by `filter`, below `seq`, keeping `keep`.
+#[derive(Debug, Default, Deserialize)]
+struct PurgeRequest {
+    #[serde(default)]
+    filter: String,
+    #[serde(default)]
+    seq: u64,
+    #[serde(default)]
+    keep: u64,
+}
+
+fn parse<T: Default + for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|error| ApiError::invalid_json(&error.to_string()))
+}
+
+fn purge(registry: &Registry, name: &str, body: &[u8]) -> Result<Value, ApiError> {
+    let stream = stream_named(registry, name)?;
+    let request: PurgeRequest = parse(body)?;
+    if request.seq > 0 && request.keep > 0 {
+        return Err(ApiError::invalid_config(
+            "sequence and keep can not both be set",
+        ));
+    }
+    let mut store = stream.store.lock();
+    let store = store.as_dyn_mut();
+    let purged = if request.filter.is_empty() && request.seq == 0 && request.keep == 0 {
+        store.purge()
+    } else {
+        let filter = if request.filter.is_empty() {
+            ">"
+        } else {
+            &request.filter
+        };
+        store.purge_ex(filter, request.seq, request.keep)
+    }
+    .map_err(|error| ApiError::store_failed(error.to_string()))?;
+    Ok(json!({ "success": true, "purged": purged }))
+}
+
+/// `STREAM.MSG.GET` request: by `seq`, `last_by_subj`, or `next_by_subj` from `seq`.
+#[derive(Debug, Default, Deserialize)]
+struct MsgGetRequest {
+    #[serde(default)]
+    seq: u64,
+    #[serde(default)]
+    last_by_subj: String,
+    #[serde(default)]
+    next_by_subj: String,
+}
+
+fn msg_get(registry: &Registry, name: &str, body: &[u8]) -> Result<Value, ApiError> {
+    let stream = stream_named(registry, name)?;
+    let request: MsgGetRequest = parse(body)?;
+    let store = stream.store.lock();
+    let store = store.as_dyn();
+    let found = if !request.last_by_subj.is_empty() {
+        store.load_last(&request.last_by_subj)
+    } else if !request.next_by_subj.is_empty() {
+        store.load_next(&request.next_by_subj, request.seq)
+    } else {
+        store.load(request.seq)
+    }
+    .map_err(|_| ApiError::no_message_found())?;
+    let mut message = json!({
+        "subject": found.subject.to_string(),
+        "seq": found.seq,
+        "time": natrium_router::timefmt::rfc3339(
+            std::time::UNIX_EPOCH + std::time::Duration::from_nanos(found.ts_ns),
+        ),
+    });
+    if let Some(fields) = message.as_object_mut() {
+        if !found.headers.is_empty() {
+            fields.insert("hdrs".to_owned(), json!(base64_encode(&found.headers)));
+        }
+        if !found.payload.is_empty() {
+            fields.insert("data".to_owned(), json!(base64_encode(&found.payload)));
+        }
+    }
+    Ok(json!({ "message": message }))
+}
+
+/// `STREAM.MSG.DELETE` request.
+#[derive(Debug, Default, Deserialize)]
+struct MsgDeleteRequest {
+    #[serde(default)]
+    seq: u64,
+    #[serde(default)]
+    no_erase: bool,
+}
+
+fn msg_delete(registry: &Registry, name: &str, body: &[u8]) -> Result<Value, ApiError> {
+    let stream = stream_named(registry, name)?;
+    let request: MsgDeleteRequest = parse(body)?;
+    let mut store = stream.store.lock();
+    let store = store.as_dyn_mut();
+    // Go erases (overwrites) unless told not to.
+    let removed = if request.no_erase {
+        store.remove(request.seq)
+    } else {
+        store.erase(request.seq)
+    }
+    .map_err(|error| ApiError::store_failed(error.to_string()))?;
+    if !removed {
+        return Err(ApiError::store_failed(format!(
+            "no message found at sequence {}",
+            request.seq
+        )));
+    }
+    Ok(json!({ "success": true }))
+}
+
+/// Standard base64 with padding, as Go's `[]byte` JSON.
+fn base64_encode(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}

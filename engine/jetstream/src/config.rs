@@ -1,0 +1,291 @@
+//! A stream's configuration as clients send it (`$JS.API.STREAM.CREATE`/`UPDATE`) and as the
+//! Go server echoes it, with Go's field names, defaults and checks. natrium fails closed: a
+//! field it does not implement, set to anything but its default, refuses the request (10052)
+//! rather than creating a stream that silently lacks it.
+
+use std::collections::BTreeMap;
+
+use natrium_router::subject;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::errors::ApiError;
+
+/// Go's default `duplicate_window`: two minutes, in ns.
+const DUPLICATE_WINDOW_DEFAULT_NS: i64 = 120_000_000_000;
+/// Go's bound on a stream name's length.
+pub const STREAM_NAME_LEN_MAX: usize = 255;
+/// Subjects one stream may list.
+pub const STREAM_SUBJECTS_MAX: usize = 1024;
+
+/// Fields natrium stores and acts on.
+const SUPPORTED: &[&str] = &[
+    "name",
+    "description",
+    "subjects",
+    "retention",
+    "max_consumers",
+    "max_msgs",
+    "max_bytes",
+    "max_age",
+    "max_msgs_per_subject",
+    "max_msg_size",
+    "discard",
+    "storage",
+    "num_replicas",
+    "duplicate_window",
+    "compression",
+    "metadata",
+];
+
+/// Where a stream keeps its messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Storage {
+    File,
+    Memory,
+}
+
+/// What a full stream does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Discard {
+    Old,
+    New,
+}
+
+/// A normalised stream configuration (every default filled in, as Go echoes it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamConfig {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub subjects: Vec<String>,
+    pub retention: String,
+    pub max_consumers: i64,
+    pub max_msgs: i64,
+    pub max_bytes: i64,
+    /// ns; 0 is unlimited.
+    pub max_age: i64,
+    pub max_msgs_per_subject: i64,
+    pub max_msg_size: i64,
+    pub discard: Discard,
+    pub storage: Storage,
+    pub num_replicas: i64,
+    /// ns.
+    pub duplicate_window: i64,
+    pub compression: String,
+    pub allow_direct: bool,
+    pub mirror_direct: bool,
+    pub sealed: bool,
+    pub deny_delete: bool,
+    pub deny_purge: bool,
+    pub allow_rollup_hdrs: bool,
+    pub consumer_limits: Map<String, Value>,
+    pub allow_msg_ttl: bool,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub metadata: BTreeMap<String, String>,
+}
+
+impl StreamConfig {
+    /// Parses and checks a request body; `name_in_subject` is the name the API subject gave.
+    pub fn from_request(body: &[u8], name_in_subject: &str) -> Result<Self, ApiError> {
+        let value: Value = serde_json::from_slice(body)
+            .map_err(|error| ApiError::invalid_json(&error.to_string()))?;
+        let Value::Object(fields) = value else {
+            return Err(ApiError::invalid_json("expected an object"));
+        };
+        refuse_unsupported(&fields)?;
+        let text = |key: &str| fields.get(key).and_then(Value::as_str).unwrap_or_default();
+        let int = |key: &str, default: i64| match fields.get(key).and_then(Value::as_i64) {
+            Some(0) | None => default,
+            Some(value) => value,
+        };
+        let name = text("name").to_owned();
+        if name.is_empty() {
+            // Go fills a missing name from the subject.
+            return Self::from_request_named(&fields, name_in_subject, int);
+        }
+        if name != name_in_subject {
+            return Err(ApiError::name_mismatch());
+        }
+        Self::from_request_named(&fields, &name, int)
+    }
+
+    fn from_request_named(
+        fields: &Map<String, Value>,
+        name: &str,
+        int: impl Fn(&str, i64) -> i64,
+    ) -> Result<Self, ApiError> {
+        check_name(name)?;
+        let text = |key: &str| fields.get(key).and_then(Value::as_str).unwrap_or_default();
+        let subjects = subjects(fields, name)?;
+        let retention = match text("retention") {
+            "" | "limits" => "limits".to_owned(),
+            other => {
+                return Err(ApiError::invalid_config(format!(
+                    "retention {other:?} is not supported by natrium yet"
+                )));
+            }
+        };
+        let storage = match text("storage") {
+            "" | "file" => Storage::File,
+            "memory" => Storage::Memory,
+            other => return Err(ApiError::invalid_config(format!("storage {other:?}"))),
+        };
+        let discard = match text("discard") {
+            "" | "old" => Discard::Old,
+            "new" => Discard::New,
+            other => return Err(ApiError::invalid_config(format!("discard {other:?}"))),
+        };
+        let compression = match text("compression") {
+            "" | "none" => "none".to_owned(),
+            other => {
+                return Err(ApiError::invalid_config(format!(
+                    "compression {other:?} is not supported by natrium yet"
+                )));
+            }
+        };
+        let num_replicas = int("num_replicas", 1);
+        if num_replicas > 1 {
+            return Err(ApiError::replicas_not_supported());
+        }
+        let max_age = int("max_age", 0).max(0);
+        let mut duplicate_window = int("duplicate_window", DUPLICATE_WINDOW_DEFAULT_NS);
+        if max_age > 0 && duplicate_window > max_age {
+            duplicate_window = max_age;
+        }
+        let metadata = fields
+            .get("metadata")
+            .and_then(Value::as_object)
+            .map(|map| {
+                map.iter()
+                    .filter_map(|(key, value)| Some((key.clone(), value.as_str()?.to_owned())))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(Self {
+            name: name.to_owned(),
+            description: Some(text("description").to_owned()).filter(|text| !text.is_empty()),
+            subjects,
+            retention,
+            max_consumers: int("max_consumers", -1),
+            max_msgs: int("max_msgs", -1),
+            max_bytes: int("max_bytes", -1),
+            max_age,
+            max_msgs_per_subject: int("max_msgs_per_subject", -1),
+            max_msg_size: int("max_msg_size", -1),
+            discard,
+            storage,
+            num_replicas: 1,
+            duplicate_window,
+            compression,
+            allow_direct: false,
+            mirror_direct: false,
+            sealed: false,
+            deny_delete: false,
+            deny_purge: false,
+            allow_rollup_hdrs: false,
+            consumer_limits: Map::new(),
+            allow_msg_ttl: false,
+            metadata,
+        })
+    }
+
+    /// The store limits this configuration asks for.
+    pub fn store_config(&self) -> natrium_store::StoreConfig {
+        let limit = |value: i64| u64::try_from(value).ok().filter(|&value| value > 0);
+        natrium_store::StoreConfig {
+            max_msgs: limit(self.max_msgs),
+            max_bytes: limit(self.max_bytes),
+            max_age_ns: limit(self.max_age),
+            max_msgs_per_subject: limit(self.max_msgs_per_subject),
+            max_msg_size: limit(self.max_msg_size),
+            discard: match self.discard {
+                Discard::Old => natrium_store::DiscardPolicy::Old,
+                Discard::New => natrium_store::DiscardPolicy::New,
+            },
+            ..natrium_store::StoreConfig::default()
+        }
+    }
+}
+
+/// Go's stream name rules: not empty, at most 255 bytes, no whitespace, `.`, `*`, `>` or path
+/// separators (the name is a directory and an API subject token).
+pub fn check_name(name: &str) -> Result<(), ApiError> {
+    if name.is_empty() {
+        return Err(ApiError::bad_name("empty"));
+    }
+    if name.len() > STREAM_NAME_LEN_MAX {
+        return Err(ApiError::bad_name("too long"));
+    }
+    let refused = |c: char| c.is_whitespace() || matches!(c, '.' | '*' | '>' | '/' | '\\');
+    if name.chars().any(refused) {
+        return Err(ApiError::bad_name(
+            "may not contain '.', '*', '>', path separators or whitespace",
+        ));
+    }
+    Ok(())
+}
+
+fn subjects(fields: &Map<String, Value>, name: &str) -> Result<Vec<String>, ApiError> {
+    let listed: Vec<String> = match fields.get("subjects") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| item.as_str().map(str::to_owned))
+            .collect::<Option<_>>()
+            .ok_or_else(|| ApiError::invalid_json("subjects must be strings"))?,
+        Some(_) => return Err(ApiError::invalid_json("subjects must be an array")),
+    };
+    let subjects = if listed.is_empty() {
+        vec![name.to_owned()]
+    } else {
+        listed
+    };
+    if subjects.len() > STREAM_SUBJECTS_MAX {
+        return Err(ApiError::invalid_config("too many subjects"));
+    }
+    for (at, subject) in subjects.iter().enumerate() {
+        if !subject::is_valid_filter(subject.as_bytes()) {
+            return Err(ApiError::invalid_config(format!(
+                "invalid subject {subject:?}"
+            )));
+        }
+        if subject::filter_matches(b"$JS.API.>", subject.as_bytes())
+            || subject::filter_matches(subject.as_bytes(), b"$JS.API.STREAM.INFO.X")
+        {
+            return Err(ApiError::invalid_config(
+                "subjects that overlap with jetstream api require no-ack to be true",
+            ));
+        }
+        if subjects.iter().take(at).any(|earlier| earlier == subject) {
+            return Err(ApiError::invalid_config("duplicate subjects detected"));
+        }
+    }
+    Ok(subjects)
+}
+
+/// A field natrium does not implement, set to a non-default value, refuses the request.
+fn refuse_unsupported(fields: &Map<String, Value>) -> Result<(), ApiError> {
+    for (key, value) in fields {
+        if SUPPORTED.contains(&key.as_str()) || is_default(value) {
+            continue;
+        }
+        return Err(ApiError::invalid_config(format!(
+            "{key} is not supported by natrium yet"
+        )));
+    }
+    Ok(())
+}
+
+fn is_default(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Bool(flag) => !flag,
+        Value::Number(number) => number.as_f64() == Some(0.0),
+        Value::String(text) => text.is_empty(),
+        Value::Array(items) => items.is_empty(),
+        Value::Object(map) => map.is_empty(),
+    }
+}

@@ -1,0 +1,100 @@
+//! The JetStream API errors natrium answers, with the Go server's `code`, `err_code` and
+//! description (server/errors.json): clients branch on `err_code`, so these numbers are data,
+//! not ours to choose. Checked against nats-server 2.15.1's answers.
+
+use serde::Serialize;
+
+/// One API error as it goes on the wire: `{"code":404,"err_code":10059,"description":...}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiError {
+    pub code: u16,
+    /// Absent only for the errors natrium adds for APIs it does not serve yet.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub err_code: Option<u16>,
+    pub description: String,
+}
+
+impl ApiError {
+    fn go(code: u16, err_code: u16, description: impl Into<String>) -> Self {
+        Self {
+            code,
+            err_code: Some(err_code),
+            description: description.into(),
+        }
+    }
+
+    /// JSInvalidJSONErr (10025).
+    pub fn invalid_json(detail: &str) -> Self {
+        Self::go(400, 10025, format!("invalid JSON: {detail}"))
+    }
+
+    /// JSNoMessageFoundErr (10037).
+    pub fn no_message_found() -> Self {
+        Self::go(404, 10037, "no message found")
+    }
+
+    /// JSStreamInvalidConfigF (10052): `{err}`, with Go's code 500.
+    pub fn invalid_config(detail: impl Into<String>) -> Self {
+        Self::go(500, 10052, detail)
+    }
+
+    /// JSStreamMessageExceedsMaximumErr (10054).
+    pub fn message_exceeds_maximum() -> Self {
+        Self::go(400, 10054, "message size exceeds maximum allowed")
+    }
+
+    /// JSStreamMismatchErr (10056).
+    pub fn name_mismatch() -> Self {
+        Self::go(400, 10056, "stream name in subject does not match request")
+    }
+
+    /// JSStreamNameExistErr (10058).
+    pub fn name_in_use() -> Self {
+        Self::go(
+            400,
+            10058,
+            "stream name already in use with a different configuration",
+        )
+    }
+
+    /// JSStreamNotFoundErr (10059).
+    pub fn stream_not_found() -> Self {
+        Self::go(404, 10059, "stream not found")
+    }
+
+    /// JSStreamSubjectOverlapErr (10065).
+    pub fn subjects_overlap() -> Self {
+        Self::go(400, 10065, "subjects overlap with an existing stream")
+    }
+
+    /// JSStreamReplicasNotSupportedErr (10074).
+    pub fn replicas_not_supported() -> Self {
+        Self::go(
+            500,
+            10074,
+            "replicas > 1 not supported in non-clustered mode",
+        )
+    }
+
+    /// JSStreamStoreFailedF (10077): `{err}`, code 503 (limits such as "maximum messages
+    /// exceeded" under discard-new, and store failures).
+    pub fn store_failed(detail: impl Into<String>) -> Self {
+        Self::go(503, 10077, detail)
+    }
+
+    /// JSStreamNameContainsPathSeparatorsErr and friends are one description in Go's
+    /// `JSStreamInvalidConfigF`; a bad name gets 10052 with the reason.
+    pub fn bad_name(reason: &str) -> Self {
+        Self::invalid_config(format!("invalid stream name: {reason}"))
+    }
+
+    /// An API natrium does not serve yet: a clear answer instead of a timeout. No err_code:
+    /// Go has none for it, and inventing one would mislead clients that branch on it.
+    pub fn not_implemented(api: &str) -> Self {
+        Self {
+            code: 501,
+            err_code: None,
+            description: format!("{api} is not implemented by natrium yet"),
+        }
+    }
+}

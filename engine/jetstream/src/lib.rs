@@ -1,0 +1,24 @@
+//! natrium-jetstream: JetStream on the stream store. Streams belong to an account (the global
+//! account `$G` until accounts exist) and live under
+//! `<store_dir>/jetstream/<account>/streams/<name>/`, as in the Go server; the `$JS.API.>`
+//! handlers answer with the Go server's JSON and error codes; a stream's subjects feed its
+//! store through a bounded queue and a writer thread that acknowledges each publish once it is
+//! durable (one group-commit fsync per batch). It depends on the router and the store, never
+//! on a front-end: any publisher (NATS, MQTT next, internal) reaches a stream through the
+//! router.
+//!
+//! Served today: `INFO`, `STREAM.CREATE/UPDATE/INFO/DELETE/NAMES/LIST/PURGE`,
+//! `STREAM.MSG.GET/DELETE`, and publishing with PubAcks. Not yet: consumers, direct get,
+//! snapshots, deduplication and the `Nats-Expected-*` headers (refused, not ignored).
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
+
+mod api;
+pub mod config;
+pub mod errors;
+mod info;
+pub mod service;
+pub mod stream;
+
+pub use errors::ApiError;
+pub use natrium_store::filestore::SyncPolicy;
+pub use service::{JetStream, JetStreamOptions};

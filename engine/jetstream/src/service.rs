@@ -1,0 +1,382 @@
+//! The JetStream service of one server: the account's streams (the global account `$G` until
+//! accounts exist; the layout already carries it: `<store_dir>/jetstream/$G/streams/<name>/`),
+//! and the `$JS.API.>` subscription whose requests an API thread answers.
+//!
+//! Concurrency: requests arrive through a bounded queue ([`API_QUEUE_MAX`]) filled by the API
+//! subscription's sink, which never blocks the router; one API thread handles them in order,
+//! owning the stream registry behind a mutex that the server's shutdown also takes. Each
+//! stream's store has its own writer thread (module `stream`).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::thread::JoinHandle;
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use natrium_router::{Broker, DeliveryOutcome, Message, PublishBatch, Sink, Subscription};
+use natrium_store::MemStore;
+use natrium_store::filestore::{FileStore, FileStoreOptions, SyncPolicy, WriterConfig};
+use natrium_store::io::{RealStorage, write_atomic};
+use parking_lot::Mutex;
+use serde_json::json;
+
+use crate::api;
+use crate::config::{Storage, StreamConfig};
+use crate::errors::ApiError;
+use crate::stream::{JETSTREAM_CLIENT, Store, Stream, publish_reply};
+
+/// API requests queued before further ones are dropped (the client times out).
+pub const API_QUEUE_MAX: usize = 4096;
+/// Largest API request body accepted.
+pub const API_REQUEST_BYTES_MAX: usize = 1024 * 1024;
+/// The only account until accounts exist.
+pub const GLOBAL_ACCOUNT: &str = "$G";
+/// A stream's JetStream metadata (config, created) next to its store files.
+const STREAM_CONFIG_FILE: &str = "stream.json";
+
+/// `stream.json`: what a file stream needs to be started again at the next server start.
+#[derive(Debug, serde::Deserialize)]
+struct SavedStream {
+    config: StreamConfig,
+    created_ns: u64,
+}
+
+/// How the server configured JetStream.
+#[derive(Debug, Clone)]
+pub struct JetStreamOptions {
+    /// `store_dir`: streams live under `<store_dir>/jetstream/<account>/streams/`.
+    pub store_dir: PathBuf,
+    /// When file writes are fsynced: `Always` (natrium's default: a PubAck means durable) or
+    /// an interval (Go's default, 2 minutes).
+    pub sync: SyncPolicy,
+}
+
+/// One API request, copied out of the router.
+struct Request {
+    subject: String,
+    reply: Bytes,
+    body: Vec<u8>,
+}
+
+/// The running JetStream service.
+pub struct JetStream {
+    state: Arc<Mutex<Registry>>,
+    subscription: Arc<Subscription>,
+    broker: Arc<Broker>,
+    thread: Option<JoinHandle<()>>,
+}
+
+/// The account's streams and what the API thread needs.
+pub(crate) struct Registry {
+    pub(crate) broker: Arc<Broker>,
+    pub(crate) options: JetStreamOptions,
+    pub(crate) streams: BTreeMap<String, Stream>,
+    pub(crate) api_total: u64,
+    pub(crate) api_errors: u64,
+}
+
+impl JetStream {
+    /// Loads the streams found under the store directory, subscribes `$JS.API.>` and starts the
+    /// API thread.
+    pub fn start(broker: Arc<Broker>, options: JetStreamOptions) -> std::io::Result<Self> {
+        let mut registry = Registry {
+            broker: Arc::clone(&broker),
+            options,
+            streams: BTreeMap::new(),
+            api_total: 0,
+            api_errors: 0,
+        };
+        registry.load_streams()?;
+        let state = Arc::new(Mutex::new(registry));
+        let (sender, receiver) = sync_channel(API_QUEUE_MAX);
+        let sink: Arc<dyn Sink> = Arc::new(ApiSink { requests: sender });
+        let subscription = Subscription::new(
+            JETSTREAM_CLIENT,
+            Bytes::from_static(b"$JS.API"),
+            Bytes::from_static(b"$JS.API.>"),
+            None,
+            sink,
+        )
+        .map_err(std::io::Error::other)?;
+        let subscription = Arc::new(subscription);
+        broker
+            .subscribe(Arc::clone(&subscription))
+            .map_err(std::io::Error::other)?;
+        let thread = {
+            let state = Arc::clone(&state);
+            std::thread::Builder::new()
+                .name("js-api".to_owned())
+                .spawn(move || serve_api(&state, &receiver))?
+        };
+        Ok(Self {
+            state,
+            subscription,
+            broker,
+            thread: Some(thread),
+        })
+    }
+
+    /// How many streams the account has.
+    pub fn stream_count(&self) -> usize {
+        self.state.lock().streams.len()
+    }
+
+    /// Stops answering, then stops every stream (their writers drain, their stores close).
+    pub fn stop(&mut self) {
+        self.broker.unsubscribe(&self.subscription);
+        // The sink's sender lives in the subscription; once unsubscribed and dropped, the API
+        // thread sees the queue close.
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        let streams = std::mem::take(&mut self.state.lock().streams);
+        drop(streams);
+    }
+}
+
+impl Drop for JetStream {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The `$JS.API.>` sink: copies each request into the bounded queue.
+struct ApiSink {
+    requests: SyncSender<Request>,
+}
+
+impl Sink for ApiSink {
+    fn deliver(
+        &self,
+        _: &Subscription,
+        message: &Message<'_>,
+        _: &mut PublishBatch,
+    ) -> DeliveryOutcome {
+        if message.reply.is_empty() || message.payload.len() > API_REQUEST_BYTES_MAX {
+            return DeliveryOutcome::Dropped;
+        }
+        let request = Request {
+            subject: String::from_utf8_lossy(message.subject).into_owned(),
+            reply: Bytes::copy_from_slice(message.reply),
+            body: message.payload.to_vec(),
+        };
+        match self.requests.try_send(request) {
+            Ok(()) => DeliveryOutcome::Delivered,
+            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => DeliveryOutcome::Dropped,
+        }
+    }
+}
+
+fn serve_api(state: &Mutex<Registry>, receiver: &Receiver<Request>) {
+    // The subscription holds the only sender: `recv` fails once it is unsubscribed and gone.
+    while let Ok(request) = receiver.recv() {
+        let mut registry = state.lock();
+        let response = api::handle(&mut registry, &request.subject, &request.body);
+        registry.api_total += 1;
+        if response.get("error").is_some() {
+            registry.api_errors += 1;
+        }
+        let broker = Arc::clone(&registry.broker);
+        drop(registry);
+        publish_reply(
+            &broker,
+            &mut PublishBatch::unbatched(),
+            &request.reply,
+            &response,
+        );
+    }
+}
+
+impl Registry {
+    fn account_dir(&self) -> PathBuf {
+        self.options
+            .store_dir
+            .join("jetstream")
+            .join(GLOBAL_ACCOUNT)
+            .join("streams")
+    }
+
+    /// Opens the store of a stream named by `config`.
+    pub(crate) fn open_store(
+        &self,
+        config: &StreamConfig,
+    ) -> Result<(Store, Option<PathBuf>), ApiError> {
+        let store_failed = |error: natrium_store::Error| ApiError::store_failed(error.to_string());
+        match config.storage {
+            Storage::Memory => Ok((
+                Store::Memory(Box::new(MemStore::new(config.store_config()))),
+                None,
+            )),
+            Storage::File => {
+                let dir = self.account_dir().join(&config.name);
+                let options = FileStoreOptions {
+                    name: config.name.clone(),
+                    writer: WriterConfig {
+                        sync: self.options.sync,
+                        ..WriterConfig::default()
+                    },
+                    ..FileStoreOptions::default()
+                };
+                let store = FileStore::open(
+                    Arc::new(RealStorage::new()),
+                    &dir,
+                    options,
+                    config.store_config(),
+                )
+                .map_err(store_failed)?;
+                let waiter = store.durable_waiter();
+                Ok((Store::File(Box::new(store), waiter), Some(dir)))
+            }
+        }
+    }
+
+    /// Writes a file stream's `stream.json` (config and creation time) atomically.
+    pub(crate) fn save_config(&self, stream: &Stream) -> Result<(), ApiError> {
+        let Some(dir) = &stream.dir else {
+            return Ok(());
+        };
+        let created = stream
+            .created
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default();
+        let body = json!({
+            "config": stream.config,
+            "created_ns": u64::try_from(created.as_nanos()).unwrap_or(u64::MAX),
+        });
+        write_atomic(
+            &RealStorage::new(),
+            &dir.join(STREAM_CONFIG_FILE),
+            body.to_string().as_bytes(),
+        )
+        .map_err(|error| ApiError::store_failed(format!("saving the stream config: {error}")))
+    }
+
+    /// Starts every file stream found under the account directory.
+    fn load_streams(&mut self) -> std::io::Result<()> {
+        let dir = self.account_dir();
+        std::fs::create_dir_all(&dir)?;
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)?
+            .filter_map(|entry| Some(entry.ok()?.path()))
+            .collect();
+        entries.sort();
+        for path in entries {
+            match self.load_stream(&path) {
+                Ok(()) => {}
+                Err(error) => tracing::error!(
+                    dir = %path.display(),
+                    "stream not loaded: {}",
+                    error.description
+                ),
+            }
+        }
+        Ok(())
+    }
+
+    fn load_stream(&mut self, path: &Path) -> Result<(), ApiError> {
+        let text = std::fs::read(path.join(STREAM_CONFIG_FILE))
+            .map_err(|error| ApiError::store_failed(error.to_string()))?;
+        let saved: SavedStream = serde_json::from_slice(&text)
+            .map_err(|error| ApiError::invalid_json(&error.to_string()))?;
+        let (config, created_ns) = (saved.config, saved.created_ns);
+        let created = SystemTime::UNIX_EPOCH + std::time::Duration::from_nanos(created_ns);
+        let (store, dir) = self.open_store(&config)?;
+        let name = config.name.clone();
+        let stream = Stream::start(Arc::clone(&self.broker), config, created, dir, store)?;
+        tracing::info!(stream = %name, "stream loaded");
+        self.streams.insert(name, stream);
+        Ok(())
+    }
+
+    /// Removes a stream's files (after its store is closed).
+    pub(crate) fn remove_files(&self, stream: &Stream) -> Result<(), ApiError> {
+        match &stream.dir {
+            Some(dir) => std::fs::remove_dir_all(dir)
+                .map_err(|error| ApiError::store_failed(format!("deleting the stream: {error}"))),
+            None => Ok(()),
+        }
+    }
+
+    /// Total bytes stored in memory and in files.
+    pub(crate) fn usage(&self) -> (u64, u64) {
+        let (mut memory, mut file) = (0, 0);
+        for stream in self.streams.values() {
+            let bytes = stream.store.lock().as_dyn().state().bytes;
+            match stream.config.storage {
+                Storage::Memory => memory += bytes,
+                Storage::File => file += bytes,
+            }
+        }
+        (memory, file)
+    }
+
+    /// True when `subjects` overlap a subject of another stream than `except`.
+    pub(crate) fn overlaps(&self, subjects: &[String], except: &str) -> bool {
+        self.streams
+            .values()
+            .filter(|stream| stream.config.name != except)
+            .flat_map(|stream| stream.config.subjects.iter())
+            .any(|theirs| subjects.iter().any(|ours| filters_overlap(ours, theirs)))
+    }
+
+    /// A stream's store directory, whether or not it exists (for a failed create).
+    pub(crate) fn stream_dir(&self, name: &str) -> PathBuf {
+        self.account_dir().join(name)
+    }
+
+    /// Rejects nothing today; the account's stream limit goes here with accounts.
+    pub(crate) fn check_account_limits(&self) -> Result<(), ApiError> {
+        Ok(())
+    }
+
+    pub(crate) fn stream_names(&self) -> Vec<String> {
+        self.streams.keys().cloned().collect()
+    }
+
+    pub(crate) fn storage_kind_of(&self, name: &str) -> Option<StreamStoreKind> {
+        self.streams
+            .get(name)
+            .map(|stream| match stream.config.storage {
+                Storage::File => StreamStoreKind::File,
+                Storage::Memory => StreamStoreKind::Memory,
+            })
+    }
+}
+
+/// Which store a stream uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StreamStoreKind {
+    File,
+    Memory,
+}
+
+/// True when some subject matches both filters (token by token: `>` matches the rest, `*`
+/// any one token).
+pub fn filters_overlap(a: &str, b: &str) -> bool {
+    let (mut left, mut right) = (a.split('.'), b.split('.'));
+    loop {
+        match (left.next(), right.next()) {
+            (None, None) => return true,
+            (Some(">"), Some(_)) | (Some(_), Some(">")) => return true,
+            (Some(x), Some(y)) if x == "*" || y == "*" || x == y => {}
+            _ => return false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlap_follows_the_wildcards() {
+        assert!(filters_overlap("orders.>", "orders.eu"));
+        assert!(filters_overlap("orders.*", "orders.eu"));
+        assert!(filters_overlap("*.eu", "orders.*"));
+        assert!(filters_overlap(">", "a"));
+        assert!(!filters_overlap("orders.*", "orders.eu.x"));
+        assert!(!filters_overlap("orders.eu", "orders.us"));
+        assert!(!filters_overlap("a.b", "a"));
+    }
+}

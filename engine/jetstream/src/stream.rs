@@ -1,0 +1,343 @@
+//! One stream: its store, owned by a writer thread fed through a bounded queue, and the
+//! router subscriptions (one per configured subject) whose sink feeds that queue.
+//!
+//! The life of a stored message: a publish matches the stream's subscription; the sink copies
+//! it into the bounded ingest queue and returns at once (the router never waits on a disk; a
+//! full queue drops the message for this stream, and its publisher gets no PubAck and retries
+//! as clients do on timeout). The writer thread takes everything queued (up to
+//! [`APPEND_BATCH_MAX`]), appends each (`FileStore::store_deferred`: buffered, with a ticket),
+//! waits once for the last ticket to be durable (`sync: always`: one group-commit fsync for the
+//! whole batch), then publishes each PubAck. A store error answers that publisher with the Go
+//! error (JSStreamStoreFailedF, JSStreamMessageExceedsMaximumErr).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::thread::JoinHandle;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use natrium_router::{
+    Broker, ClientId, DeliveryOutcome, Message, PublishBatch, Sink, Subscription,
+};
+use natrium_store::filestore::{DurableWaiter, FileStore};
+use natrium_store::{MemStore, NewMsg, StreamStore};
+use parking_lot::Mutex;
+use serde_json::json;
+
+use crate::config::StreamConfig;
+use crate::errors::ApiError;
+
+/// Messages queued for one stream's writer before publishes to it are dropped.
+pub const INGEST_QUEUE_MAX: usize = 8192;
+/// Messages appended per group commit.
+pub const APPEND_BATCH_MAX: usize = 1024;
+/// The client id JetStream's own subscriptions and replies use (never a connection's).
+pub const JETSTREAM_CLIENT: ClientId = ClientId(u64::MAX - 1);
+
+/// A stream's store: file-backed (durable, group commit) or in memory.
+pub enum Store {
+    // Both boxed: the stores are a few hundred bytes to a few KiB, the enum a pointer.
+    File(Box<FileStore>, DurableWaiter),
+    Memory(Box<MemStore>),
+}
+
+impl Store {
+    pub fn as_dyn(&self) -> &dyn StreamStore {
+        match self {
+            Self::File(store, _) => store.as_ref(),
+            Self::Memory(store) => store.as_ref(),
+        }
+    }
+
+    pub fn as_dyn_mut(&mut self) -> &mut dyn StreamStore {
+        match self {
+            Self::File(store, _) => store.as_mut(),
+            Self::Memory(store) => store.as_mut(),
+        }
+    }
+
+    /// Appends `msg`; the ticket to wait on before acknowledging, for a file store.
+    fn append(
+        &mut self,
+        msg: &NewMsg<'_>,
+        now_ns: u64,
+    ) -> natrium_store::Result<(u64, Option<u64>)> {
+        match self {
+            Self::File(store, _) => store
+                .store_deferred(msg, now_ns)
+                .map(|(seq, _, ticket)| (seq, Some(ticket))),
+            Self::Memory(store) => store.store(msg, now_ns).map(|(seq, _)| (seq, None)),
+        }
+    }
+}
+
+/// One message on its way to the writer.
+struct Ingest {
+    subject: String,
+    headers: Vec<u8>,
+    payload: Vec<u8>,
+    reply: Bytes,
+}
+
+/// A running stream.
+pub struct Stream {
+    pub config: StreamConfig,
+    pub created: SystemTime,
+    /// `<store_dir>/jetstream/<account>/streams/<name>` for a file stream.
+    pub dir: Option<PathBuf>,
+    pub store: Arc<Mutex<Store>>,
+    subscriptions: Vec<Arc<Subscription>>,
+    ingest: Option<SyncSender<Ingest>>,
+    writer: Option<JoinHandle<()>>,
+    /// Publishes dropped because the ingest queue was full.
+    pub dropped: Arc<AtomicU64>,
+    broker: Arc<Broker>,
+}
+
+impl Stream {
+    /// Starts the writer and subscribes the stream's subjects.
+    pub fn start(
+        broker: Arc<Broker>,
+        config: StreamConfig,
+        created: SystemTime,
+        dir: Option<PathBuf>,
+        store: Store,
+    ) -> Result<Self, ApiError> {
+        let store = Arc::new(Mutex::new(store));
+        let (sender, receiver) = sync_channel(INGEST_QUEUE_MAX);
+        let writer = {
+            let store = Arc::clone(&store);
+            let broker = Arc::clone(&broker);
+            let name = config.name.clone();
+            std::thread::Builder::new()
+                .name(format!("js-{name}"))
+                .spawn(move || run_writer(&name, &store, &receiver, &broker))
+                .map_err(|error| ApiError::store_failed(format!("writer thread: {error}")))?
+        };
+        let mut stream = Self {
+            config,
+            created,
+            dir,
+            store,
+            subscriptions: Vec::new(),
+            ingest: Some(sender),
+            writer: Some(writer),
+            dropped: Arc::new(AtomicU64::new(0)),
+            broker,
+        };
+        stream.subscribe()?;
+        Ok(stream)
+    }
+
+    /// (Re)subscribes every configured subject.
+    pub fn subscribe(&mut self) -> Result<(), ApiError> {
+        self.unsubscribe();
+        let Some(sender) = &self.ingest else {
+            return Ok(());
+        };
+        let sink: Arc<dyn Sink> = Arc::new(StreamSink {
+            ingest: sender.clone(),
+            dropped: Arc::clone(&self.dropped),
+        });
+        for subject in &self.config.subjects {
+            let subscription = Subscription::new(
+                JETSTREAM_CLIENT,
+                Bytes::from(format!("$JS.STREAM.{}", self.config.name)),
+                Bytes::copy_from_slice(subject.as_bytes()),
+                None,
+                Arc::clone(&sink),
+            )
+            .map_err(|error| ApiError::invalid_config(error.to_string()))?;
+            let subscription = Arc::new(subscription);
+            self.broker
+                .subscribe(Arc::clone(&subscription))
+                .map_err(|error| ApiError::invalid_config(error.to_string()))?;
+            self.subscriptions.push(subscription);
+        }
+        Ok(())
+    }
+
+    fn unsubscribe(&mut self) {
+        for subscription in self.subscriptions.drain(..) {
+            self.broker.unsubscribe(&subscription);
+        }
+    }
+
+    /// Unsubscribes, lets the writer drain and stop, and closes the store.
+    pub fn stop(&mut self) {
+        self.unsubscribe();
+        drop(self.ingest.take());
+        if let Some(writer) = self.writer.take()
+            && writer.join().is_err()
+        {
+            tracing::error!(stream = %self.config.name, "stream writer panicked");
+        }
+        if let Err(error) = self.store.lock().as_dyn_mut().close() {
+            tracing::error!(stream = %self.config.name, %error, "closing the stream store");
+        }
+    }
+}
+
+impl Drop for Stream {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The sink of a stream's subscriptions: copies the message into the ingest queue.
+struct StreamSink {
+    ingest: SyncSender<Ingest>,
+    dropped: Arc<AtomicU64>,
+}
+
+impl Sink for StreamSink {
+    fn deliver(
+        &self,
+        _: &Subscription,
+        message: &Message<'_>,
+        _: &mut PublishBatch,
+    ) -> DeliveryOutcome {
+        let Ok(subject) = std::str::from_utf8(message.subject) else {
+            return DeliveryOutcome::Dropped;
+        };
+        let ingest = Ingest {
+            subject: subject.to_owned(),
+            headers: message.headers.unwrap_or_default().to_vec(),
+            payload: message.payload.to_vec(),
+            reply: Bytes::copy_from_slice(message.reply),
+        };
+        match self.ingest.try_send(ingest) {
+            Ok(()) => DeliveryOutcome::Delivered,
+            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+                DeliveryOutcome::Dropped
+            }
+        }
+    }
+}
+
+fn now_ns() -> u64 {
+    let since = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    u64::try_from(since.as_nanos()).expect("ns since 1970 fit u64 until 2554")
+}
+
+/// The writer loop: batches of queued messages, one durable wait per batch, then PubAcks.
+fn run_writer(name: &str, store: &Mutex<Store>, receiver: &Receiver<Ingest>, broker: &Broker) {
+    while let Ok(first) = receiver.recv() {
+        let mut batch = vec![first];
+        while batch.len() < APPEND_BATCH_MAX {
+            match receiver.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        let mut outcomes = Vec::with_capacity(batch.len());
+        let (mut last_ticket, mut waiter) = (None, None);
+        {
+            let mut store = store.lock();
+            for message in &batch {
+                outcomes.push(append_one(&mut store, message, &mut last_ticket));
+            }
+            if let Store::File(_, durable) = &*store {
+                waiter = Some(durable.clone());
+            }
+        }
+        // The lock is released: other API calls proceed while the fsync runs.
+        if let (Some(ticket), Some(waiter)) = (last_ticket, waiter)
+            && let Err(error) = waiter.wait(ticket)
+        {
+            tracing::error!(stream = name, %error, "stream fsync failed");
+            let failed = ApiError::store_failed(error.to_string());
+            for outcome in &mut outcomes {
+                if outcome.is_ok() {
+                    *outcome = Err(failed.clone());
+                }
+            }
+        }
+        let mut replies = PublishBatch::unbatched();
+        for (message, outcome) in batch.iter().zip(outcomes) {
+            if message.reply.is_empty() {
+                continue;
+            }
+            let body = match outcome {
+                Ok(seq) => json!({"stream": name, "seq": seq}),
+                Err(error) => json!({"error": error, "stream": name, "seq": 0}),
+            };
+            publish_reply(broker, &mut replies, &message.reply, &body);
+        }
+    }
+}
+
+fn append_one(
+    store: &mut Store,
+    message: &Ingest,
+    last_ticket: &mut Option<u64>,
+) -> Result<u64, ApiError> {
+    if let Some(header) = unsupported_header(&message.headers) {
+        return Err(ApiError::not_implemented(&format!("the {header} header")));
+    }
+    let msg = NewMsg {
+        subject: &message.subject,
+        headers: &message.headers,
+        payload: &message.payload,
+        ttl: natrium_store::types::MsgTtl::Stream,
+    };
+    match store.append(&msg, now_ns()) {
+        Ok((seq, ticket)) => {
+            if ticket.is_some() {
+                *last_ticket = ticket;
+            }
+            Ok(seq)
+        }
+        Err(natrium_store::Error::MsgTooLarge { .. }) => Err(ApiError::message_exceeds_maximum()),
+        Err(error) => Err(ApiError::store_failed(error.to_string())),
+    }
+}
+
+/// Publish headers whose meaning natrium does not implement yet (deduplication, optimistic
+/// concurrency, TTLs, rollups): storing the message anyway would break what the publisher
+/// asked for, so it is refused instead.
+fn unsupported_header(headers: &[u8]) -> Option<&'static str> {
+    const NAMES: &[&str] = &[
+        "Nats-Msg-Id",
+        "Nats-Expected-Stream",
+        "Nats-Expected-Last-Msg-Id",
+        "Nats-Expected-Last-Sequence",
+        "Nats-Expected-Last-Subject-Sequence",
+        "Nats-Rollup",
+        "Nats-TTL",
+    ];
+    let text = String::from_utf8_lossy(headers);
+    let names = text
+        .split("\r\n")
+        .skip(1)
+        .filter_map(|line| line.split_once(':').map(|(name, _)| name.trim()));
+    for name in names {
+        if let Some(known) = NAMES.iter().find(|known| known.eq_ignore_ascii_case(name)) {
+            return Some(known);
+        }
+    }
+    None
+}
+
+/// Publishes `body` (JSON) to `reply` as JetStream's internal client.
+pub fn publish_reply(
+    broker: &Broker,
+    batch: &mut PublishBatch,
+    reply: &[u8],
+    body: &serde_json::Value,
+) {
+    let payload = body.to_string();
+    let message = Message {
+        payload_shared: None,
+        subject: reply,
+        reply: b"",
+        headers: None,
+        payload: payload.as_bytes(),
+    };
+    broker.publish(batch, JETSTREAM_CLIENT, true, &message);
+}

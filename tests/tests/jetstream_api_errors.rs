@@ -1,0 +1,156 @@
+//! The `$JS.API` answers a refused request with the Go server's error JSON (code, err_code,
+//! description as nats-server 2.15.1 answered the same requests), and fails closed: a stream
+//! feature natrium does not implement is refused, not ignored, and an API it does not serve
+//! answers at once instead of timing out.
+
+use natrium_tests::ServerProcess;
+use serde_json::Value;
+
+async fn request(client: &async_nats::Client, subject: &str, body: &str) -> Value {
+    let reply = client
+        .request(subject.to_owned(), body.to_owned().into())
+        .await
+        .unwrap_or_else(|error| panic!("{subject}: {error}"));
+    serde_json::from_slice(&reply.payload).expect("JSON")
+}
+
+fn error_of(response: &Value) -> (u64, Option<u64>, String) {
+    let error = &response["error"];
+    (
+        error["code"].as_u64().expect("code"),
+        error["err_code"].as_u64(),
+        error["description"]
+            .as_str()
+            .expect("description")
+            .to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn refused_requests_carry_go_error_codes() {
+    let server = ServerProcess::start(&[]);
+    let client = async_nats::connect(server.url()).await.expect("connect");
+    let create = r#"{"name":"ORDERS","subjects":["orders.>"]}"#;
+    let created = request(&client, "$JS.API.STREAM.CREATE.ORDERS", create).await;
+    assert_eq!(
+        created["type"],
+        "io.nats.jetstream.api.v1.stream_create_response"
+    );
+    assert_eq!(created["config"]["max_msgs"], -1);
+    assert_eq!(created["config"]["duplicate_window"], 120_000_000_000u64);
+    assert_eq!(created["state"]["first_ts"], "0001-01-01T00:00:00Z");
+    assert_eq!(created["did_create"], true);
+
+    let cases = [
+        (
+            "$JS.API.STREAM.INFO.NOPE",
+            "",
+            (404, Some(10059), "stream not found"),
+        ),
+        (
+            "$JS.API.STREAM.CREATE.ORDERS",
+            r#"{"name":"ORDERS","subjects":["orders.*"]}"#,
+            (
+                400,
+                Some(10058),
+                "stream name already in use with a different configuration",
+            ),
+        ),
+        (
+            "$JS.API.STREAM.CREATE.BAD",
+            r#"{"name":"OTHER","subjects":["x.>"]}"#,
+            (
+                400,
+                Some(10056),
+                "stream name in subject does not match request",
+            ),
+        ),
+        (
+            "$JS.API.STREAM.CREATE.OVER",
+            r#"{"name":"OVER","subjects":["orders.eu"]}"#,
+            (400, Some(10065), "subjects overlap with an existing stream"),
+        ),
+        (
+            "$JS.API.STREAM.CREATE.R",
+            r#"{"name":"R","subjects":["r"],"num_replicas":3}"#,
+            (
+                500,
+                Some(10074),
+                "replicas > 1 not supported in non-clustered mode",
+            ),
+        ),
+        (
+            "$JS.API.STREAM.CREATE.W",
+            r#"{"name":"W","subjects":["w"],"retention":"workqueue"}"#,
+            (
+                500,
+                Some(10052),
+                "retention \"workqueue\" is not supported by natrium yet",
+            ),
+        ),
+        (
+            "$JS.API.STREAM.CREATE.M",
+            r#"{"name":"M","subjects":["m"],"mirror":{"name":"ORDERS"}}"#,
+            (500, Some(10052), "mirror is not supported by natrium yet"),
+        ),
+        (
+            "$JS.API.STREAM.CREATE.N",
+            r#"{"name":"N","subjects":["$JS.API.>"]}"#,
+            (
+                500,
+                Some(10052),
+                "subjects that overlap with jetstream api require no-ack to be true",
+            ),
+        ),
+        (
+            "$JS.API.STREAM.MSG.GET.ORDERS",
+            r#"{"seq":7}"#,
+            (404, Some(10037), "no message found"),
+        ),
+        (
+            "$JS.API.STREAM.DELETE.NOPE",
+            "",
+            (404, Some(10059), "stream not found"),
+        ),
+        (
+            "$JS.API.CONSUMER.INFO.ORDERS.C",
+            "",
+            (
+                501,
+                None,
+                "$JS.API.CONSUMER.INFO.ORDERS.C is not implemented by natrium yet",
+            ),
+        ),
+    ];
+    for (subject, body, (code, err_code, description)) in cases {
+        let response = request(&client, subject, body).await;
+        assert_eq!(
+            error_of(&response),
+            (code, err_code, description.to_owned()),
+            "{subject} {body}: {response}"
+        );
+    }
+    let bad_json = request(&client, "$JS.API.STREAM.CREATE.J", "not json").await;
+    let (code, err_code, description) = error_of(&bad_json);
+    assert_eq!((code, err_code), (400, Some(10025)));
+    assert!(description.starts_with("invalid JSON: "), "{description}");
+
+    // A publish asking for deduplication is refused rather than stored without it.
+    let mut headers = async_nats::HeaderMap::new();
+    headers.insert("Nats-Msg-Id", "once");
+    let reply = client
+        .request_with_headers("orders.eu".to_owned(), headers, "x".into())
+        .await
+        .expect("ack");
+    let ack: Value = serde_json::from_slice(&reply.payload).expect("JSON");
+    assert_eq!(ack["error"]["code"], 501, "{ack}");
+    let info = request(&client, "$JS.API.STREAM.INFO.ORDERS", "").await;
+    assert_eq!(info["state"]["messages"], 0, "nothing stored: {info}");
+    let account = request(&client, "$JS.API.INFO", "").await;
+    assert_eq!(
+        account["type"],
+        "io.nats.jetstream.api.v1.account_info_response"
+    );
+    assert_eq!(account["streams"], 1);
+    assert!(account["api"]["errors"].as_u64().expect("errors") >= 11);
+}
