@@ -24,8 +24,9 @@ async fn ten_thousand_subscriptions_on_one_connection() {
 
     let monitor = server.monitor_port.expect("monitor port");
     let varz = natrium_tests::http_json(monitor, "/varz");
-    // Plus the client's request inbox, which the barrier's request created.
-    assert_eq!(varz["subscriptions"], SUBSCRIPTIONS as u64 + 1);
+    // Plus the client's request inbox, which the barrier's request created, and JetStream's
+    // internal `$JS.API.>` subscription.
+    assert_eq!(varz["subscriptions"], SUBSCRIPTIONS as u64 + 2);
 
     let publisher = async_nats::connect(server.url())
         .await

@@ -106,3 +106,33 @@ async fn a_file_stream_survives_a_restart() {
             .is_dir()
     );
 }
+
+/// The stream's writer runs the store's timers: a message older than max_age goes.
+#[tokio::test]
+async fn max_age_expires_messages() {
+    let server = ServerProcess::start(&[]);
+    let js = jetstream::new(async_nats::connect(server.url()).await.expect("connect"));
+    let mut short = js
+        .create_stream(stream::Config {
+            max_age: std::time::Duration::from_millis(500),
+            ..config("SHORT", &["short"])
+        })
+        .await
+        .expect("create");
+    js.publish("short", "soon gone".into())
+        .await
+        .expect("publish")
+        .await
+        .expect("ack");
+    assert_eq!(short.info().await.expect("info").state.messages, 1);
+    // Expiry runs on the writer's one-second tick: poll, bounded, instead of sleeping blind.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        if short.info().await.expect("info").state.messages == 0 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never expired");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(short.info().await.expect("info").state.last_sequence, 1);
+}

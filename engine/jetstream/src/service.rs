@@ -10,7 +10,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
 use std::thread::JoinHandle;
 use std::time::SystemTime;
 
@@ -63,6 +64,7 @@ struct Request {
 /// The running JetStream service.
 pub struct JetStream {
     state: Arc<Mutex<Registry>>,
+    stopping: Arc<AtomicBool>,
     subscription: Arc<Subscription>,
     broker: Arc<Broker>,
     thread: Option<JoinHandle<()>>,
@@ -104,14 +106,17 @@ impl JetStream {
         broker
             .subscribe(Arc::clone(&subscription))
             .map_err(std::io::Error::other)?;
+        let stopping = Arc::new(AtomicBool::new(false));
         let thread = {
             let state = Arc::clone(&state);
+            let stopping = Arc::clone(&stopping);
             std::thread::Builder::new()
                 .name("js-api".to_owned())
-                .spawn(move || serve_api(&state, &receiver))?
+                .spawn(move || serve_api(&state, &receiver, &stopping))?
         };
         Ok(Self {
             state,
+            stopping,
             subscription,
             broker,
             thread: Some(thread),
@@ -126,8 +131,7 @@ impl JetStream {
     /// Stops answering, then stops every stream (their writers drain, their stores close).
     pub fn stop(&mut self) {
         self.broker.unsubscribe(&self.subscription);
-        // The sink's sender lives in the subscription; once unsubscribed and dropped, the API
-        // thread sees the queue close.
+        self.stopping.store(true, Ordering::Release);
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
@@ -169,9 +173,15 @@ impl Sink for ApiSink {
     }
 }
 
-fn serve_api(state: &Mutex<Registry>, receiver: &Receiver<Request>) {
-    // The subscription holds the only sender: `recv` fails once it is unsubscribed and gone.
-    while let Ok(request) = receiver.recv() {
+fn serve_api(state: &Mutex<Registry>, receiver: &Receiver<Request>, stopping: &AtomicBool) {
+    // Copies of the sender may outlive the subscription in connections' match caches, so the
+    // thread also watches `stopping`.
+    while !stopping.load(Ordering::Acquire) {
+        let request = match receiver.recv_timeout(crate::stream::STOP_POLL) {
+            Ok(request) => request,
+            Err(RecvTimeoutError::Timeout) => continue,
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
         let mut registry = state.lock();
         let response = api::handle(&mut registry, &request.subject, &request.body);
         registry.api_total += 1;

@@ -12,10 +12,10 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
 use std::thread::JoinHandle;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use natrium_router::{
@@ -33,6 +33,10 @@ use crate::errors::ApiError;
 pub const INGEST_QUEUE_MAX: usize = 8192;
 /// Messages appended per group commit.
 pub const APPEND_BATCH_MAX: usize = 1024;
+/// How often a stream's writer runs the store's timers (expiry, checkpoints).
+pub const TICK_INTERVAL: Duration = Duration::from_secs(1);
+/// How long a stopping writer or API thread may take to notice.
+pub const STOP_POLL: Duration = Duration::from_millis(50);
 /// The client id JetStream's own subscriptions and replies use (never a connection's).
 pub const JETSTREAM_CLIENT: ClientId = ClientId(u64::MAX - 1);
 
@@ -93,6 +97,7 @@ pub struct Stream {
     writer: Option<JoinHandle<()>>,
     /// Publishes dropped because the ingest queue was full.
     pub dropped: Arc<AtomicU64>,
+    stopping: Arc<AtomicBool>,
     broker: Arc<Broker>,
 }
 
@@ -107,13 +112,15 @@ impl Stream {
     ) -> Result<Self, ApiError> {
         let store = Arc::new(Mutex::new(store));
         let (sender, receiver) = sync_channel(INGEST_QUEUE_MAX);
+        let stopping = Arc::new(AtomicBool::new(false));
         let writer = {
             let store = Arc::clone(&store);
             let broker = Arc::clone(&broker);
+            let stopping = Arc::clone(&stopping);
             let name = config.name.clone();
             std::thread::Builder::new()
                 .name(format!("js-{name}"))
-                .spawn(move || run_writer(&name, &store, &receiver, &broker))
+                .spawn(move || run_writer(&name, &store, &receiver, &broker, &stopping))
                 .map_err(|error| ApiError::store_failed(format!("writer thread: {error}")))?
         };
         let mut stream = Self {
@@ -125,6 +132,7 @@ impl Stream {
             ingest: Some(sender),
             writer: Some(writer),
             dropped: Arc::new(AtomicU64::new(0)),
+            stopping,
             broker,
         };
         stream.subscribe()?;
@@ -169,6 +177,7 @@ impl Stream {
     pub fn stop(&mut self) {
         self.unsubscribe();
         drop(self.ingest.take());
+        self.stopping.store(true, Ordering::Release);
         if let Some(writer) = self.writer.take()
             && writer.join().is_err()
         {
@@ -225,9 +234,31 @@ fn now_ns() -> u64 {
     u64::try_from(since.as_nanos()).expect("ns since 1970 fit u64 until 2554")
 }
 
-/// The writer loop: batches of queued messages, one durable wait per batch, then PubAcks.
-fn run_writer(name: &str, store: &Mutex<Store>, receiver: &Receiver<Ingest>, broker: &Broker) {
-    while let Ok(first) = receiver.recv() {
+/// The writer loop: batches of queued messages, one durable wait per batch, then PubAcks; and
+/// every [`TICK_INTERVAL`] the store's timers (max_age and TTL expiry, checkpoints). It ends
+/// when `stopping` is set: the sink's copies of the sender may outlive the stream in
+/// connections' match caches, so the channel alone would never close.
+fn run_writer(
+    name: &str,
+    store: &Mutex<Store>,
+    receiver: &Receiver<Ingest>,
+    broker: &Broker,
+    stopping: &AtomicBool,
+) {
+    let mut next_tick = Instant::now() + TICK_INTERVAL;
+    while !stopping.load(Ordering::Acquire) {
+        let first = match receiver.recv_timeout(TICK_INTERVAL.min(STOP_POLL)) {
+            Ok(first) => Some(first),
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
+        if Instant::now() >= next_tick {
+            tick(name, store);
+            next_tick = Instant::now() + TICK_INTERVAL;
+        }
+        let Some(first) = first else {
+            continue;
+        };
         let mut batch = vec![first];
         while batch.len() < APPEND_BATCH_MAX {
             match receiver.try_recv() {
@@ -269,6 +300,22 @@ fn run_writer(name: &str, store: &Mutex<Store>, receiver: &Receiver<Ingest>, bro
             };
             publish_reply(broker, &mut replies, &message.reply, &body);
         }
+    }
+    // Whatever is still queued was never acknowledged; the stream is going away.
+}
+
+/// The store's timers: messages past max_age or their TTL go, and a file store writes its
+/// checkpoint when its policy says so.
+fn tick(name: &str, store: &Mutex<Store>) {
+    let now = now_ns();
+    let mut store = store.lock();
+    if let Err(error) = store.as_dyn_mut().expire(now) {
+        tracing::error!(stream = name, %error, "expiring messages");
+    }
+    if let Store::File(file, _) = &mut *store
+        && let Err(error) = file.tick(now)
+    {
+        tracing::error!(stream = name, %error, "stream checkpoint");
     }
 }
 
