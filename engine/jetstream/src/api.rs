@@ -17,8 +17,23 @@ const NAMES_PAGE: usize = 1024;
 /// Stream infos per `STREAM.LIST` page, as Go.
 const LIST_PAGE: usize = 256;
 
-/// Answers one request; the JSON always carries `type`, and `error` when it failed.
-pub(crate) fn handle(registry: &mut Registry, subject: &str, body: &[u8]) -> Value {
+/// An API answer: Go's JSON, or for a direct get the stored message itself (headers first).
+pub(crate) enum Reply {
+    Json(Value),
+    Message { headers: Vec<u8>, payload: Vec<u8> },
+}
+
+/// Answers one request.
+pub(crate) fn handle(registry: &mut Registry, subject: &str, body: &[u8]) -> Reply {
+    let api = subject.strip_prefix(API_PREFIX).unwrap_or(subject);
+    if let Some(rest) = api.strip_prefix("DIRECT.GET.") {
+        return crate::direct::get(registry, rest, body);
+    }
+    Reply::Json(handle_json(registry, subject, body))
+}
+
+/// Answers a JSON request; the JSON always carries `type`, and `error` when it failed.
+fn handle_json(registry: &mut Registry, subject: &str, body: &[u8]) -> Value {
     let api = subject.strip_prefix(API_PREFIX).unwrap_or(subject);
     let (verb, name) = split_verb(api);
     let (kind, result) = match verb {
@@ -87,7 +102,7 @@ fn account_info(registry: &Registry) -> Value {
     })
 }
 
-fn stream_named<'a>(registry: &'a Registry, name: &str) -> Result<&'a Stream, ApiError> {
+pub(crate) fn stream_named<'a>(registry: &'a Registry, name: &str) -> Result<&'a Stream, ApiError> {
     registry
         .streams
         .get(name)
@@ -148,10 +163,12 @@ fn update(registry: &mut Registry, name: &str, body: &[u8]) -> Result<Value, Api
         .map_err(|error| ApiError::invalid_config(error.to_string()))
         .and_then(|()| stream.subscribe())
         .and_then(|()| registry.save_config(&stream));
+    stream.refresh_rules();
     if let Err(error) = applied {
         stream.config = previous;
         let store_config = stream.config.store_config();
         let restored = stream.store.lock().as_dyn_mut().update_config(store_config);
+        stream.refresh_rules();
         if let Err(restore) = restored
             .map_err(|e| e.to_string())
             .and(stream.subscribe().map_err(|e| e.description))
@@ -228,6 +245,9 @@ fn parse<T: Default + for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, ApiEr
 
 fn purge(registry: &Registry, name: &str, body: &[u8]) -> Result<Value, ApiError> {
     let stream = stream_named(registry, name)?;
+    if stream.config.deny_purge {
+        return Err(ApiError::purge_failed("stream purge not permitted"));
+    }
     let request: PurgeRequest = parse(body)?;
     if request.seq > 0 && request.keep > 0 {
         return Err(ApiError::invalid_config(
@@ -303,6 +323,9 @@ struct MsgDeleteRequest {
 
 fn msg_delete(registry: &Registry, name: &str, body: &[u8]) -> Result<Value, ApiError> {
     let stream = stream_named(registry, name)?;
+    if stream.config.deny_delete {
+        return Err(ApiError::msg_delete_failed("message delete not permitted"));
+    }
     let request: MsgDeleteRequest = parse(body)?;
     let mut store = stream.store.lock();
     let store = store.as_dyn_mut();

@@ -36,6 +36,10 @@ const SUPPORTED: &[&str] = &[
     "duplicate_window",
     "compression",
     "metadata",
+    "allow_direct",
+    "deny_delete",
+    "deny_purge",
+    "allow_rollup_hdrs",
 ];
 
 /// Where a stream keeps its messages.
@@ -155,6 +159,13 @@ impl StreamConfig {
         if max_age > 0 && duplicate_window > max_age {
             duplicate_window = max_age;
         }
+        let flag = |key: &str| fields.get(key).and_then(Value::as_bool).unwrap_or(false);
+        let (allow_rollup_hdrs, deny_purge) = (flag("allow_rollup_hdrs"), flag("deny_purge"));
+        if allow_rollup_hdrs && deny_purge {
+            return Err(ApiError::invalid_config(
+                "roll-ups require the purge permission",
+            ));
+        }
         let metadata = fields
             .get("metadata")
             .and_then(Value::as_object)
@@ -180,12 +191,12 @@ impl StreamConfig {
             num_replicas: 1,
             duplicate_window,
             compression,
-            allow_direct: false,
+            allow_direct: flag("allow_direct"),
             mirror_direct: false,
             sealed: false,
-            deny_delete: false,
-            deny_purge: false,
-            allow_rollup_hdrs: false,
+            deny_delete: flag("deny_delete"),
+            deny_purge,
+            allow_rollup_hdrs,
             consumer_limits: Map::new(),
             allow_msg_ttl: false,
             metadata,

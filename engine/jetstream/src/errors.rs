@@ -62,6 +62,31 @@ impl ApiError {
         Self::go(404, 10059, "stream not found")
     }
 
+    /// JSStreamMsgDeleteFailedF (10057): `{err}`.
+    pub fn msg_delete_failed(detail: impl Into<String>) -> Self {
+        Self::go(500, 10057, detail)
+    }
+
+    /// JSStreamNotMatchErr (10060).
+    pub fn expected_stream_mismatch() -> Self {
+        Self::go(400, 10060, "expected stream does not match")
+    }
+
+    /// JSStreamWrongLastSequenceErrF (10071): the sequence the request should have named.
+    pub fn wrong_last_sequence(seq: u64) -> Self {
+        Self::go(400, 10071, format!("wrong last sequence: {seq}"))
+    }
+
+    /// JSStreamPurgeFailedF (10110): `{err}`.
+    pub fn purge_failed(detail: impl Into<String>) -> Self {
+        Self::go(500, 10110, detail)
+    }
+
+    /// JSStreamRollupFailedF (10111): `{err}`.
+    pub fn rollup_failed(detail: impl Into<String>) -> Self {
+        Self::go(500, 10111, detail)
+    }
+
     /// JSStreamSubjectOverlapErr (10065).
     pub fn subjects_overlap() -> Self {
         Self::go(400, 10065, "subjects overlap with an existing stream")

@@ -8,14 +8,20 @@
 //! router.
 //!
 //! Served today: `INFO`, `STREAM.CREATE/UPDATE/INFO/DELETE/NAMES/LIST/PURGE`,
-//! `STREAM.MSG.GET/DELETE`, and publishing with PubAcks. Not yet: consumers, direct get,
-//! snapshots, deduplication and the `Nats-Expected-*` headers (refused, not ignored).
+//! `STREAM.MSG.GET/DELETE`, `DIRECT.GET` (by sequence, last or next by subject, and the
+//! subject-in-subject form), and publishing with PubAcks, `Nats-Expected-Stream`,
+//! `Nats-Expected-Last-Sequence`, `Nats-Expected-Last-Subject-Sequence` and `Nats-Rollup`:
+//! enough for KV put, get, create, update, delete and purge. Not yet: consumers (so KV watch
+//! and keys), batch direct get, snapshots, deduplication (`Nats-Msg-Id` is refused, not
+//! ignored).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
 
 mod api;
 pub mod config;
+mod direct;
 pub mod errors;
 mod info;
+mod publish;
 pub mod service;
 pub mod stream;
 

@@ -26,7 +26,7 @@ use serde_json::json;
 use crate::api;
 use crate::config::{Storage, StreamConfig};
 use crate::errors::ApiError;
-use crate::stream::{JETSTREAM_CLIENT, Store, Stream, publish_reply};
+use crate::stream::{JETSTREAM_CLIENT, Store, Stream, publish_message, publish_reply};
 
 /// API requests queued before further ones are dropped (the client times out).
 pub const API_QUEUE_MAX: usize = 4096;
@@ -185,17 +185,18 @@ fn serve_api(state: &Mutex<Registry>, receiver: &Receiver<Request>, stopping: &A
         let mut registry = state.lock();
         let response = api::handle(&mut registry, &request.subject, &request.body);
         registry.api_total += 1;
-        if response.get("error").is_some() {
+        if matches!(&response, api::Reply::Json(json) if json.get("error").is_some()) {
             registry.api_errors += 1;
         }
         let broker = Arc::clone(&registry.broker);
         drop(registry);
-        publish_reply(
-            &broker,
-            &mut PublishBatch::unbatched(),
-            &request.reply,
-            &response,
-        );
+        let mut batch = PublishBatch::unbatched();
+        match response {
+            api::Reply::Json(json) => publish_reply(&broker, &mut batch, &request.reply, &json),
+            api::Reply::Message { headers, payload } => {
+                publish_message(&broker, &mut batch, &request.reply, &headers, &payload);
+            }
+        }
     }
 }
 

@@ -23,11 +23,12 @@ use natrium_router::{
 };
 use natrium_store::filestore::{DurableWaiter, FileStore};
 use natrium_store::{MemStore, NewMsg, StreamStore};
-use parking_lot::Mutex;
+use parking_lot::{Mutex, RwLock};
 use serde_json::json;
 
 use crate::config::StreamConfig;
 use crate::errors::ApiError;
+use crate::publish::{self, PublishRules};
 
 /// Messages queued for one stream's writer before publishes to it are dropped.
 pub const INGEST_QUEUE_MAX: usize = 8192;
@@ -98,6 +99,8 @@ pub struct Stream {
     /// Publishes dropped because the ingest queue was full.
     pub dropped: Arc<AtomicU64>,
     stopping: Arc<AtomicBool>,
+    /// What publishes may ask for, from the configuration (the writer reads it per batch).
+    rules: Arc<RwLock<PublishRules>>,
     broker: Arc<Broker>,
 }
 
@@ -113,14 +116,16 @@ impl Stream {
         let store = Arc::new(Mutex::new(store));
         let (sender, receiver) = sync_channel(INGEST_QUEUE_MAX);
         let stopping = Arc::new(AtomicBool::new(false));
+        let rules = Arc::new(RwLock::new(rules_of(&config)));
         let writer = {
             let store = Arc::clone(&store);
+            let rules = Arc::clone(&rules);
             let broker = Arc::clone(&broker);
             let stopping = Arc::clone(&stopping);
             let name = config.name.clone();
             std::thread::Builder::new()
                 .name(format!("js-{name}"))
-                .spawn(move || run_writer(&name, &store, &receiver, &broker, &stopping))
+                .spawn(move || run_writer(&name, &store, &rules, &receiver, &broker, &stopping))
                 .map_err(|error| ApiError::store_failed(format!("writer thread: {error}")))?
         };
         let mut stream = Self {
@@ -133,10 +138,16 @@ impl Stream {
             writer: Some(writer),
             dropped: Arc::new(AtomicU64::new(0)),
             stopping,
+            rules,
             broker,
         };
         stream.subscribe()?;
         Ok(stream)
+    }
+
+    /// Applies a changed configuration's publish rules (after an update).
+    pub fn refresh_rules(&self) {
+        *self.rules.write() = rules_of(&self.config);
     }
 
     /// (Re)subscribes every configured subject.
@@ -195,6 +206,12 @@ impl Drop for Stream {
     }
 }
 
+fn rules_of(config: &StreamConfig) -> PublishRules {
+    PublishRules {
+        allow_rollup: config.allow_rollup_hdrs,
+    }
+}
+
 /// The sink of a stream's subscriptions: copies the message into the ingest queue.
 struct StreamSink {
     ingest: SyncSender<Ingest>,
@@ -241,6 +258,7 @@ fn now_ns() -> u64 {
 fn run_writer(
     name: &str,
     store: &Mutex<Store>,
+    rules: &RwLock<PublishRules>,
     receiver: &Receiver<Ingest>,
     broker: &Broker,
     stopping: &AtomicBool,
@@ -270,8 +288,15 @@ fn run_writer(
         let (mut last_ticket, mut waiter) = (None, None);
         {
             let mut store = store.lock();
+            let rules = *rules.read();
             for message in &batch {
-                outcomes.push(append_one(&mut store, message, &mut last_ticket));
+                outcomes.push(append_one(
+                    &mut store,
+                    name,
+                    rules,
+                    message,
+                    &mut last_ticket,
+                ));
             }
             if let Store::File(_, durable) = &*store {
                 waiter = Some(durable.clone());
@@ -321,12 +346,18 @@ fn tick(name: &str, store: &Mutex<Store>) {
 
 fn append_one(
     store: &mut Store,
+    stream: &str,
+    rules: PublishRules,
     message: &Ingest,
     last_ticket: &mut Option<u64>,
 ) -> Result<u64, ApiError> {
-    if let Some(header) = unsupported_header(&message.headers) {
-        return Err(ApiError::not_implemented(&format!("the {header} header")));
-    }
+    let rollup = publish::check(
+        store.as_dyn(),
+        stream,
+        rules,
+        &message.subject,
+        &message.headers,
+    )?;
     let msg = NewMsg {
         subject: &message.subject,
         headers: &message.headers,
@@ -338,37 +369,13 @@ fn append_one(
             if ticket.is_some() {
                 *last_ticket = ticket;
             }
+            publish::apply_rollup(store.as_dyn_mut(), rollup, &message.subject, seq)
+                .map_err(|error| ApiError::rollup_failed(error.to_string()))?;
             Ok(seq)
         }
         Err(natrium_store::Error::MsgTooLarge { .. }) => Err(ApiError::message_exceeds_maximum()),
         Err(error) => Err(ApiError::store_failed(error.to_string())),
     }
-}
-
-/// Publish headers whose meaning natrium does not implement yet (deduplication, optimistic
-/// concurrency, TTLs, rollups): storing the message anyway would break what the publisher
-/// asked for, so it is refused instead.
-fn unsupported_header(headers: &[u8]) -> Option<&'static str> {
-    const NAMES: &[&str] = &[
-        "Nats-Msg-Id",
-        "Nats-Expected-Stream",
-        "Nats-Expected-Last-Msg-Id",
-        "Nats-Expected-Last-Sequence",
-        "Nats-Expected-Last-Subject-Sequence",
-        "Nats-Rollup",
-        "Nats-TTL",
-    ];
-    let text = String::from_utf8_lossy(headers);
-    let names = text
-        .split("\r\n")
-        .skip(1)
-        .filter_map(|line| line.split_once(':').map(|(name, _)| name.trim()));
-    for name in names {
-        if let Some(known) = NAMES.iter().find(|known| known.eq_ignore_ascii_case(name)) {
-            return Some(known);
-        }
-    }
-    None
 }
 
 /// Publishes `body` (JSON) to `reply` as JetStream's internal client.
@@ -385,6 +392,25 @@ pub fn publish_reply(
         reply: b"",
         headers: None,
         payload: payload.as_bytes(),
+    };
+    broker.publish(batch, JETSTREAM_CLIENT, true, &message);
+}
+
+/// Publishes a message with a NATS header block to `reply` as JetStream's internal client (a
+/// direct get's answer).
+pub fn publish_message(
+    broker: &Broker,
+    batch: &mut PublishBatch,
+    reply: &[u8],
+    headers: &[u8],
+    payload: &[u8],
+) {
+    let message = Message {
+        payload_shared: None,
+        subject: reply,
+        reply: b"",
+        headers: Some(headers),
+        payload,
     };
     broker.publish(batch, JETSTREAM_CLIENT, true, &message);
 }
