@@ -246,6 +246,21 @@ impl MemStorage {
         self.crash_inner(mode, Some(seed));
     }
 
+    /// The power cut the crash-at-every-operation tests take after a fault at operation `op`:
+    /// with `torn`, every un-fsynced change tears at `sector_bytes` (seeded by `op`), else it
+    /// is dropped; with `dir_seed`, each un-fsynced directory operation survives by that seed.
+    pub fn power_cut(&self, torn: bool, op: u64, dir_seed: Option<u64>, sector_bytes: usize) {
+        let mode = if torn {
+            CrashMode::TearUnsyncedSectors {
+                seed: op.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1,
+                sector_bytes,
+            }
+        } else {
+            CrashMode::DropUnsynced
+        };
+        self.crash_inner(mode, dir_seed);
+    }
+
     fn crash_inner(&self, mode: CrashMode, seed: Option<u64>) {
         let mut namespace = self.namespace.lock();
         let mut files = namespace.durable.clone();

@@ -2,6 +2,7 @@
 //! (`type`, fields, error shape). The others get a clear "not implemented" error rather than
 //! silence, so a client fails fast instead of timing out.
 
+use natrium_store::StoredMsg;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -270,30 +271,39 @@ fn purge(registry: &Registry, name: &str, body: &[u8]) -> Result<Value, ApiError
     Ok(json!({ "success": true, "purged": purged }))
 }
 
-/// `STREAM.MSG.GET` request: by `seq`, `last_by_subj`, or `next_by_subj` from `seq`.
+/// A message lookup (`STREAM.MSG.GET` and `DIRECT.GET`): by `seq`, `last_by_subj`, or
+/// `next_by_subj` from `seq`.
 #[derive(Debug, Default, Deserialize)]
-struct MsgGetRequest {
+pub(crate) struct MsgGetRequest {
     #[serde(default)]
-    seq: u64,
+    pub(crate) seq: u64,
     #[serde(default)]
-    last_by_subj: String,
+    pub(crate) last_by_subj: String,
     #[serde(default)]
-    next_by_subj: String,
+    pub(crate) next_by_subj: String,
+}
+
+impl MsgGetRequest {
+    /// The message the request names, if the stream has it.
+    pub(crate) fn find(&self, stream: &Stream) -> natrium_store::Result<StoredMsg> {
+        let store = stream.store.lock();
+        let store = store.as_dyn();
+        if !self.last_by_subj.is_empty() {
+            store.load_last(&self.last_by_subj)
+        } else if !self.next_by_subj.is_empty() {
+            store.load_next(&self.next_by_subj, self.seq)
+        } else {
+            store.load(self.seq)
+        }
+    }
 }
 
 fn msg_get(registry: &Registry, name: &str, body: &[u8]) -> Result<Value, ApiError> {
     let stream = stream_named(registry, name)?;
     let request: MsgGetRequest = parse(body)?;
-    let store = stream.store.lock();
-    let store = store.as_dyn();
-    let found = if !request.last_by_subj.is_empty() {
-        store.load_last(&request.last_by_subj)
-    } else if !request.next_by_subj.is_empty() {
-        store.load_next(&request.next_by_subj, request.seq)
-    } else {
-        store.load(request.seq)
-    }
-    .map_err(|_| ApiError::no_message_found())?;
+    let found = request
+        .find(stream)
+        .map_err(|_| ApiError::no_message_found())?;
     let mut message = json!({
         "subject": found.subject.to_string(),
         "seq": found.seq,

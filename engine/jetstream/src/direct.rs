@@ -7,23 +7,12 @@
 use std::time::{Duration, UNIX_EPOCH};
 
 use natrium_router::timefmt::rfc3339;
-use serde::Deserialize;
 
-use crate::api::{Reply, stream_named};
+use crate::api::{MsgGetRequest, Reply, stream_named};
 use crate::service::Registry;
 
 const NOT_FOUND: &[u8] = b"NATS/1.0 404 Message Not Found\r\n\r\n";
 const BAD_REQUEST: &[u8] = b"NATS/1.0 408 Bad Request\r\n\r\n";
-
-#[derive(Debug, Default, Deserialize)]
-struct DirectRequest {
-    #[serde(default)]
-    seq: u64,
-    #[serde(default)]
-    last_by_subj: String,
-    #[serde(default)]
-    next_by_subj: String,
-}
 
 fn status(block: &[u8]) -> Reply {
     Reply::Message {
@@ -45,25 +34,16 @@ pub(crate) fn get(registry: &Registry, rest: &str, body: &[u8]) -> Reply {
         return status(NOT_FOUND);
     }
     let request = match subject {
-        Some(subject) => DirectRequest {
+        Some(subject) => MsgGetRequest {
             last_by_subj: subject.to_owned(),
-            ..DirectRequest::default()
+            ..MsgGetRequest::default()
         },
-        None => match serde_json::from_slice::<DirectRequest>(body) {
+        None => match serde_json::from_slice::<MsgGetRequest>(body) {
             Ok(request) => request,
             Err(_) => return status(BAD_REQUEST),
         },
     };
-    let store = stream.store.lock();
-    let store = store.as_dyn();
-    let found = if !request.last_by_subj.is_empty() {
-        store.load_last(&request.last_by_subj)
-    } else if !request.next_by_subj.is_empty() {
-        store.load_next(&request.next_by_subj, request.seq)
-    } else {
-        store.load(request.seq)
-    };
-    let Ok(found) = found else {
+    let Ok(found) = request.find(stream) else {
         return status(NOT_FOUND);
     };
     let time = rfc3339(UNIX_EPOCH + Duration::from_nanos(found.ts_ns));

@@ -120,18 +120,7 @@ fn crash_everywhere(rewrite: Rewrite) {
             );
             // Torn cases also tear every un-fsynced change at 16-byte sectors, in-place
             // overwrites included (a real disk writes back dirty sectors in any order).
-            let mode = if torn {
-                CrashMode::TearUnsyncedSectors {
-                    seed: op.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1,
-                    sector_bytes: 16,
-                }
-            } else {
-                CrashMode::DropUnsynced
-            };
-            match seed {
-                Some(seed) => mem.crash_seeded(mode, seed),
-                None => mem.crash(mode),
-            }
+            mem.power_cut(torn, op, seed, 16);
             drop(store);
             let case = format!("{rewrite:?}, crash at op {op}, torn {torn}, seed {seed:?}");
             if !torn && seed.is_none() {

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use natrium_format::ConsumerState;
 use natrium_store::consumer::{ConsumerConfig, ConsumerStore};
 use natrium_store::filestore::{FileStore, FileStoreOptions};
-use natrium_store::io::{CrashMode, FaultPlan, FaultStorage, MemStorage, StorageHandle};
+use natrium_store::io::{FaultPlan, FaultStorage, MemStorage, StorageHandle};
 use natrium_store::{NewMsg, StoreConfig, StreamStore};
 
 fn open(storage: StorageHandle) -> natrium_store::Result<FileStore> {
@@ -81,18 +81,9 @@ fn consumer_flush_is_crash_atomic() {
                 consumer.flush().is_err() && faulty.has_failed(),
                 "op {op} not reached"
             );
-            let mode = if torn {
-                CrashMode::TearUnsyncedSectors {
-                    seed: op.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1,
-                    sector_bytes: 16,
-                }
-            } else {
-                CrashMode::DropUnsynced
-            };
-            match seed {
-                Some(seed) => mem.crash_seeded(mode, seed),
-                None => mem.crash(mode),
-            }
+            // Torn cases also tear every un-fsynced change at 16-byte sectors, in-place
+            // overwrites included (a real disk writes back dirty sectors in any order).
+            mem.power_cut(torn, op, seed, 16);
             drop((consumer, store));
             let case = format!("flush crashed at op {op}, torn {torn}, seed {seed:?}");
             let found = reopened_state(&mem, &case);
