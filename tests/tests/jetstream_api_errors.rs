@@ -154,3 +154,54 @@ async fn refused_requests_carry_go_error_codes() {
     assert_eq!(account["streams"], 1);
     assert!(account["api"]["errors"].as_u64().expect("errors") >= 11);
 }
+
+/// `jetstream { max_file_store }` bounds what the account's file streams hold: the account
+/// info reports it, a stream asking for more is refused, and a publish past it gets Go's
+/// 10047 instead of being stored.
+#[tokio::test]
+async fn account_storage_limits_are_enforced() {
+    let config = "jetstream { max_file_store: 2048 }\n";
+    let server = ServerProcess::start_with_config(config, &[]);
+    let client = async_nats::connect(server.url()).await.expect("connect");
+    let account = request(&client, "$JS.API.INFO", "").await;
+    assert_eq!(account["limits"]["max_storage"], 2048, "{account}");
+    let too_big = request(
+        &client,
+        "$JS.API.STREAM.CREATE.BIG",
+        r#"{"name":"BIG","subjects":["big"],"max_bytes":4096}"#,
+    )
+    .await;
+    assert_eq!(error_of(&too_big).1, Some(10047), "{too_big}");
+    let created = request(
+        &client,
+        "$JS.API.STREAM.CREATE.LOGS",
+        r#"{"name":"LOGS","subjects":["logs"]}"#,
+    )
+    .await;
+    assert!(created.get("error").is_none(), "{created}");
+    let payload = "x".repeat(300);
+    let mut stored = 0;
+    let refusal = loop {
+        let reply = client
+            .request("logs".to_owned(), payload.clone().into())
+            .await
+            .expect("ack");
+        let ack: Value = serde_json::from_slice(&reply.payload).expect("JSON");
+        if ack.get("error").is_some() {
+            break ack;
+        }
+        stored += 1;
+        assert!(stored < 20, "the limit never refused a publish");
+    };
+    assert_eq!(
+        error_of(&refusal),
+        (
+            500,
+            Some(10047),
+            "insufficient storage resources available".to_owned()
+        )
+    );
+    let info = request(&client, "$JS.API.STREAM.INFO.LOGS", "").await;
+    assert_eq!(info["state"]["messages"], stored);
+    assert!(info["state"]["bytes"].as_u64().expect("bytes") <= 2048);
+}

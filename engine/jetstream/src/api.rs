@@ -6,6 +6,9 @@ use natrium_store::StoredMsg;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use std::sync::Arc;
+
+use crate::account::AccountUsage;
 use crate::config::StreamConfig;
 use crate::errors::ApiError;
 use crate::info::{merge, stream_info};
@@ -89,8 +92,8 @@ fn account_info(registry: &Registry) -> Value {
         "streams": registry.streams.len(),
         "consumers": 0,
         "limits": {
-            "max_memory": -1,
-            "max_storage": -1,
+            "max_memory": AccountUsage::reported(registry.usage.max_memory),
+            "max_storage": AccountUsage::reported(registry.usage.max_file),
             "max_streams": -1,
             "max_consumers": -1,
             "max_ack_pending": -1,
@@ -122,10 +125,13 @@ fn create(registry: &mut Registry, name: &str, body: &[u8]) -> Result<Value, Api
     if registry.overlaps(&config.subjects, &config.name) {
         return Err(ApiError::subjects_overlap());
     }
-    registry.check_account_limits()?;
+    registry
+        .usage
+        .check_stream(config.storage, config.max_bytes)?;
     let (store, dir) = registry.open_store(&config)?;
     let created = std::time::SystemTime::now();
-    let stream = Stream::start(registry.broker.clone(), config, created, dir, store)?;
+    let usage = Arc::clone(&registry.usage);
+    let stream = Stream::start(registry.broker.clone(), usage, config, created, dir, store)?;
     if let Err(error) = registry.save_config(&stream) {
         let dir = registry.stream_dir(&stream.config.name);
         drop(stream);
@@ -179,6 +185,7 @@ fn update(registry: &mut Registry, name: &str, body: &[u8]) -> Result<Value, Api
         registry.streams.insert(stream.config.name.clone(), stream);
         return Err(error);
     }
+    stream.record_usage();
     let info = stream_info(&stream);
     registry.streams.insert(stream.config.name.clone(), stream);
     Ok(info)
@@ -255,19 +262,23 @@ fn purge(registry: &Registry, name: &str, body: &[u8]) -> Result<Value, ApiError
             "sequence and keep can not both be set",
         ));
     }
-    let mut store = stream.store.lock();
-    let store = store.as_dyn_mut();
-    let purged = if request.filter.is_empty() && request.seq == 0 && request.keep == 0 {
-        store.purge()
-    } else {
-        let filter = if request.filter.is_empty() {
-            ">"
+    let purged = {
+        let mut guard = stream.store.lock();
+        let store = guard.as_dyn_mut();
+        if request.filter.is_empty() && request.seq == 0 && request.keep == 0 {
+            store.purge()
         } else {
-            &request.filter
-        };
-        store.purge_ex(filter, request.seq, request.keep)
-    }
-    .map_err(|error| ApiError::store_failed(error.to_string()))?;
+            let filter = if request.filter.is_empty() {
+                ">"
+            } else {
+                &request.filter
+            };
+            store.purge_ex(filter, request.seq, request.keep)
+        }
+    };
+    // The store lock is released before the usage is read again.
+    stream.record_usage();
+    let purged = purged.map_err(|error| ApiError::store_failed(error.to_string()))?;
     Ok(json!({ "success": true, "purged": purged }))
 }
 
@@ -337,15 +348,19 @@ fn msg_delete(registry: &Registry, name: &str, body: &[u8]) -> Result<Value, Api
         return Err(ApiError::msg_delete_failed("message delete not permitted"));
     }
     let request: MsgDeleteRequest = parse(body)?;
-    let mut store = stream.store.lock();
-    let store = store.as_dyn_mut();
-    // Go erases (overwrites) unless told not to.
-    let removed = if request.no_erase {
-        store.remove(request.seq)
-    } else {
-        store.erase(request.seq)
-    }
-    .map_err(|error| ApiError::store_failed(error.to_string()))?;
+    let removed = {
+        let mut guard = stream.store.lock();
+        let store = guard.as_dyn_mut();
+        // Go erases (overwrites) unless told not to.
+        if request.no_erase {
+            store.remove(request.seq)
+        } else {
+            store.erase(request.seq)
+        }
+    };
+    // The store lock is released before the usage is read again.
+    stream.record_usage();
+    let removed = removed.map_err(|error| ApiError::store_failed(error.to_string()))?;
     if !removed {
         return Err(ApiError::store_failed(format!(
             "no message found at sequence {}",

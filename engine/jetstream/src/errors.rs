@@ -62,6 +62,16 @@ impl ApiError {
         Self::go(404, 10059, "stream not found")
     }
 
+    /// JSMemoryResourcesExceededErr (10028).
+    pub fn memory_resources_exceeded() -> Self {
+        Self::go(500, 10028, "insufficient memory resources available")
+    }
+
+    /// JSStorageResourcesExceededErr (10047).
+    pub fn storage_resources_exceeded() -> Self {
+        Self::go(500, 10047, "insufficient storage resources available")
+    }
+
     /// JSStreamMsgDeleteFailedF (10057): `{err}`.
     pub fn msg_delete_failed(detail: impl Into<String>) -> Self {
         Self::go(500, 10057, detail)

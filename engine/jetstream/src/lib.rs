@@ -16,6 +16,7 @@
 //! ignored).
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
 
+mod account;
 mod api;
 pub mod config;
 mod direct;

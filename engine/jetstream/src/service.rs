@@ -23,6 +23,7 @@ use natrium_store::io::{RealStorage, write_atomic};
 use parking_lot::Mutex;
 use serde_json::json;
 
+use crate::account::AccountUsage;
 use crate::api;
 use crate::config::{Storage, StreamConfig};
 use crate::errors::ApiError;
@@ -52,6 +53,10 @@ pub struct JetStreamOptions {
     /// When file writes are fsynced: `Always` (natrium's default: a PubAck means durable) or
     /// an interval (Go's default, 2 minutes).
     pub sync: SyncPolicy,
+    /// `max_memory_store` / `max_file_store`: bytes the account's memory / file streams may
+    /// hold in all (`None`: unlimited).
+    pub max_memory: Option<u64>,
+    pub max_file: Option<u64>,
 }
 
 /// One API request, copied out of the router.
@@ -77,18 +82,22 @@ pub(crate) struct Registry {
     pub(crate) streams: BTreeMap<String, Stream>,
     pub(crate) api_total: u64,
     pub(crate) api_errors: u64,
+    /// The account's storage limits and totals.
+    pub(crate) usage: Arc<AccountUsage>,
 }
 
 impl JetStream {
     /// Loads the streams found under the store directory, subscribes `$JS.API.>` and starts the
     /// API thread.
     pub fn start(broker: Arc<Broker>, options: JetStreamOptions) -> std::io::Result<Self> {
+        let usage = Arc::new(AccountUsage::new(options.max_memory, options.max_file));
         let mut registry = Registry {
             broker: Arc::clone(&broker),
             options,
             streams: BTreeMap::new(),
             api_total: 0,
             api_errors: 0,
+            usage,
         };
         registry.load_streams()?;
         let state = Arc::new(Mutex::new(registry));
@@ -294,7 +303,8 @@ impl Registry {
         let created = SystemTime::UNIX_EPOCH + std::time::Duration::from_nanos(created_ns);
         let (store, dir) = self.open_store(&config)?;
         let name = config.name.clone();
-        let stream = Stream::start(Arc::clone(&self.broker), config, created, dir, store)?;
+        let usage = Arc::clone(&self.usage);
+        let stream = Stream::start(Arc::clone(&self.broker), usage, config, created, dir, store)?;
         tracing::info!(stream = %name, "stream loaded");
         self.streams.insert(name, stream);
         Ok(())
@@ -311,15 +321,7 @@ impl Registry {
 
     /// Total bytes stored in memory and in files.
     pub(crate) fn usage(&self) -> (u64, u64) {
-        let (mut memory, mut file) = (0, 0);
-        for stream in self.streams.values() {
-            let bytes = stream.store.lock().as_dyn().state().bytes;
-            match stream.config.storage {
-                Storage::Memory => memory += bytes,
-                Storage::File => file += bytes,
-            }
-        }
-        (memory, file)
+        self.usage.totals()
     }
 
     /// True when `subjects` overlap a subject of another stream than `except`.
@@ -334,11 +336,6 @@ impl Registry {
     /// A stream's store directory, whether or not it exists (for a failed create).
     pub(crate) fn stream_dir(&self, name: &str) -> PathBuf {
         self.account_dir().join(name)
-    }
-
-    /// Rejects nothing today; the account's stream limit goes here with accounts.
-    pub(crate) fn check_account_limits(&self) -> Result<(), ApiError> {
-        Ok(())
     }
 
     pub(crate) fn stream_names(&self) -> Vec<String> {

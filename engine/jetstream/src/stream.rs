@@ -26,7 +26,8 @@ use natrium_store::{MemStore, NewMsg, StreamStore};
 use parking_lot::{Mutex, RwLock};
 use serde_json::json;
 
-use crate::config::StreamConfig;
+use crate::account::AccountUsage;
+use crate::config::{Storage, StreamConfig};
 use crate::errors::ApiError;
 use crate::publish::{self, PublishRules};
 
@@ -101,6 +102,9 @@ pub struct Stream {
     stopping: Arc<AtomicBool>,
     /// What publishes may ask for, from the configuration (the writer reads it per batch).
     rules: Arc<RwLock<PublishRules>>,
+    /// The account's limits and totals, and this stream's share of them.
+    usage: Arc<AccountUsage>,
+    bytes: Arc<AtomicU64>,
     broker: Arc<Broker>,
 }
 
@@ -108,24 +112,32 @@ impl Stream {
     /// Starts the writer and subscribes the stream's subjects.
     pub fn start(
         broker: Arc<Broker>,
+        usage: Arc<AccountUsage>,
         config: StreamConfig,
         created: SystemTime,
         dir: Option<PathBuf>,
         store: Store,
     ) -> Result<Self, ApiError> {
+        let bytes = Arc::new(AtomicU64::new(0));
+        usage.record(config.storage, &bytes, store.as_dyn().state().bytes);
         let store = Arc::new(Mutex::new(store));
         let (sender, receiver) = sync_channel(INGEST_QUEUE_MAX);
         let stopping = Arc::new(AtomicBool::new(false));
         let rules = Arc::new(RwLock::new(rules_of(&config)));
         let writer = {
-            let store = Arc::clone(&store);
-            let rules = Arc::clone(&rules);
-            let broker = Arc::clone(&broker);
-            let stopping = Arc::clone(&stopping);
-            let name = config.name.clone();
+            let context = WriterContext {
+                name: config.name.clone(),
+                storage: config.storage,
+                store: Arc::clone(&store),
+                rules: Arc::clone(&rules),
+                usage: Arc::clone(&usage),
+                bytes: Arc::clone(&bytes),
+                broker: Arc::clone(&broker),
+                stopping: Arc::clone(&stopping),
+            };
             std::thread::Builder::new()
-                .name(format!("js-{name}"))
-                .spawn(move || run_writer(&name, &store, &rules, &receiver, &broker, &stopping))
+                .name(format!("js-{}", config.name))
+                .spawn(move || run_writer(&context, &receiver))
                 .map_err(|error| ApiError::store_failed(format!("writer thread: {error}")))?
         };
         let mut stream = Self {
@@ -139,10 +151,18 @@ impl Stream {
             dropped: Arc::new(AtomicU64::new(0)),
             stopping,
             rules,
+            usage,
+            bytes,
             broker,
         };
         stream.subscribe()?;
         Ok(stream)
+    }
+
+    /// Reports the store's bytes to the account (after a purge, a delete, an update).
+    pub fn record_usage(&self) {
+        let bytes = self.store.lock().as_dyn().state().bytes;
+        self.usage.record(self.config.storage, &self.bytes, bytes);
     }
 
     /// Applies a changed configuration's publish rules (after an update).
@@ -197,6 +217,9 @@ impl Stream {
         if let Err(error) = self.store.lock().as_dyn_mut().close() {
             tracing::error!(stream = %self.config.name, %error, "closing the stream store");
         }
+        // A stopped stream holds nothing the account counts (its files may be deleted next;
+        // if they are not, the next start counts them again).
+        self.usage.record(self.config.storage, &self.bytes, 0);
     }
 }
 
@@ -251,27 +274,40 @@ fn now_ns() -> u64 {
     u64::try_from(since.as_nanos()).expect("ns since 1970 fit u64 until 2554")
 }
 
+/// What a stream's writer thread works with.
+struct WriterContext {
+    name: String,
+    storage: Storage,
+    store: Arc<Mutex<Store>>,
+    rules: Arc<RwLock<PublishRules>>,
+    usage: Arc<AccountUsage>,
+    bytes: Arc<AtomicU64>,
+    broker: Arc<Broker>,
+    stopping: Arc<AtomicBool>,
+}
+
+impl WriterContext {
+    /// Reports the store's bytes to the account (the store lock is held by the caller).
+    fn record_usage(&self, store: &Store) {
+        let bytes = store.as_dyn().state().bytes;
+        self.usage.record(self.storage, &self.bytes, bytes);
+    }
+}
+
 /// The writer loop: batches of queued messages, one durable wait per batch, then PubAcks; and
 /// every [`TICK_INTERVAL`] the store's timers (max_age and TTL expiry, checkpoints). It ends
 /// when `stopping` is set: the sink's copies of the sender may outlive the stream in
 /// connections' match caches, so the channel alone would never close.
-fn run_writer(
-    name: &str,
-    store: &Mutex<Store>,
-    rules: &RwLock<PublishRules>,
-    receiver: &Receiver<Ingest>,
-    broker: &Broker,
-    stopping: &AtomicBool,
-) {
+fn run_writer(context: &WriterContext, receiver: &Receiver<Ingest>) {
     let mut next_tick = Instant::now() + TICK_INTERVAL;
-    while !stopping.load(Ordering::Acquire) {
+    while !context.stopping.load(Ordering::Acquire) {
         let first = match receiver.recv_timeout(TICK_INTERVAL.min(STOP_POLL)) {
             Ok(first) => Some(first),
             Err(RecvTimeoutError::Timeout) => None,
             Err(RecvTimeoutError::Disconnected) => break,
         };
         if Instant::now() >= next_tick {
-            tick(name, store);
+            tick(context);
             next_tick = Instant::now() + TICK_INTERVAL;
         }
         let Some(first) = first else {
@@ -284,80 +320,94 @@ fn run_writer(
                 Err(_) => break,
             }
         }
-        let mut outcomes = Vec::with_capacity(batch.len());
-        let (mut last_ticket, mut waiter) = (None, None);
-        {
-            let mut store = store.lock();
-            let rules = *rules.read();
-            for message in &batch {
-                outcomes.push(append_one(
-                    &mut store,
-                    name,
-                    rules,
-                    message,
-                    &mut last_ticket,
-                ));
-            }
-            if let Store::File(_, durable) = &*store {
-                waiter = Some(durable.clone());
-            }
-        }
-        // The lock is released: other API calls proceed while the fsync runs.
-        if let (Some(ticket), Some(waiter)) = (last_ticket, waiter)
-            && let Err(error) = waiter.wait(ticket)
-        {
-            tracing::error!(stream = name, %error, "stream fsync failed");
-            let failed = ApiError::store_failed(error.to_string());
-            for outcome in &mut outcomes {
-                if outcome.is_ok() {
-                    *outcome = Err(failed.clone());
-                }
-            }
-        }
+        let outcomes = append_batch(context, &batch);
         let mut replies = PublishBatch::unbatched();
         for (message, outcome) in batch.iter().zip(outcomes) {
             if message.reply.is_empty() {
                 continue;
             }
             let body = match outcome {
-                Ok(seq) => json!({"stream": name, "seq": seq}),
-                Err(error) => json!({"error": error, "stream": name, "seq": 0}),
+                Ok(seq) => json!({"stream": context.name, "seq": seq}),
+                Err(error) => json!({"error": error, "stream": context.name, "seq": 0}),
             };
-            publish_reply(broker, &mut replies, &message.reply, &body);
+            publish_reply(&context.broker, &mut replies, &message.reply, &body);
         }
     }
     // Whatever is still queued was never acknowledged; the stream is going away.
 }
 
+/// Appends a batch under the store lock, then waits (unlocked) for it to be durable.
+fn append_batch(context: &WriterContext, batch: &[Ingest]) -> Vec<Result<u64, ApiError>> {
+    let mut outcomes = Vec::with_capacity(batch.len());
+    let (mut last_ticket, mut waiter) = (None, None);
+    {
+        let mut store = context.store.lock();
+        let rules = *context.rules.read();
+        for message in batch {
+            outcomes.push(append_one(
+                context,
+                &mut store,
+                rules,
+                message,
+                &mut last_ticket,
+            ));
+        }
+        if let Store::File(_, durable) = &*store {
+            waiter = Some(durable.clone());
+        }
+    }
+    // The lock is released: other API calls proceed while the fsync runs.
+    if let (Some(ticket), Some(waiter)) = (last_ticket, waiter)
+        && let Err(error) = waiter.wait(ticket)
+    {
+        tracing::error!(stream = %context.name, %error, "stream fsync failed");
+        let failed = ApiError::store_failed(error.to_string());
+        for outcome in &mut outcomes {
+            if outcome.is_ok() {
+                *outcome = Err(failed.clone());
+            }
+        }
+    }
+    outcomes
+}
+
 /// The store's timers: messages past max_age or their TTL go, and a file store writes its
 /// checkpoint when its policy says so.
-fn tick(name: &str, store: &Mutex<Store>) {
+fn tick(context: &WriterContext) {
     let now = now_ns();
-    let mut store = store.lock();
+    let name = &context.name;
+    let mut store = context.store.lock();
     if let Err(error) = store.as_dyn_mut().expire(now) {
-        tracing::error!(stream = name, %error, "expiring messages");
+        tracing::error!(stream = %name, %error, "expiring messages");
     }
     if let Store::File(file, _) = &mut *store
         && let Err(error) = file.tick(now)
     {
-        tracing::error!(stream = name, %error, "stream checkpoint");
+        tracing::error!(stream = %name, %error, "stream checkpoint");
     }
+    context.record_usage(&store);
 }
 
 fn append_one(
+    context: &WriterContext,
     store: &mut Store,
-    stream: &str,
     rules: PublishRules,
     message: &Ingest,
     last_ticket: &mut Option<u64>,
 ) -> Result<u64, ApiError> {
     let rollup = publish::check(
         store.as_dyn(),
-        stream,
+        &context.name,
         rules,
         &message.subject,
         &message.headers,
     )?;
+    let adding = natrium_store::types::stored_msg_bytes(
+        message.subject.len(),
+        message.headers.len(),
+        message.payload.len(),
+    );
+    context.usage.check(context.storage, adding)?;
     let msg = NewMsg {
         subject: &message.subject,
         headers: &message.headers,
@@ -369,8 +419,9 @@ fn append_one(
             if ticket.is_some() {
                 *last_ticket = ticket;
             }
-            publish::apply_rollup(store.as_dyn_mut(), rollup, &message.subject, seq)
-                .map_err(|error| ApiError::rollup_failed(error.to_string()))?;
+            let rolled = publish::apply_rollup(store.as_dyn_mut(), rollup, &message.subject, seq);
+            context.record_usage(store);
+            rolled.map_err(|error| ApiError::rollup_failed(error.to_string()))?;
             Ok(seq)
         }
         Err(natrium_store::Error::MsgTooLarge { .. }) => Err(ApiError::message_exceeds_maximum()),

@@ -209,6 +209,8 @@ fn start_jetstream(
     let options = natrium_jetstream::JetStreamOptions {
         store_dir: store_dir.clone(),
         sync,
+        max_memory: settings.jetstream_max_memory,
+        max_file: settings.jetstream_max_file,
     };
     let jetstream = natrium_jetstream::JetStream::start(Arc::clone(broker), options)
         .with_context(|| format!("could not start JetStream in {}", store_dir.display()))?;

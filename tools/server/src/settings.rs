@@ -31,6 +31,9 @@ pub struct Settings {
     /// `jetstream { sync_interval }`: `Always` (natrium's default: a PubAck means the message
     /// is fsynced) or an interval (Go's behaviour, `sync_interval: 2m`).
     pub jetstream_sync: natrium_config::JetStreamSync,
+    /// `jetstream { max_memory_store, max_file_store }`: the account's byte limits.
+    pub jetstream_max_memory: Option<u64>,
+    pub jetstream_max_file: Option<u64>,
     pub store_dir: PathBuf,
     pub debug: bool,
     pub trace: bool,
@@ -54,6 +57,8 @@ impl Default for Settings {
             http_port: 0,
             jetstream: true,
             jetstream_sync: natrium_config::JetStreamSync::Always,
+            jetstream_max_memory: None,
+            jetstream_max_file: None,
             store_dir: PathBuf::from(STORE_DIR_DEFAULT),
             debug: false,
             trace: false,
@@ -195,6 +200,8 @@ impl Settings {
             if let Some(sync) = jetstream.sync {
                 self.jetstream_sync = sync;
             }
+            self.jetstream_max_memory = jetstream.max_memory_store.or(self.jetstream_max_memory);
+            self.jetstream_max_file = jetstream.max_file_store.or(self.jetstream_max_file);
         }
         self.debug = config.debug.unwrap_or(self.debug);
         self.trace = config.trace.unwrap_or(self.trace);
