@@ -193,7 +193,8 @@ impl TtlWheel {
         out.extend_from_slice(&layout::VERSION.to_le_bytes());
         out.extend_from_slice(&0u16.to_le_bytes());
         out.extend_from_slice(&self.tick_ns.to_le_bytes());
-        out.extend_from_slice(&(self.slots.len() as u32).to_le_bytes());
+        let slots = u32::try_from(self.slots.len()).expect("the slot count is bounded at build");
+        out.extend_from_slice(&slots.to_le_bytes());
         out.extend_from_slice(&0u32.to_le_bytes());
         out.extend_from_slice(&high_seq.to_le_bytes());
         out.extend_from_slice(&self.count.to_le_bytes());

@@ -69,11 +69,15 @@ fn encode_index(store: &FileStore, state_crc: u32) -> Vec<u8> {
     out.extend_from_slice(&layout::VERSION.to_le_bytes());
     out.extend_from_slice(&0u16.to_le_bytes());
     out.extend_from_slice(&state_crc.to_le_bytes());
-    out.extend_from_slice(&(store.blocks.len() as u32).to_le_bytes());
-    out.extend_from_slice(&(store.subjects.infos.len() as u32).to_le_bytes());
+    // Block indexes and subject ids are u32, so their counts fit one.
+    let block_count = u32::try_from(store.blocks.len()).expect("block indexes are u32");
+    let subject_count = u32::try_from(store.subjects.infos.len()).expect("subject ids are u32");
+    out.extend_from_slice(&block_count.to_le_bytes());
+    out.extend_from_slice(&subject_count.to_le_bytes());
     for block in &store.blocks {
         out.extend_from_slice(&block.index.to_le_bytes());
-        out.extend_from_slice(&(block.entries.len() as u32).to_le_bytes());
+        let entries = u32::try_from(block.entries.len()).expect("a block's records fit u32");
+        out.extend_from_slice(&entries.to_le_bytes());
         out.extend_from_slice(&block.seq_base.to_le_bytes());
         for entry in &block.entries {
             out.extend_from_slice(&entry.ts_ns.to_le_bytes());
