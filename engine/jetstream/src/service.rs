@@ -246,7 +246,8 @@ impl Registry {
                     config.store_config(),
                 )
                 .map_err(store_failed)?;
-                let waiter = store.durable_waiter();
+                let waiter =
+                    matches!(self.options.sync, SyncPolicy::Always).then(|| store.durable_waiter());
                 Ok((Store::File(Box::new(store), waiter), Some(dir)))
             }
         }

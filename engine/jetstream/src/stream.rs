@@ -45,7 +45,9 @@ pub const JETSTREAM_CLIENT: ClientId = ClientId(u64::MAX - 1);
 /// A stream's store: file-backed (durable, group commit) or in memory.
 pub enum Store {
     // Both boxed: the stores are a few hundred bytes to a few KiB, the enum a pointer.
-    File(Box<FileStore>, DurableWaiter),
+    /// With the durable waiter under `sync: always` (a PubAck waits for the fsync); without
+    /// one under an interval policy (a PubAck means written to the store, as in Go).
+    File(Box<FileStore>, Option<DurableWaiter>),
     Memory(Box<MemStore>),
 }
 
@@ -352,7 +354,7 @@ fn append_batch(context: &WriterContext, batch: &[Ingest]) -> Vec<Result<u64, Ap
                 &mut last_ticket,
             ));
         }
-        if let Store::File(_, durable) = &*store {
+        if let Store::File(_, Some(durable)) = &*store {
             waiter = Some(durable.clone());
         }
     }
