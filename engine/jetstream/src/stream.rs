@@ -207,8 +207,12 @@ impl Stream {
     }
 
     /// Unsubscribes, lets the writer drain and stop, and closes the store.
+    /// Idempotent: a deleted stream is stopped, then dropped.
     pub fn stop(&mut self) {
         self.unsubscribe();
+        if self.ingest.is_none() {
+            return;
+        }
         drop(self.ingest.take());
         self.stopping.store(true, Ordering::Release);
         if let Some(writer) = self.writer.take()
