@@ -301,6 +301,12 @@ impl Registry {
         let saved: SavedStream = serde_json::from_slice(&text)
             .map_err(|error| ApiError::invalid_json(&error.to_string()))?;
         let (config, created_ns) = (saved.config, saved.created_ns);
+        // The name becomes a path and subscriptions: check it as a create would, and that it
+        // names the directory it was found in.
+        crate::config::check_name(&config.name)?;
+        if path.file_name().and_then(|name| name.to_str()) != Some(config.name.as_str()) {
+            return Err(ApiError::bad_name("stream.json names another stream"));
+        }
         let created = SystemTime::UNIX_EPOCH + std::time::Duration::from_nanos(created_ns);
         let (store, dir) = self.open_store(&config)?;
         let name = config.name.clone();
