@@ -115,10 +115,15 @@ async fn refused_requests_carry_go_error_codes() {
         (
             "$JS.API.CONSUMER.INFO.ORDERS.C",
             "",
+            (404, Some(10014), "consumer not found"),
+        ),
+        (
+            "$JS.API.STREAM.SNAPSHOT.ORDERS",
+            "",
             (
                 501,
                 None,
-                "$JS.API.CONSUMER.INFO.ORDERS.C is not implemented by natrium yet",
+                "$JS.API.STREAM.SNAPSHOT.ORDERS is not implemented by natrium yet",
             ),
         ),
     ];

@@ -8,8 +8,11 @@ use serde_json::{Value, json};
 
 use std::sync::Arc;
 
+use bytes::Bytes;
+
 use crate::account::AccountUsage;
 use crate::config::StreamConfig;
+use crate::consumer::{Consumer, ConsumerConfig};
 use crate::errors::ApiError;
 use crate::info::{merge, stream_info};
 use crate::service::{Registry, StreamStoreKind};
@@ -21,19 +24,92 @@ const NAMES_PAGE: usize = 1024;
 /// Stream infos per `STREAM.LIST` page, as Go.
 const LIST_PAGE: usize = 256;
 
-/// An API answer: Go's JSON, or for a direct get the stored message itself (headers first).
+/// An API answer: Go's JSON, for a direct get the stored message itself (headers first), or
+/// nothing (a pull request is answered by deliveries; an ack by an empty message if it asked).
 pub(crate) enum Reply {
     Json(Value),
     Message { headers: Vec<u8>, payload: Vec<u8> },
+    Nothing,
 }
 
-/// Answers one request.
-pub(crate) fn handle(registry: &mut Registry, subject: &str, body: &[u8]) -> Reply {
+/// Answers one request (`reply` is where pulled messages go).
+pub(crate) fn handle(registry: &mut Registry, subject: &str, reply: &Bytes, body: &[u8]) -> Reply {
+    if let Some(ack) = subject.strip_prefix("$JS.ACK.") {
+        acknowledge(registry, ack, body);
+        return if reply.is_empty() {
+            Reply::Nothing
+        } else {
+            Reply::Message {
+                headers: Vec::new(),
+                payload: Vec::new(),
+            }
+        };
+    }
     let api = subject.strip_prefix(API_PREFIX).unwrap_or(subject);
     if let Some(rest) = api.strip_prefix("DIRECT.GET.") {
         return crate::direct::get(registry, rest, body);
     }
+    if let Some(rest) = api.strip_prefix("CONSUMER.MSG.NEXT.") {
+        return match pull(registry, rest, reply, body) {
+            Ok(()) => Reply::Nothing,
+            Err(error) => Reply::Json(json!({
+                "type": "io.nats.jetstream.api.v1.consumer_getnext_response",
+                "error": error,
+            })),
+        };
+    }
     Reply::Json(handle_json(registry, subject, body))
+}
+
+/// `$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<ts>.<pending>`.
+fn acknowledge(registry: &mut Registry, ack: &str, body: &[u8]) {
+    let tokens: Vec<&str> = ack.split('.').collect();
+    let [stream, consumer, _, seq, ..] = tokens.as_slice() else {
+        return;
+    };
+    let Ok(seq) = seq.parse::<u64>() else {
+        return;
+    };
+    if let Some(stream) = registry.streams.get_mut(*stream)
+        && let Some(consumer) = stream.consumers.get_mut(*consumer)
+    {
+        consumer.ack(seq, body);
+    }
+}
+
+/// `CONSUMER.MSG.NEXT.<stream>.<consumer>`: queues the pull; deliveries answer it.
+fn pull(registry: &mut Registry, rest: &str, reply: &Bytes, body: &[u8]) -> Result<(), ApiError> {
+    let (stream, consumer) = rest
+        .split_once('.')
+        .ok_or_else(ApiError::consumer_not_found)?;
+    let broker = Arc::clone(&registry.broker);
+    let stream = registry
+        .streams
+        .get_mut(stream)
+        .ok_or_else(ApiError::stream_not_found)?;
+    let store = Arc::clone(&stream.store);
+    let consumer = stream
+        .consumers
+        .get_mut(consumer)
+        .ok_or_else(ApiError::consumer_not_found)?;
+    let store = store.lock();
+    consumer.pull(reply.clone(), body, store.as_dyn(), &broker);
+    Ok(())
+}
+
+/// Every consumer's timers (pull expiry, heartbeats, redelivery, new messages).
+pub(crate) fn tick_consumers(registry: &mut Registry) {
+    let broker = Arc::clone(&registry.broker);
+    for stream in registry.streams.values_mut() {
+        if stream.consumers.is_empty() {
+            continue;
+        }
+        let store = Arc::clone(&stream.store);
+        let store = store.lock();
+        for consumer in stream.consumers.values_mut() {
+            consumer.tick(store.as_dyn(), &broker);
+        }
+    }
 }
 
 /// Answers a JSON request; the JSON always carries `type`, and `error` when it failed.
@@ -54,6 +130,14 @@ fn handle_json(registry: &mut Registry, subject: &str, body: &[u8]) -> Value {
             "stream_msg_delete_response",
             msg_delete(registry, name, body),
         ),
+        "CONSUMER.CREATE" | "CONSUMER.DURABLE.CREATE" => (
+            "consumer_create_response",
+            consumer_create(registry, name, body),
+        ),
+        "CONSUMER.INFO" => ("consumer_info_response", consumer_info(registry, name)),
+        "CONSUMER.DELETE" => ("consumer_delete_response", consumer_delete(registry, name)),
+        "CONSUMER.NAMES" => ("consumer_names_response", consumer_names(registry, name)),
+        "CONSUMER.LIST" => ("consumer_list_response", consumer_list(registry, name)),
         _ => ("error_response", Err(ApiError::not_implemented(subject))),
     };
     let typed = json!({ "type": format!("io.nats.jetstream.api.v1.{kind}") });
@@ -73,6 +157,12 @@ fn split_verb(api: &str) -> (&str, &str) {
         "STREAM.PURGE.",
         "STREAM.MSG.GET.",
         "STREAM.MSG.DELETE.",
+        "CONSUMER.DURABLE.CREATE.",
+        "CONSUMER.CREATE.",
+        "CONSUMER.INFO.",
+        "CONSUMER.DELETE.",
+        "CONSUMER.NAMES.",
+        "CONSUMER.LIST.",
     ];
     for prefix in NAMED {
         if let Some(name) = api.strip_prefix(prefix) {
@@ -374,4 +464,86 @@ fn msg_delete(registry: &Registry, name: &str, body: &[u8]) -> Result<Value, Api
 fn base64_encode(bytes: &[u8]) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// `<stream>.<consumer>[.<filter>]` of a consumer API subject.
+fn consumer_path(name: &str) -> (&str, Option<&str>) {
+    match name.split_once('.') {
+        Some((stream, rest)) => (stream, Some(rest.split('.').next().unwrap_or(rest))),
+        None => (name, None),
+    }
+}
+
+fn consumer_create(registry: &mut Registry, name: &str, body: &[u8]) -> Result<Value, ApiError> {
+    let (stream_name, consumer_name) = consumer_path(name);
+    let config = ConsumerConfig::from_request(body, consumer_name)?;
+    let stream = registry
+        .streams
+        .get_mut(stream_name)
+        .ok_or_else(ApiError::stream_not_found)?;
+    let store = Arc::clone(&stream.store);
+    let store = store.lock();
+    if let Some(existing) = stream.consumers.get(&config.name) {
+        if existing.config != config {
+            return Err(ApiError::consumer_create(
+                "updating a consumer is not supported by natrium yet",
+            ));
+        }
+        return Ok(existing.info(store.as_dyn()));
+    }
+    let consumer = Consumer::new(stream_name, config, store.as_dyn());
+    let info = consumer.info(store.as_dyn());
+    stream
+        .consumers
+        .insert(consumer.config.name.clone(), consumer);
+    Ok(info)
+}
+
+fn consumer_info(registry: &Registry, name: &str) -> Result<Value, ApiError> {
+    let (stream_name, consumer_name) = consumer_path(name);
+    let stream = stream_named(registry, stream_name)?;
+    let consumer = consumer_name
+        .and_then(|consumer| stream.consumers.get(consumer))
+        .ok_or_else(ApiError::consumer_not_found)?;
+    Ok(consumer.info(stream.store.lock().as_dyn()))
+}
+
+fn consumer_delete(registry: &mut Registry, name: &str) -> Result<Value, ApiError> {
+    let (stream_name, consumer_name) = consumer_path(name);
+    let stream = registry
+        .streams
+        .get_mut(stream_name)
+        .ok_or_else(ApiError::stream_not_found)?;
+    consumer_name
+        .and_then(|consumer| stream.consumers.remove(consumer))
+        .ok_or_else(ApiError::consumer_not_found)?;
+    Ok(json!({ "success": true }))
+}
+
+fn consumer_names(registry: &Registry, name: &str) -> Result<Value, ApiError> {
+    let stream = stream_named(registry, name)?;
+    let names: Vec<&String> = stream.consumers.keys().collect();
+    Ok(json!({
+        "total": names.len(),
+        "offset": 0,
+        "limit": NAMES_PAGE,
+        "consumers": names,
+    }))
+}
+
+fn consumer_list(registry: &Registry, name: &str) -> Result<Value, ApiError> {
+    let stream = stream_named(registry, name)?;
+    let store = stream.store.lock();
+    let infos: Vec<Value> = stream
+        .consumers
+        .values()
+        .take(LIST_PAGE)
+        .map(|consumer| consumer.info(store.as_dyn()))
+        .collect();
+    Ok(json!({
+        "total": stream.consumers.len(),
+        "offset": 0,
+        "limit": LIST_PAGE,
+        "consumers": infos,
+    }))
 }

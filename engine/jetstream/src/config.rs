@@ -290,7 +290,7 @@ fn refuse_unsupported(fields: &Map<String, Value>) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn is_default(value: &Value) -> bool {
+pub(crate) fn is_default(value: &Value) -> bool {
     match value {
         Value::Null => true,
         Value::Bool(flag) => !flag,

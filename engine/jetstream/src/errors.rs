@@ -23,6 +23,16 @@ impl ApiError {
         }
     }
 
+    /// JSConsumerCreateErrF (10012): `{err}`.
+    pub fn consumer_create(detail: impl Into<String>) -> Self {
+        Self::go(500, 10012, detail)
+    }
+
+    /// JSConsumerNotFoundErr (10014).
+    pub fn consumer_not_found() -> Self {
+        Self::go(404, 10014, "consumer not found")
+    }
+
     /// JSInvalidJSONErr (10025).
     pub fn invalid_json(detail: &str) -> Self {
         Self::go(400, 10025, format!("invalid JSON: {detail}"))

@@ -29,7 +29,7 @@ pub fn stream_state(stream: &Stream) -> Value {
         "first_ts": timestamp(state.first_ts_ns),
         "last_seq": state.last_seq,
         "last_ts": timestamp(state.last_ts_ns),
-        "consumer_count": 0,
+        "consumer_count": stream.consumers.len(),
     });
     if let Some(fields) = value.as_object_mut() {
         if state.num_subjects > 0 {

@@ -27,7 +27,9 @@ use crate::account::AccountUsage;
 use crate::api;
 use crate::config::{Storage, StreamConfig};
 use crate::errors::ApiError;
-use crate::stream::{JETSTREAM_CLIENT, Store, Stream, publish_message, publish_reply};
+use crate::stream::{
+    JETSTREAM_CLIENT, Store, Stream, publish_message, publish_reply, publish_reply_raw,
+};
 
 /// API requests queued before further ones are dropped (the client times out).
 pub const API_QUEUE_MAX: usize = 4096;
@@ -70,7 +72,7 @@ struct Request {
 pub struct JetStream {
     state: Arc<Mutex<Registry>>,
     stopping: Arc<AtomicBool>,
-    subscription: Arc<Subscription>,
+    subscriptions: Vec<Arc<Subscription>>,
     broker: Arc<Broker>,
     thread: Option<JoinHandle<()>>,
 }
@@ -103,18 +105,23 @@ impl JetStream {
         let state = Arc::new(Mutex::new(registry));
         let (sender, receiver) = sync_channel(API_QUEUE_MAX);
         let sink: Arc<dyn Sink> = Arc::new(ApiSink { requests: sender });
-        let subscription = Subscription::new(
-            JETSTREAM_CLIENT,
-            Bytes::from_static(b"$JS.API"),
-            Bytes::from_static(b"$JS.API.>"),
-            None,
-            sink,
-        )
-        .map_err(std::io::Error::other)?;
-        let subscription = Arc::new(subscription);
-        broker
-            .subscribe(Arc::clone(&subscription))
+        // API requests, and consumers' acknowledgements, go through the same queue.
+        let mut subscriptions = Vec::new();
+        for (sid, subject) in [("$JS.API", "$JS.API.>"), ("$JS.ACK", "$JS.ACK.>")] {
+            let subscription = Subscription::new(
+                JETSTREAM_CLIENT,
+                Bytes::from_static(sid.as_bytes()),
+                Bytes::from_static(subject.as_bytes()),
+                None,
+                Arc::clone(&sink),
+            )
             .map_err(std::io::Error::other)?;
+            let subscription = Arc::new(subscription);
+            broker
+                .subscribe(Arc::clone(&subscription))
+                .map_err(std::io::Error::other)?;
+            subscriptions.push(subscription);
+        }
         let stopping = Arc::new(AtomicBool::new(false));
         let thread = {
             let state = Arc::clone(&state);
@@ -126,7 +133,7 @@ impl JetStream {
         Ok(Self {
             state,
             stopping,
-            subscription,
+            subscriptions,
             broker,
             thread: Some(thread),
         })
@@ -139,7 +146,9 @@ impl JetStream {
 
     /// Stops answering, then stops every stream (their writers drain, their stores close).
     pub fn stop(&mut self) {
-        self.broker.unsubscribe(&self.subscription);
+        for subscription in &self.subscriptions {
+            self.broker.unsubscribe(subscription);
+        }
         self.stopping.store(true, Ordering::Release);
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
@@ -167,7 +176,8 @@ impl Sink for ApiSink {
         message: &Message<'_>,
         _: &mut PublishBatch,
     ) -> DeliveryOutcome {
-        if message.reply.is_empty() || message.payload.len() > API_REQUEST_BYTES_MAX {
+        let is_ack = message.subject.starts_with(b"$JS.ACK.");
+        if (message.reply.is_empty() && !is_ack) || message.payload.len() > API_REQUEST_BYTES_MAX {
             return DeliveryOutcome::Dropped;
         }
         let request = Request {
@@ -188,11 +198,19 @@ fn serve_api(state: &Mutex<Registry>, receiver: &Receiver<Request>, stopping: &A
     while !stopping.load(Ordering::Acquire) {
         let request = match receiver.recv_timeout(crate::stream::STOP_POLL) {
             Ok(request) => request,
-            Err(RecvTimeoutError::Timeout) => continue,
+            Err(RecvTimeoutError::Timeout) => {
+                api::tick_consumers(&mut state.lock());
+                continue;
+            }
             Err(RecvTimeoutError::Disconnected) => break,
         };
         let mut registry = state.lock();
-        let response = api::handle(&mut registry, &request.subject, &request.body);
+        let response = api::handle(
+            &mut registry,
+            &request.subject,
+            &request.reply,
+            &request.body,
+        );
         registry.api_total += 1;
         if matches!(&response, api::Reply::Json(json) if json.get("error").is_some()) {
             registry.api_errors += 1;
@@ -202,9 +220,13 @@ fn serve_api(state: &Mutex<Registry>, receiver: &Receiver<Request>, stopping: &A
         let mut batch = PublishBatch::unbatched();
         match response {
             api::Reply::Json(json) => publish_reply(&broker, &mut batch, &request.reply, &json),
+            api::Reply::Message { headers, payload } if headers.is_empty() => {
+                publish_reply_raw(&broker, &mut batch, &request.reply, &payload);
+            }
             api::Reply::Message { headers, payload } => {
                 publish_message(&broker, &mut batch, &request.reply, &headers, &payload);
             }
+            api::Reply::Nothing => {}
         }
     }
 }

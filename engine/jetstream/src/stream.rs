@@ -92,6 +92,8 @@ struct Ingest {
 /// A running stream.
 pub struct Stream {
     pub config: StreamConfig,
+    /// The stream's pull consumers, by name (driven by the API thread).
+    pub consumers: std::collections::BTreeMap<String, crate::consumer::Consumer>,
     pub created: SystemTime,
     /// `<store_dir>/jetstream/<account>/streams/<name>` for a file stream.
     pub dir: Option<PathBuf>,
@@ -143,6 +145,7 @@ impl Stream {
                 .map_err(|error| ApiError::store_failed(format!("writer thread: {error}")))?
         };
         let mut stream = Self {
+            consumers: std::collections::BTreeMap::new(),
             config,
             created,
             dir,
@@ -449,6 +452,18 @@ pub fn publish_reply(
         reply: b"",
         headers: None,
         payload: payload.as_bytes(),
+    };
+    broker.publish(batch, JETSTREAM_CLIENT, true, &message);
+}
+
+/// Publishes `payload` (no headers) to `reply` as JetStream's internal client.
+pub fn publish_reply_raw(broker: &Broker, batch: &mut PublishBatch, reply: &[u8], payload: &[u8]) {
+    let message = Message {
+        payload_shared: None,
+        subject: reply,
+        reply: b"",
+        headers: None,
+        payload,
     };
     broker.publish(batch, JETSTREAM_CLIENT, true, &message);
 }

@@ -1,0 +1,536 @@
+//! Pull consumers: a cursor over a stream with explicit (or no, or cumulative) acknowledgement,
+//! redelivery after `ack_wait` up to `max_deliver`, bounded by `max_ack_pending`, fed by pull
+//! requests (`$JS.API.CONSUMER.MSG.NEXT`: `batch`, `expires`, `no_wait`, `idle_heartbeat`),
+//! acknowledged on `$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.
+//! <timestamp>.<pending>` as the Go server's, so async-nats, nats.go and friends fetch from it.
+//!
+//! A state machine driven by the API thread (requests, acks) and its tick (expiry of pull
+//! requests, heartbeats, redelivery, and new messages, at most [`crate::stream::STOP_POLL`]
+//! after they are stored). Not yet: push consumers, persistence of consumer state across a
+//! restart (a consumer lives until the server stops), ephemeral consumers' inactivity cleanup.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::{Duration, Instant, SystemTime};
+
+use bytes::Bytes;
+use natrium_router::{Broker, Message, PublishBatch};
+use natrium_store::{StoredMsg, StreamStore};
+use serde_json::{Map, Value, json};
+
+use crate::errors::ApiError;
+use crate::stream::JETSTREAM_CLIENT;
+
+/// Go's default `ack_wait`: 30 s.
+const ACK_WAIT_DEFAULT: Duration = Duration::from_secs(30);
+/// Go's default `max_ack_pending`.
+const MAX_ACK_PENDING_DEFAULT: i64 = 1000;
+/// Go's default `max_waiting` (pull requests queued per consumer).
+const MAX_WAITING_DEFAULT: i64 = 512;
+/// Largest `batch` of one pull request.
+pub const PULL_BATCH_MAX: u64 = 1 << 20;
+
+/// Config fields natrium acts on; any other set to a non-default value is refused.
+const SUPPORTED: &[&str] = &[
+    "name",
+    "durable_name",
+    "description",
+    "deliver_policy",
+    "opt_start_seq",
+    "ack_policy",
+    "ack_wait",
+    "max_deliver",
+    "filter_subject",
+    "replay_policy",
+    "max_waiting",
+    "max_ack_pending",
+    "num_replicas",
+    "metadata",
+];
+
+/// How far acknowledgements reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AckPolicy {
+    Explicit,
+    None,
+    All,
+}
+
+/// A consumer's normalised configuration, echoed as Go echoes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConsumerConfig {
+    pub name: String,
+    pub durable: bool,
+    pub json: Map<String, Value>,
+    pub ack_policy: AckPolicy,
+    pub ack_wait: Duration,
+    pub max_deliver: Option<u64>,
+    pub filter: String,
+    pub max_ack_pending: usize,
+    pub max_waiting: usize,
+    /// The first stream sequence to consider.
+    pub start: StartAt,
+}
+
+/// Where a new consumer starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartAt {
+    All,
+    Last,
+    New,
+    Sequence(u64),
+}
+
+fn consumer_error(detail: impl Into<String>) -> ApiError {
+    ApiError::consumer_create(detail)
+}
+
+impl ConsumerConfig {
+    /// Parses `{"stream_name", "config", "action"}`; `name_in_subject` from the API subject.
+    pub fn from_request(body: &[u8], name_in_subject: Option<&str>) -> Result<Self, ApiError> {
+        let value: Value = serde_json::from_slice(body)
+            .map_err(|error| ApiError::invalid_json(&error.to_string()))?;
+        let Some(Value::Object(config)) = value.get("config").cloned() else {
+            return Err(ApiError::invalid_json("a consumer request needs a config"));
+        };
+        for (key, value) in &config {
+            if !SUPPORTED.contains(&key.as_str()) && !crate::config::is_default(value) {
+                return Err(consumer_error(format!(
+                    "{key} is not supported by natrium yet"
+                )));
+            }
+        }
+        let text = |key: &str| config.get(key).and_then(Value::as_str).unwrap_or_default();
+        let int = |key: &str| config.get(key).and_then(Value::as_i64).unwrap_or(0);
+        let durable = text("durable_name");
+        let name = [durable, text("name"), name_in_subject.unwrap_or_default()]
+            .into_iter()
+            .find(|name| !name.is_empty())
+            .ok_or_else(|| consumer_error("ephemeral consumers are not supported by natrium yet"))?
+            .to_owned();
+        crate::config::check_name(&name)?;
+        if !durable.is_empty() && durable != name || name_in_subject.is_some_and(|n| n != name) {
+            return Err(consumer_error(
+                "consumer name in subject does not match durable name",
+            ));
+        }
+        let (ack_policy, start) = policies(&config)?;
+        if int("num_replicas") > 1 {
+            return Err(ApiError::replicas_not_supported());
+        }
+        let ack_wait = match u64::try_from(int("ack_wait")) {
+            Ok(ns) if ns > 0 => Duration::from_nanos(ns),
+            _ => ACK_WAIT_DEFAULT,
+        };
+        let positive = |key: &str, default: i64| match int(key) {
+            value if value > 0 => value,
+            _ => default,
+        };
+        let max_ack_pending = positive("max_ack_pending", MAX_ACK_PENDING_DEFAULT);
+        let max_waiting = positive("max_waiting", MAX_WAITING_DEFAULT);
+        let max_deliver = u64::try_from(int("max_deliver"))
+            .ok()
+            .filter(|&max| max > 0);
+        let json = echo(
+            &config,
+            &name,
+            !durable.is_empty(),
+            ack_policy,
+            ack_wait,
+            max_deliver,
+            (max_waiting, max_ack_pending),
+        );
+        Ok(Self {
+            name,
+            durable: !durable.is_empty(),
+            json,
+            ack_policy,
+            ack_wait,
+            max_deliver,
+            filter: text("filter_subject").to_owned(),
+            max_ack_pending: usize::try_from(max_ack_pending).unwrap_or(usize::MAX),
+            max_waiting: usize::try_from(max_waiting).unwrap_or(usize::MAX),
+            start,
+        })
+    }
+
+    fn filter(&self) -> &str {
+        if self.filter.is_empty() {
+            ">"
+        } else {
+            &self.filter
+        }
+    }
+}
+
+/// The acknowledgement policy and where the consumer starts.
+fn policies(config: &Map<String, Value>) -> Result<(AckPolicy, StartAt), ApiError> {
+    let text = |key: &str| config.get(key).and_then(Value::as_str).unwrap_or_default();
+    let int = |key: &str| config.get(key).and_then(Value::as_i64).unwrap_or(0);
+    let ack_policy = match text("ack_policy") {
+        "" | "explicit" => AckPolicy::Explicit,
+        "none" => AckPolicy::None,
+        "all" => AckPolicy::All,
+        other => return Err(consumer_error(format!("ack_policy {other:?}"))),
+    };
+    if !matches!(text("replay_policy"), "" | "instant") {
+        return Err(consumer_error(
+            "replay_policy original is not supported by natrium yet",
+        ));
+    }
+    let start = match text("deliver_policy") {
+        "" | "all" => StartAt::All,
+        "last" => StartAt::Last,
+        "new" => StartAt::New,
+        "by_start_sequence" => {
+            StartAt::Sequence(u64::try_from(int("opt_start_seq")).unwrap_or(0).max(1))
+        }
+        other => {
+            return Err(consumer_error(format!(
+                "deliver_policy {other:?} is not supported by natrium yet"
+            )));
+        }
+    };
+    Ok((ack_policy, start))
+}
+
+/// The configuration as Go echoes it: the request's fields with every default filled in.
+fn echo(
+    config: &Map<String, Value>,
+    name: &str,
+    durable: bool,
+    ack_policy: AckPolicy,
+    ack_wait: Duration,
+    max_deliver: Option<u64>,
+    (max_waiting, max_ack_pending): (i64, i64),
+) -> Map<String, Value> {
+    let text = |key: &str| config.get(key).and_then(Value::as_str).unwrap_or_default();
+    let mut json = config.clone();
+    let defaults = [
+        (
+            "deliver_policy",
+            json!(match text("deliver_policy") {
+                "" => "all",
+                other => other,
+            }),
+        ),
+        (
+            "ack_policy",
+            json!(match ack_policy {
+                AckPolicy::Explicit => "explicit",
+                AckPolicy::None => "none",
+                AckPolicy::All => "all",
+            }),
+        ),
+        (
+            "ack_wait",
+            json!(u64::try_from(ack_wait.as_nanos()).unwrap_or(u64::MAX)),
+        ),
+        (
+            "max_deliver",
+            json!(max_deliver.map_or(-1, |max| i64::try_from(max).unwrap_or(i64::MAX))),
+        ),
+        ("replay_policy", json!("instant")),
+        ("max_waiting", json!(max_waiting)),
+        ("max_ack_pending", json!(max_ack_pending)),
+        ("num_replicas", json!(0)),
+    ];
+    for (key, value) in defaults {
+        json.insert(key.to_owned(), value);
+    }
+    if durable {
+        json.insert("durable_name".to_owned(), json!(name));
+    }
+    json.insert("name".to_owned(), json!(name));
+    json
+}
+
+/// A delivered, unacknowledged message.
+#[derive(Debug, Clone, Copy)]
+struct Pending {
+    consumer_seq: u64,
+    deliveries: u64,
+    deadline: Instant,
+}
+
+/// A pull request waiting for messages.
+#[derive(Debug)]
+struct Waiting {
+    reply: Bytes,
+    remaining: u64,
+    delivered: u64,
+    expires: Option<Instant>,
+    no_wait: bool,
+    heartbeat: Option<Duration>,
+    last_sent: Instant,
+}
+
+/// One pull consumer.
+#[derive(Debug)]
+pub struct Consumer {
+    pub stream: String,
+    pub config: ConsumerConfig,
+    pub created: SystemTime,
+    next_seq: u64,
+    delivered: (u64, u64),
+    ack_floor: (u64, u64),
+    pending: BTreeMap<u64, Pending>,
+    redelivered: u64,
+    waiting: VecDeque<Waiting>,
+}
+
+impl Consumer {
+    pub fn new(stream: &str, config: ConsumerConfig, store: &dyn StreamStore) -> Self {
+        let state = store.state();
+        let next_seq = match config.start {
+            StartAt::All => state.first_seq.max(1),
+            StartAt::New => state.last_seq + 1,
+            StartAt::Last => state.last_seq.max(1),
+            StartAt::Sequence(seq) => seq,
+        };
+        Self {
+            stream: stream.to_owned(),
+            config,
+            created: SystemTime::now(),
+            next_seq,
+            delivered: (0, next_seq.saturating_sub(1)),
+            ack_floor: (0, next_seq.saturating_sub(1)),
+            pending: BTreeMap::new(),
+            redelivered: 0,
+            waiting: VecDeque::new(),
+        }
+    }
+
+    /// The consumer info Go answers.
+    pub fn info(&self, store: &dyn StreamStore) -> Value {
+        json!({
+            "stream_name": self.stream,
+            "name": self.config.name,
+            "created": natrium_router::timefmt::rfc3339(self.created),
+            "config": self.config.json,
+            "delivered": {"consumer_seq": self.delivered.0, "stream_seq": self.delivered.1},
+            "ack_floor": {"consumer_seq": self.ack_floor.0, "stream_seq": self.ack_floor.1},
+            "num_ack_pending": self.pending.len(),
+            "num_redelivered": self.redelivered,
+            "num_waiting": self.waiting.len(),
+            "num_pending": store.num_pending(self.next_seq, self.config.filter(), false),
+            "ts": natrium_router::timefmt::rfc3339(SystemTime::now()),
+        })
+    }
+
+    /// Queues a pull request (`body`: `{"batch","expires","no_wait","idle_heartbeat"}` or a
+    /// bare batch size) and serves what it can now.
+    pub fn pull(&mut self, reply: Bytes, body: &[u8], store: &dyn StreamStore, broker: &Broker) {
+        let now = Instant::now();
+        let request: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+        let number = |key: &str| request.get(key).and_then(Value::as_u64).unwrap_or(0);
+        let batch = match &request {
+            Value::Number(batch) => batch.as_u64().unwrap_or(1),
+            _ => number("batch").max(1),
+        }
+        .min(PULL_BATCH_MAX);
+        if self.waiting.len() >= self.config.max_waiting {
+            send_status(broker, &reply, "409 Exceeded MaxWaiting");
+            return;
+        }
+        let nanos = |ns: u64| (ns > 0).then(|| Duration::from_nanos(ns));
+        self.waiting.push_back(Waiting {
+            reply,
+            remaining: batch,
+            delivered: 0,
+            expires: nanos(number("expires")).map(|expires| now + expires),
+            no_wait: request
+                .get("no_wait")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            heartbeat: nanos(number("idle_heartbeat")),
+            last_sent: now,
+        });
+        self.serve(store, broker, now);
+    }
+
+    /// Delivers to waiting requests what is due: redeliveries first, then new messages.
+    fn serve(&mut self, store: &dyn StreamStore, broker: &Broker, now: Instant) {
+        while !self.waiting.is_empty() {
+            let Some((message, deliveries)) = self.next_message(store, now) else {
+                break;
+            };
+            self.deliver(&message, deliveries, store, broker, now);
+        }
+        // A no_wait request ends as soon as nothing more is available.
+        let mut kept = VecDeque::with_capacity(self.waiting.len());
+        for request in std::mem::take(&mut self.waiting) {
+            if request.no_wait {
+                let status = if request.delivered == 0 {
+                    "404 No Messages"
+                } else {
+                    "408 Request Timeout"
+                };
+                send_status(broker, &request.reply, status);
+            } else {
+                kept.push_back(request);
+            }
+        }
+        self.waiting = kept;
+    }
+
+    /// The next message to deliver and how many times it will have been delivered.
+    fn next_message(&mut self, store: &dyn StreamStore, now: Instant) -> Option<(StoredMsg, u64)> {
+        let due = self
+            .pending
+            .iter()
+            .find(|(_, pending)| pending.deadline <= now)
+            .map(|(&seq, pending)| (seq, pending.deliveries));
+        if let Some((seq, deliveries)) = due {
+            if self.config.max_deliver.is_some_and(|max| deliveries >= max) {
+                // Delivered as often as allowed: it stops counting against max_ack_pending.
+                self.pending.remove(&seq);
+                self.advance_floor();
+                return self.next_message(store, now);
+            }
+            if let Ok(message) = store.load(seq) {
+                self.redelivered += 1;
+                return Some((message, deliveries + 1));
+            }
+            self.pending.remove(&seq);
+            self.advance_floor();
+        }
+        if self.config.ack_policy != AckPolicy::None
+            && self.pending.len() >= self.config.max_ack_pending
+        {
+            return None;
+        }
+        let message = store.load_next(self.config.filter(), self.next_seq).ok()?;
+        self.next_seq = message.seq + 1;
+        Some((message, 1))
+    }
+
+    fn deliver(
+        &mut self,
+        message: &StoredMsg,
+        deliveries: u64,
+        store: &dyn StreamStore,
+        broker: &Broker,
+        now: Instant,
+    ) {
+        let Some(request) = self.waiting.front_mut() else {
+            return;
+        };
+        let consumer_seq = if deliveries == 1 {
+            self.delivered.0 += 1;
+            self.delivered = (self.delivered.0, self.delivered.1.max(message.seq));
+            self.delivered.0
+        } else {
+            self.pending
+                .get(&message.seq)
+                .map_or(self.delivered.0, |pending| pending.consumer_seq)
+        };
+        let pending_after = store.num_pending(self.next_seq, self.config.filter(), false);
+        let ack_subject = format!(
+            "$JS.ACK.{}.{}.{deliveries}.{}.{consumer_seq}.{}.{pending_after}",
+            self.stream, self.config.name, message.seq, message.ts_ns
+        );
+        let matched = broker.sublist().matches(&request.reply);
+        let delivery = Message {
+            payload_shared: None,
+            subject: message.subject.as_bytes(),
+            reply: ack_subject.as_bytes(),
+            headers: (!message.headers.is_empty()).then_some(message.headers.as_slice()),
+            payload: &message.payload,
+        };
+        broker.deliver(
+            &matched,
+            &mut PublishBatch::unbatched(),
+            JETSTREAM_CLIENT,
+            true,
+            &delivery,
+        );
+        request.remaining -= 1;
+        request.delivered += 1;
+        request.last_sent = now;
+        if request.remaining == 0 {
+            self.waiting.pop_front();
+        }
+        match self.config.ack_policy {
+            AckPolicy::None => self.ack_floor = self.delivered,
+            AckPolicy::Explicit | AckPolicy::All => {
+                self.pending.insert(
+                    message.seq,
+                    Pending {
+                        consumer_seq,
+                        deliveries,
+                        deadline: now + self.config.ack_wait,
+                    },
+                );
+            }
+        }
+    }
+
+    /// Handles an acknowledgement sent to an ack subject for stream sequence `seq`.
+    pub fn ack(&mut self, seq: u64, body: &[u8]) {
+        let now = Instant::now();
+        let kind = String::from_utf8_lossy(body);
+        let kind = kind.trim();
+        match kind {
+            "-NAK" => {
+                if let Some(pending) = self.pending.get_mut(&seq) {
+                    pending.deadline = now;
+                }
+            }
+            "+WPI" => {
+                if let Some(pending) = self.pending.get_mut(&seq) {
+                    pending.deadline = now + self.config.ack_wait;
+                }
+            }
+            // "+ACK", "" (an empty ack), "+TERM" and "+NXT": the message is done.
+            _ => {
+                if self.config.ack_policy == AckPolicy::All {
+                    self.pending.retain(|&pending, _| pending > seq);
+                } else {
+                    self.pending.remove(&seq);
+                }
+                self.advance_floor();
+            }
+        }
+    }
+
+    /// The ack floor: everything delivered below the oldest pending message is acknowledged.
+    fn advance_floor(&mut self) {
+        self.ack_floor = match self.pending.iter().next() {
+            Some((&seq, pending)) => (pending.consumer_seq - 1, seq - 1),
+            None => self.delivered,
+        };
+    }
+
+    /// Expires pull requests, sends heartbeats, and serves redeliveries and new messages.
+    pub fn tick(&mut self, store: &dyn StreamStore, broker: &Broker) {
+        let now = Instant::now();
+        let mut kept = VecDeque::with_capacity(self.waiting.len());
+        for mut request in std::mem::take(&mut self.waiting) {
+            if request.expires.is_some_and(|expires| expires <= now) {
+                send_status(broker, &request.reply, "408 Request Timeout");
+                continue;
+            }
+            if let Some(heartbeat) = request.heartbeat
+                && now.duration_since(request.last_sent) >= heartbeat
+            {
+                send_status(broker, &request.reply, "100 Idle Heartbeat");
+                request.last_sent = now;
+            }
+            kept.push_back(request);
+        }
+        self.waiting = kept;
+        self.serve(store, broker, now);
+    }
+}
+
+/// A status message (`NATS/1.0 <status>`, no payload) to a pull request's inbox.
+fn send_status(broker: &Broker, reply: &[u8], status: &str) {
+    let headers = format!("NATS/1.0 {status}\r\n\r\n");
+    crate::stream::publish_message(
+        broker,
+        &mut PublishBatch::unbatched(),
+        reply,
+        headers.as_bytes(),
+        b"",
+    );
+}

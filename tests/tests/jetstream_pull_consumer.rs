@@ -1,0 +1,123 @@
+//! Pull consumers through the real async-nats client: a durable consumer fetches in batches,
+//! acknowledges, sees an unacknowledged message redelivered after `ack_wait`, follows new
+//! messages through a long pull, filters by subject, and reports its state in consumer info.
+
+use std::time::Duration;
+
+use async_nats::jetstream::{self, consumer, stream};
+use futures::StreamExt;
+use natrium_tests::ServerProcess;
+
+async fn publish(js: &jetstream::Context, subject: &str, payload: &str) {
+    js.publish(subject.to_owned(), payload.to_owned().into())
+        .await
+        .expect("publish")
+        .await
+        .expect("ack");
+}
+
+#[tokio::test]
+async fn fetch_ack_redeliver_and_follow() {
+    let server = ServerProcess::start(&[]);
+    let js = jetstream::new(async_nats::connect(server.url()).await.expect("connect"));
+    let orders = js
+        .create_stream(stream::Config {
+            name: "ORDERS".to_owned(),
+            subjects: vec!["orders.>".to_owned()],
+            ..stream::Config::default()
+        })
+        .await
+        .expect("stream");
+    for index in 0..5 {
+        publish(&js, "orders.eu", &format!("eu {index}")).await;
+    }
+    publish(&js, "orders.us", "us 0").await;
+
+    let worker: consumer::PullConsumer = orders
+        .create_consumer(consumer::pull::Config {
+            durable_name: Some("worker".to_owned()),
+            filter_subject: "orders.eu".to_owned(),
+            ack_wait: Duration::from_millis(400),
+            ..consumer::pull::Config::default()
+        })
+        .await
+        .expect("consumer");
+
+    // The first fetch takes three; two are acknowledged, the third is left pending.
+    let mut batch = worker
+        .fetch()
+        .max_messages(3)
+        .messages()
+        .await
+        .expect("fetch");
+    let mut got = Vec::new();
+    while let Some(message) = batch.next().await {
+        let message = message.expect("message");
+        got.push(String::from_utf8(message.payload.to_vec()).expect("utf-8"));
+        if got.len() < 3 {
+            message.ack().await.expect("ack");
+        }
+    }
+    assert_eq!(got, ["eu 0", "eu 1", "eu 2"]);
+
+    // Fetching more than remains ends early (404 No Messages) with the rest, filtered.
+    let mut batch = worker
+        .fetch()
+        .max_messages(10)
+        .messages()
+        .await
+        .expect("fetch");
+    let mut rest = Vec::new();
+    while let Some(message) = batch.next().await {
+        let message = message.expect("message");
+        rest.push(String::from_utf8(message.payload.to_vec()).expect("utf-8"));
+        message.ack().await.expect("ack");
+    }
+    assert_eq!(rest, ["eu 3", "eu 4"]);
+
+    // After ack_wait the unacknowledged "eu 2" comes back, marked as redelivered.
+    let mut batch = worker
+        .batch()
+        .max_messages(1)
+        .expires(Duration::from_secs(3))
+        .messages()
+        .await
+        .expect("batch");
+    let again = batch.next().await.expect("redelivery").expect("message");
+    assert_eq!(again.payload.as_ref(), b"eu 2");
+    assert_eq!(again.info().expect("ack info").delivered, 2);
+    again.ack().await.expect("ack");
+
+    // A long pull waits for the next message.
+    let mut follow = worker
+        .batch()
+        .max_messages(1)
+        .expires(Duration::from_secs(5))
+        .messages()
+        .await
+        .expect("long pull");
+    publish(&js, "orders.eu", "eu 5").await;
+    let next = follow.next().await.expect("new message").expect("message");
+    assert_eq!(next.payload.as_ref(), b"eu 5");
+    next.ack().await.expect("ack");
+
+    let mut worker = worker;
+    let info = worker.info().await.expect("consumer info");
+    assert_eq!(info.num_ack_pending, 0);
+    assert_eq!(info.num_pending, 0);
+    assert_eq!(info.delivered.stream_sequence, 7);
+    assert_eq!(info.ack_floor.stream_sequence, 7);
+    let names: Vec<String> = orders
+        .consumer_names()
+        .map(|name| name.expect("name"))
+        .collect()
+        .await;
+    assert_eq!(names, ["worker"]);
+    assert!(
+        orders
+            .delete_consumer("worker")
+            .await
+            .expect("delete")
+            .success
+    );
+}
