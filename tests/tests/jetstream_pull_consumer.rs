@@ -121,3 +121,111 @@ async fn fetch_ack_redeliver_and_follow() {
             .success
     );
 }
+
+/// A durable consumer survives a restart: its configuration and progress (ack floor, the
+/// message still pending) come back, and the pending message is redelivered.
+#[tokio::test]
+async fn a_durable_consumer_survives_a_restart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = dir.path().join("store");
+    let store = store.to_str().expect("utf-8");
+    ack_two_of_three_then_stop(store, "term").await;
+    let server = ServerProcess::start(&["-sd", store]);
+    let js = jetstream::new(async_nats::connect(server.url()).await.expect("connect"));
+    let jobs = js.get_stream("JOBS").await.expect("stream loaded");
+    let mut worker: consumer::PullConsumer =
+        jobs.get_consumer("worker").await.expect("consumer loaded");
+    let info = worker.info().await.expect("info");
+    assert_eq!(info.ack_floor.stream_sequence, 2);
+    assert_eq!(info.num_ack_pending, 1);
+    let mut batch = worker
+        .batch()
+        .max_messages(1)
+        .expires(Duration::from_secs(3))
+        .messages()
+        .await
+        .expect("batch");
+    let again = batch.next().await.expect("redelivery").expect("message");
+    assert_eq!(again.payload.as_ref(), b"job 2");
+    assert_eq!(again.info().expect("ack info").delivered, 2);
+}
+
+/// Killed (SIGKILL) right after the acks, before they may have been written: the restart
+/// may deliver acknowledged messages again, but never skips the unacknowledged one.
+#[tokio::test]
+async fn a_killed_server_never_skips_an_unacknowledged_message() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = dir.path().join("store");
+    let store = store.to_str().expect("utf-8");
+    ack_two_of_three_then_stop(store, "stop").await;
+    let server = ServerProcess::start(&["-sd", store]);
+    let js = jetstream::new(async_nats::connect(server.url()).await.expect("connect"));
+    let jobs = js.get_stream("JOBS").await.expect("stream loaded");
+    let worker: consumer::PullConsumer =
+        jobs.get_consumer("worker").await.expect("consumer loaded");
+    let mut batch = worker
+        .batch()
+        .max_messages(3)
+        .expires(Duration::from_secs(2))
+        .messages()
+        .await
+        .expect("batch");
+    let mut payloads = Vec::new();
+    while let Some(message) = batch.next().await {
+        let message = message.expect("message");
+        payloads.push(String::from_utf8_lossy(&message.payload).into_owned());
+        message.ack().await.expect("acknowledged");
+    }
+    assert!(
+        payloads.iter().any(|payload| payload == "job 2"),
+        "the unacknowledged message came back: {payloads:?}"
+    );
+}
+
+/// Creates stream JOBS with three messages and durable `worker`, fetches all three, acks
+/// the first two, then sends the server `signal` (`term`: graceful; `stop`: SIGKILL).
+async fn ack_two_of_three_then_stop(store: &str, signal: &str) {
+    {
+        let mut server = ServerProcess::start(&["-sd", store]);
+        let js = jetstream::new(async_nats::connect(server.url()).await.expect("connect"));
+        let jobs = js
+            .create_stream(stream::Config {
+                name: "JOBS".to_owned(),
+                subjects: vec!["jobs".to_owned()],
+                ..stream::Config::default()
+            })
+            .await
+            .expect("stream");
+        for index in 0..3 {
+            publish(&js, "jobs", &format!("job {index}")).await;
+        }
+        let worker: consumer::PullConsumer = jobs
+            .create_consumer(consumer::pull::Config {
+                durable_name: Some("worker".to_owned()),
+                ack_wait: Duration::from_millis(300),
+                ..consumer::pull::Config::default()
+            })
+            .await
+            .expect("consumer");
+        let mut batch = worker
+            .fetch()
+            .max_messages(3)
+            .messages()
+            .await
+            .expect("fetch");
+        let mut seen = 0;
+        while let Some(message) = batch.next().await {
+            let message = message.expect("message");
+            seen += 1;
+            if seen < 3 {
+                message.double_ack().await.expect("acknowledged");
+            }
+        }
+        assert_eq!(seen, 3);
+        server.send_signal(signal);
+        assert!(
+            server.wait_exit(Duration::from_secs(10)).is_some(),
+            "stopped"
+        );
+    }
+}

@@ -12,7 +12,7 @@ use bytes::Bytes;
 
 use crate::account::AccountUsage;
 use crate::config::StreamConfig;
-use crate::consumer::{Consumer, ConsumerConfig};
+use crate::consumer::ConsumerConfig;
 use crate::errors::ApiError;
 use crate::info::{merge, stream_info};
 use crate::service::{Registry, StreamStoreKind};
@@ -491,8 +491,12 @@ fn consumer_create(registry: &mut Registry, name: &str, body: &[u8]) -> Result<V
         }
         return Ok(existing.info(store.as_dyn()));
     }
-    let consumer = Consumer::new(stream_name, config, store.as_dyn());
-    let info = consumer.info(store.as_dyn());
+    drop(store);
+    let consumer = crate::stream::open_consumer(stream, config)?;
+    let info = consumer.info(stream.store.lock().as_dyn());
+    if let Some(dir) = &stream.dir {
+        crate::consumer::save_config(&consumer, dir)?;
+    }
     stream
         .consumers
         .insert(consumer.config.name.clone(), consumer);
@@ -514,9 +518,12 @@ fn consumer_delete(registry: &mut Registry, name: &str) -> Result<Value, ApiErro
         .streams
         .get_mut(stream_name)
         .ok_or_else(ApiError::stream_not_found)?;
-    consumer_name
+    let consumer = consumer_name
         .and_then(|consumer| stream.consumers.remove(consumer))
         .ok_or_else(ApiError::consumer_not_found)?;
+    if let Some(dir) = &stream.dir {
+        crate::consumer::remove_files(dir, &consumer.config.name);
+    }
     Ok(json!({ "success": true }))
 }
 

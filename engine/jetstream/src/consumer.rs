@@ -6,14 +6,19 @@
 //!
 //! A state machine driven by the API thread (requests, acks) and its tick (expiry of pull
 //! requests, heartbeats, redelivery, and new messages, at most [`crate::stream::STOP_POLL`]
-//! after they are stored). Not yet: push consumers, persistence of consumer state across a
-//! restart (a consumer lives until the server stops), ephemeral consumers' inactivity cleanup.
+//! after they are stored). Its progress (delivered, ack floor, pending, redelivery counts) is
+//! written to the stream's consumer-state store (`consumers/<name>.state`, the store's own
+//! checked format) at most once per tick when it changed, and at stop; its configuration to
+//! `consumers/<name>.json`. A restart resumes from the last write: at worst messages
+//! delivered since are delivered again, none is skipped. Not yet: push consumers, ephemeral
+//! consumers' inactivity cleanup.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use natrium_router::{Broker, Message, PublishBatch};
+use natrium_store::consumer::{ConsumerState, ConsumerStore, Pending as StoredPending};
 use natrium_store::{StoredMsg, StreamStore};
 use serde_json::{Map, Value, json};
 
@@ -265,7 +270,6 @@ struct Waiting {
 }
 
 /// One pull consumer.
-#[derive(Debug)]
 pub struct Consumer {
     pub stream: String,
     pub config: ConsumerConfig,
@@ -276,6 +280,23 @@ pub struct Consumer {
     pending: BTreeMap<u64, Pending>,
     redelivered: u64,
     waiting: VecDeque<Waiting>,
+    /// Where the progress is kept (`None` until attached).
+    state_store: Option<Box<dyn ConsumerStore>>,
+    /// Progress changed since it was last written.
+    dirty: bool,
+}
+
+impl std::fmt::Debug for Consumer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Consumer")
+            .field("stream", &self.stream)
+            .field("name", &self.config.name)
+            .field("delivered", &self.delivered)
+            .field("ack_floor", &self.ack_floor)
+            .field("pending", &self.pending.len())
+            .field("waiting", &self.waiting.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Consumer {
@@ -297,6 +318,76 @@ impl Consumer {
             pending: BTreeMap::new(),
             redelivered: 0,
             waiting: VecDeque::new(),
+            state_store: None,
+            dirty: true,
+        }
+    }
+
+    /// Attaches the state store; when it holds progress (a restart), resumes from it.
+    pub fn attach(&mut self, state_store: Box<dyn ConsumerStore>) {
+        let state = state_store.state();
+        if state.delivered_stream_seq > 0 || !state.pending.is_empty() {
+            let deadline = Instant::now() + self.config.ack_wait;
+            self.delivered = (state.delivered_consumer_seq, state.delivered_stream_seq);
+            self.ack_floor = (state.ack_floor_consumer_seq, state.ack_floor_stream_seq);
+            self.next_seq = state.delivered_stream_seq + 1;
+            self.pending = state
+                .pending
+                .iter()
+                .map(|(&seq, pending)| {
+                    let deliveries = state.redelivered.get(&seq).map_or(1, |count| count + 1);
+                    let pending = Pending {
+                        consumer_seq: pending.consumer_seq,
+                        deliveries,
+                        deadline,
+                    };
+                    (seq, pending)
+                })
+                .collect();
+            self.dirty = false;
+        }
+        self.state_store = Some(state_store);
+    }
+
+    /// Writes the progress when it changed since the last write.
+    pub fn persist(&mut self) {
+        if !self.dirty {
+            return;
+        }
+        let Some(state_store) = &mut self.state_store else {
+            return;
+        };
+        let state = ConsumerState {
+            delivered_consumer_seq: self.delivered.0,
+            delivered_stream_seq: self.delivered.1,
+            ack_floor_consumer_seq: self.ack_floor.0,
+            ack_floor_stream_seq: self.ack_floor.1,
+            pending: self
+                .pending
+                .iter()
+                .map(|(&seq, pending)| {
+                    let stored = StoredPending {
+                        consumer_seq: pending.consumer_seq,
+                        timestamp_ns: 0,
+                    };
+                    (seq, stored)
+                })
+                .collect(),
+            redelivered: self
+                .pending
+                .iter()
+                .filter(|(_, pending)| pending.deliveries > 1)
+                .map(|(&seq, pending)| (seq, pending.deliveries - 1))
+                .collect(),
+        };
+        match state_store
+            .replace(state)
+            .and_then(|()| state_store.flush())
+        {
+            Ok(()) => self.dirty = false,
+            Err(error) => {
+                tracing::error!(consumer = %self.config.name, %error, "saving consumer state")
+            }
         }
     }
 
@@ -447,6 +538,7 @@ impl Consumer {
         request.remaining -= 1;
         request.delivered += 1;
         request.last_sent = now;
+        self.dirty = true;
         if request.remaining == 0 {
             self.waiting.pop_front();
         }
@@ -468,6 +560,7 @@ impl Consumer {
     /// Handles an acknowledgement sent to an ack subject for stream sequence `seq`.
     pub fn ack(&mut self, seq: u64, body: &[u8]) {
         let now = Instant::now();
+        self.dirty = true;
         let kind = String::from_utf8_lossy(body);
         let kind = kind.trim();
         match kind {
@@ -520,6 +613,7 @@ impl Consumer {
         }
         self.waiting = kept;
         self.serve(store, broker, now);
+        self.persist();
     }
 }
 
@@ -533,4 +627,71 @@ fn send_status(broker: &Broker, reply: &[u8], status: &str) {
         headers.as_bytes(),
         b"",
     );
+}
+
+/// The consumer-state store's view of a configuration.
+pub fn state_config(config: &ConsumerConfig) -> natrium_store::consumer::ConsumerConfig {
+    use natrium_store::consumer::AckPolicy as Stored;
+    natrium_store::consumer::ConsumerConfig {
+        ack_policy: match config.ack_policy {
+            AckPolicy::Explicit => Stored::Explicit,
+            AckPolicy::None => Stored::None,
+            AckPolicy::All => Stored::All,
+        },
+        max_deliver: config.max_deliver.unwrap_or(0),
+        pending_max: u64::try_from(config.max_ack_pending)
+            .unwrap_or(u64::MAX)
+            .max(natrium_store::consumer::PENDING_MAX_DEFAULT),
+    }
+}
+
+/// `<stream dir>/consumers/<name>.json`: the configuration a restart recreates it from.
+fn config_path(stream_dir: &std::path::Path, name: &str) -> std::path::PathBuf {
+    stream_dir.join("consumers").join(format!("{name}.json"))
+}
+
+/// Writes the consumer's configuration next to its state (atomically).
+pub fn save_config(consumer: &Consumer, stream_dir: &std::path::Path) -> Result<(), ApiError> {
+    let body = json!({ "config": consumer.config.json });
+    let storage = natrium_store::io::RealStorage::new();
+    let path = config_path(stream_dir, &consumer.config.name);
+    natrium_store::io::create_dir_durable(&storage, path.parent().unwrap_or(stream_dir))
+        .and_then(|()| {
+            natrium_store::io::write_atomic(&storage, &path, body.to_string().as_bytes())
+        })
+        .map_err(|error| ApiError::consumer_create(format!("saving the consumer: {error}")))
+}
+
+/// Removes a deleted consumer's files.
+pub fn remove_files(stream_dir: &std::path::Path, name: &str) {
+    for path in [
+        config_path(stream_dir, name),
+        stream_dir.join("consumers").join(format!("{name}.state")),
+    ] {
+        if let Err(error) = std::fs::remove_file(&path)
+            && error.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::error!(path = %path.display(), %error, "removing a deleted consumer");
+        }
+    }
+}
+
+/// The configurations saved under `stream_dir`, by consumer name.
+pub fn saved_configs(stream_dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let Ok(entries) = std::fs::read_dir(stream_dir.join("consumers")) else {
+        return Vec::new();
+    };
+    let mut saved: Vec<(String, Vec<u8>)> = entries
+        .filter_map(|entry| {
+            let path = entry.ok()?.path();
+            let name = path
+                .file_name()?
+                .to_str()?
+                .strip_suffix(".json")?
+                .to_owned();
+            Some((name, std::fs::read(&path).ok()?))
+        })
+        .collect();
+    saved.sort();
+    saved
 }

@@ -333,7 +333,9 @@ impl Registry {
         let (store, dir) = self.open_store(&config)?;
         let name = config.name.clone();
         let usage = Arc::clone(&self.usage);
-        let stream = Stream::start(Arc::clone(&self.broker), usage, config, created, dir, store)?;
+        let mut stream =
+            Stream::start(Arc::clone(&self.broker), usage, config, created, dir, store)?;
+        crate::stream::load_consumers(&mut stream);
         tracing::info!(stream = %name, "stream loaded");
         self.streams.insert(name, stream);
         Ok(())

@@ -216,6 +216,9 @@ impl Stream {
         if self.ingest.is_none() {
             return;
         }
+        for consumer in self.consumers.values_mut() {
+            consumer.persist();
+        }
         drop(self.ingest.take());
         self.stopping.store(true, Ordering::Release);
         if let Some(writer) = self.writer.take()
@@ -485,4 +488,43 @@ pub fn publish_message(
         payload,
     };
     broker.publish(batch, JETSTREAM_CLIENT, true, &message);
+}
+
+/// Creates consumer `config` on `stream`, attached to its state store (resuming saved
+/// progress, if any).
+pub fn open_consumer(
+    stream: &Stream,
+    config: crate::consumer::ConsumerConfig,
+) -> Result<crate::consumer::Consumer, ApiError> {
+    let mut store = stream.store.lock();
+    let state_config = crate::consumer::state_config(&config);
+    let state_store = store
+        .as_dyn_mut()
+        .consumer_store(&config.name, state_config)
+        .map_err(|error| ApiError::consumer_create(error.to_string()))?;
+    let mut consumer = crate::consumer::Consumer::new(&stream.config.name, config, store.as_dyn());
+    consumer.attach(state_store);
+    Ok(consumer)
+}
+
+/// Recreates the consumers saved under the stream's directory (at start).
+pub fn load_consumers(stream: &mut Stream) {
+    let Some(dir) = stream.dir.clone() else {
+        return;
+    };
+    for (name, body) in crate::consumer::saved_configs(&dir) {
+        let loaded = crate::consumer::ConsumerConfig::from_request(&body, Some(&name))
+            .and_then(|config| open_consumer(stream, config));
+        match loaded {
+            Ok(consumer) => {
+                stream.consumers.insert(name, consumer);
+            }
+            Err(error) => tracing::error!(
+                stream = %stream.config.name,
+                consumer = %name,
+                "consumer not loaded: {}",
+                error.description
+            ),
+        }
+    }
 }

@@ -215,7 +215,7 @@ fn start_jetstream(
     let jetstream = natrium_jetstream::JetStream::start(Arc::clone(broker), options)
         .with_context(|| format!("could not start JetStream in {}", store_dir.display()))?;
     tracing::warn!(
-        "JetStream API served in part (streams, publish acknowledgements; consumers not yet): \
+        "JetStream API served in part (streams, publish acknowledgements, pull consumers; push consumers not yet): \
          store directory {}, {} stream(s) loaded, sync {:?}; INFO advertises jetstream false",
         store_dir.display(),
         jetstream.stream_count(),
