@@ -109,6 +109,12 @@ pub(crate) fn tick_consumers(registry: &mut Registry) {
         for consumer in stream.consumers.values_mut() {
             consumer.tick(store.as_dyn(), &broker);
         }
+        // The state files are written (and fsynced) after the store lock is released, so the
+        // stream's writer never waits on a consumer's fsync.
+        drop(store);
+        for consumer in stream.consumers.values_mut() {
+            consumer.persist();
+        }
     }
 }
 

@@ -613,7 +613,6 @@ impl Consumer {
         }
         self.waiting = kept;
         self.serve(store, broker, now);
-        self.persist();
     }
 }
 
