@@ -44,8 +44,7 @@ const SERVER_SOURCES: &[&str] = &[
     "tools/server",
     "tools/config",
     "frontends",
-    "engine/router",
-    "engine/auth",
+    "engine",
 ];
 /// Files looked at when checking freshness, at most (the walk is bounded).
 const SOURCE_FILES_MAX: usize = 10_000;

@@ -229,3 +229,56 @@ async fn ack_two_of_three_then_stop(store: &str, signal: &str) {
         );
     }
 }
+
+/// An ephemeral consumer (no durable name) gets a generated name, is served like any other,
+/// writes nothing to disk, and is deleted after `inactive_threshold` without pull requests.
+#[tokio::test]
+async fn an_ephemeral_consumer_is_deleted_when_inactive() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = dir.path().join("store");
+    let server = ServerProcess::start(&["-sd", store.to_str().expect("utf-8")]);
+    let js = jetstream::new(async_nats::connect(server.url()).await.expect("connect"));
+    let events = js
+        .create_stream(stream::Config {
+            name: "EVENTS".to_owned(),
+            subjects: vec!["events".to_owned()],
+            ..stream::Config::default()
+        })
+        .await
+        .expect("stream");
+    publish(&js, "events", "first").await;
+    let mut reader: consumer::PullConsumer = events
+        .create_consumer(consumer::pull::Config {
+            inactive_threshold: Duration::from_millis(400),
+            ..consumer::pull::Config::default()
+        })
+        .await
+        .expect("ephemeral consumer");
+    let info = reader.info().await.expect("info").clone();
+    assert_eq!(info.name.len(), 8, "generated name {:?}", info.name);
+    assert!(info.config.durable_name.is_none());
+    assert_eq!(info.config.inactive_threshold, Duration::from_millis(400));
+    let message = reader
+        .fetch()
+        .max_messages(1)
+        .messages()
+        .await
+        .expect("fetch")
+        .next()
+        .await
+        .expect("a message")
+        .expect("message");
+    assert_eq!(message.payload.as_ref(), b"first");
+    message.ack().await.expect("acknowledged");
+    let consumers = store.join("jetstream/$G/streams/EVENTS/consumers");
+    assert!(
+        std::fs::read_dir(&consumers).map_or(true, |mut entries| entries.next().is_none()),
+        "an ephemeral consumer writes nothing"
+    );
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let error = events
+        .consumer_info(&info.name)
+        .await
+        .expect_err("deleted after inactivity");
+    assert!(error.to_string().contains("consumer not found"), "{error}");
+}

@@ -115,6 +115,18 @@ pub(crate) fn tick_consumers(registry: &mut Registry) {
         for consumer in stream.consumers.values_mut() {
             consumer.persist();
         }
+        let now = std::time::Instant::now();
+        let dir = stream.dir.clone();
+        stream.consumers.retain(|name, consumer| {
+            if !consumer.is_inactive(now) {
+                return true;
+            }
+            tracing::info!(stream = %consumer.stream, consumer = %name, "inactive consumer deleted");
+            if let Some(dir) = dir.as_ref().filter(|_| consumer.config.durable) {
+                crate::consumer::remove_files(dir, name);
+            }
+            false
+        });
     }
 }
 
@@ -500,7 +512,7 @@ fn consumer_create(registry: &mut Registry, name: &str, body: &[u8]) -> Result<V
     drop(store);
     let consumer = crate::stream::open_consumer(stream, config)?;
     let info = consumer.info(stream.store.lock().as_dyn());
-    if let Some(dir) = &stream.dir {
+    if let Some(dir) = stream.dir.as_ref().filter(|_| consumer.config.durable) {
         crate::consumer::save_config(&consumer, dir)?;
     }
     stream

@@ -10,8 +10,9 @@
 //! written to the stream's consumer-state store (`consumers/<name>.state`, the store's own
 //! checked format) at most once per tick when it changed, and at stop; its configuration to
 //! `consumers/<name>.json`. A restart resumes from the last write: at worst messages
-//! delivered since are delivered again, none is skipped. Not yet: push consumers, ephemeral
-//! consumers' inactivity cleanup.
+//! delivered since are delivered again, none is skipped. Ephemeral consumers (no
+//! `durable_name`) are never written and, like any consumer with an `inactive_threshold`, are
+//! deleted after that long without pull requests or acks. Not yet: push consumers.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant, SystemTime};
@@ -31,6 +32,8 @@ const ACK_WAIT_DEFAULT: Duration = Duration::from_secs(30);
 const MAX_ACK_PENDING_DEFAULT: i64 = 1000;
 /// Go's default `max_waiting` (pull requests queued per consumer).
 const MAX_WAITING_DEFAULT: i64 = 512;
+/// Go's default `inactive_threshold` of an ephemeral consumer.
+const INACTIVE_THRESHOLD_DEFAULT: Duration = Duration::from_secs(5);
 /// Largest `batch` of one pull request.
 pub const PULL_BATCH_MAX: u64 = 1 << 20;
 
@@ -48,6 +51,7 @@ const SUPPORTED: &[&str] = &[
     "replay_policy",
     "max_waiting",
     "max_ack_pending",
+    "inactive_threshold",
     "num_replicas",
     "metadata",
 ];
@@ -74,6 +78,9 @@ pub struct ConsumerConfig {
     pub max_waiting: usize,
     /// The first stream sequence to consider.
     pub start: StartAt,
+    /// Deleted after this long without pull requests or acks (Go's default for ephemeral
+    /// consumers is 5 s; durable ones keep none unless asked).
+    pub inactive_threshold: Option<Duration>,
 }
 
 /// Where a new consumer starts.
@@ -110,8 +117,7 @@ impl ConsumerConfig {
         let name = [durable, text("name"), name_in_subject.unwrap_or_default()]
             .into_iter()
             .find(|name| !name.is_empty())
-            .ok_or_else(|| consumer_error("ephemeral consumers are not supported by natrium yet"))?
-            .to_owned();
+            .map_or_else(ephemeral_name, str::to_owned);
         crate::config::check_name(&name)?;
         if !durable.is_empty() && durable != name || name_in_subject.is_some_and(|n| n != name) {
             return Err(consumer_error(
@@ -135,7 +141,12 @@ impl ConsumerConfig {
         let max_deliver = u64::try_from(int("max_deliver"))
             .ok()
             .filter(|&max| max > 0);
-        let json = echo(
+        let inactive_threshold = match u64::try_from(int("inactive_threshold")) {
+            Ok(ns) if ns > 0 => Some(Duration::from_nanos(ns)),
+            _ if durable.is_empty() => Some(INACTIVE_THRESHOLD_DEFAULT),
+            _ => None,
+        };
+        let mut json = echo(
             &config,
             &name,
             !durable.is_empty(),
@@ -144,6 +155,10 @@ impl ConsumerConfig {
             max_deliver,
             (max_waiting, max_ack_pending),
         );
+        if let Some(threshold) = inactive_threshold {
+            let ns = u64::try_from(threshold.as_nanos()).unwrap_or(u64::MAX);
+            json.insert("inactive_threshold".to_owned(), json!(ns));
+        }
         Ok(Self {
             name,
             durable: !durable.is_empty(),
@@ -155,6 +170,7 @@ impl ConsumerConfig {
             max_ack_pending: usize::try_from(max_ack_pending).unwrap_or(usize::MAX),
             max_waiting: usize::try_from(max_waiting).unwrap_or(usize::MAX),
             start,
+            inactive_threshold,
         })
     }
 
@@ -165,6 +181,30 @@ impl ConsumerConfig {
             &self.filter
         }
     }
+}
+
+/// A fresh name for an ephemeral consumer created without one: eight characters from
+/// `[A-Za-z0-9]`, like the Go server's. Unique enough to never collide in one stream (62^8):
+/// the std hasher's random per-process keys mixed with the clock and a counter.
+fn ephemeral_name() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    let clock = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |since| since.as_nanos());
+    hasher.write_u128(clock);
+    let mut bits = hasher.finish();
+    (0..8)
+        .map(|_| {
+            let index = usize::try_from(bits % 62).unwrap_or(0);
+            bits /= 62;
+            char::from(ALPHABET.get(index).copied().unwrap_or(b'0'))
+        })
+        .collect()
 }
 
 /// The acknowledgement policy and where the consumer starts.
@@ -284,6 +324,8 @@ pub struct Consumer {
     state_store: Option<Box<dyn ConsumerStore>>,
     /// Progress changed since it was last written.
     dirty: bool,
+    /// The last pull request or ack (for `inactive_threshold`).
+    last_active: Instant,
 }
 
 impl std::fmt::Debug for Consumer {
@@ -320,6 +362,7 @@ impl Consumer {
             waiting: VecDeque::new(),
             state_store: None,
             dirty: true,
+            last_active: Instant::now(),
         }
     }
 
@@ -347,6 +390,14 @@ impl Consumer {
             self.dirty = false;
         }
         self.state_store = Some(state_store);
+    }
+
+    /// No pull request waits and none came, nor an ack, for `inactive_threshold`: the
+    /// consumer is to be deleted.
+    pub fn is_inactive(&self, now: Instant) -> bool {
+        self.config.inactive_threshold.is_some_and(|threshold| {
+            self.waiting.is_empty() && now.saturating_duration_since(self.last_active) >= threshold
+        })
     }
 
     /// Writes the progress when it changed since the last write.
@@ -412,6 +463,7 @@ impl Consumer {
     /// bare batch size) and serves what it can now.
     pub fn pull(&mut self, reply: Bytes, body: &[u8], store: &dyn StreamStore, broker: &Broker) {
         let now = Instant::now();
+        self.last_active = now;
         let request: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
         let number = |key: &str| request.get(key).and_then(Value::as_u64).unwrap_or(0);
         let batch = match &request {
@@ -560,6 +612,7 @@ impl Consumer {
     /// Handles an acknowledgement sent to an ack subject for stream sequence `seq`.
     pub fn ack(&mut self, seq: u64, body: &[u8]) {
         let now = Instant::now();
+        self.last_active = now;
         self.dirty = true;
         let kind = String::from_utf8_lossy(body);
         let kind = kind.trim();

@@ -490,20 +490,28 @@ pub fn publish_message(
     broker.publish(batch, JETSTREAM_CLIENT, true, &message);
 }
 
-/// Creates consumer `config` on `stream`, attached to its state store (resuming saved
-/// progress, if any).
+/// Creates consumer `config` on `stream`; a durable one is attached to its state store
+/// (resuming saved progress, if any).
 pub fn open_consumer(
     stream: &Stream,
     config: crate::consumer::ConsumerConfig,
 ) -> Result<crate::consumer::Consumer, ApiError> {
     let mut store = stream.store.lock();
-    let state_config = crate::consumer::state_config(&config);
-    let state_store = store
-        .as_dyn_mut()
-        .consumer_store(&config.name, state_config)
-        .map_err(|error| ApiError::consumer_create(error.to_string()))?;
+    // Only a durable consumer's progress is kept.
+    let state_store = if config.durable {
+        let state_config = crate::consumer::state_config(&config);
+        let state_store = store
+            .as_dyn_mut()
+            .consumer_store(&config.name, state_config)
+            .map_err(|error| ApiError::consumer_create(error.to_string()))?;
+        Some(state_store)
+    } else {
+        None
+    };
     let mut consumer = crate::consumer::Consumer::new(&stream.config.name, config, store.as_dyn());
-    consumer.attach(state_store);
+    if let Some(state_store) = state_store {
+        consumer.attach(state_store);
+    }
     Ok(consumer)
 }
 
