@@ -282,3 +282,73 @@ async fn an_ephemeral_consumer_is_deleted_when_inactive() {
         .expect_err("deleted after inactivity");
     assert!(error.to_string().contains("consumer not found"), "{error}");
 }
+
+/// Updating a consumer: `update` changes what may change (ack_wait, max_ack_pending), a
+/// fixed field (ack policy) is refused with Go's text, `create` with a different config gets
+/// 10148, and `update` of a missing consumer 10149.
+#[tokio::test]
+async fn a_consumer_is_updated_within_go_rules() {
+    let server = ServerProcess::start(&[]);
+    let js = jetstream::new(async_nats::connect(server.url()).await.expect("connect"));
+    let tasks = js
+        .create_stream(stream::Config {
+            name: "TASKS".to_owned(),
+            subjects: vec!["tasks".to_owned()],
+            ..stream::Config::default()
+        })
+        .await
+        .expect("stream");
+    let base = consumer::pull::Config {
+        durable_name: Some("runner".to_owned()),
+        ack_wait: Duration::from_secs(10),
+        ..consumer::pull::Config::default()
+    };
+    tasks.create_consumer(base.clone()).await.expect("consumer");
+    let longer = consumer::pull::Config {
+        ack_wait: Duration::from_secs(20),
+        max_ack_pending: 5,
+        ..base.clone()
+    };
+    let mut updated: consumer::PullConsumer =
+        tasks.update_consumer(longer.clone()).await.expect("update");
+    let info = updated.info().await.expect("info");
+    assert_eq!(info.config.ack_wait, Duration::from_secs(20));
+    assert_eq!(info.config.max_ack_pending, 5);
+
+    let refused = tasks
+        .update_consumer(consumer::pull::Config {
+            ack_policy: consumer::AckPolicy::None,
+            ..longer.clone()
+        })
+        .await
+        .expect_err("ack policy is fixed");
+    assert!(
+        refused
+            .to_string()
+            .contains("ack policy can not be updated"),
+        "{refused}"
+    );
+    let exists = tasks
+        .create_consumer_strict(base)
+        .await
+        .expect_err("a different config exists");
+    // async-nats maps err_code 10148 to this kind.
+    assert_eq!(
+        exists.kind(),
+        stream::ConsumerCreateStrictErrorKind::AlreadyExists,
+        "{exists}"
+    );
+    let missing = tasks
+        .update_consumer(consumer::pull::Config {
+            durable_name: Some("nobody".to_owned()),
+            ..longer
+        })
+        .await
+        .expect_err("no such consumer");
+    // async-nats maps err_code 10149 to this kind.
+    assert_eq!(
+        missing.kind(),
+        stream::ConsumerUpdateErrorKind::DoesNotExist,
+        "{missing}"
+    );
+}

@@ -492,28 +492,37 @@ fn consumer_path(name: &str) -> (&str, Option<&str>) {
     }
 }
 
+/// `CONSUMER.CREATE` and `CONSUMER.DURABLE.CREATE`: creates, or updates what may change
+/// (Go's `action`: `create` refuses a different existing config, `update` a missing consumer).
 fn consumer_create(registry: &mut Registry, name: &str, body: &[u8]) -> Result<Value, ApiError> {
     let (stream_name, consumer_name) = consumer_path(name);
     let config = ConsumerConfig::from_request(body, consumer_name)?;
+    let action = crate::consumer::Action::from_request(body)?;
     let stream = registry
         .streams
         .get_mut(stream_name)
         .ok_or_else(ApiError::stream_not_found)?;
-    let store = Arc::clone(&stream.store);
-    let store = store.lock();
-    if let Some(existing) = stream.consumers.get(&config.name) {
+    if let Some(existing) = stream.consumers.get_mut(&config.name) {
         if existing.config != config {
-            return Err(ApiError::consumer_create(
-                "updating a consumer is not supported by natrium yet",
-            ));
+            if action == crate::consumer::Action::Create {
+                return Err(ApiError::consumer_already_exists());
+            }
+            crate::consumer::check_update(&existing.config, &config)
+                .map_err(ApiError::consumer_create)?;
+            if let Some(dir) = stream.dir.as_ref().filter(|_| config.durable) {
+                crate::consumer::save_config(&config, dir)?;
+            }
+            existing.config = config;
         }
-        return Ok(existing.info(store.as_dyn()));
+        return Ok(existing.info(stream.store.lock().as_dyn()));
     }
-    drop(store);
+    if action == crate::consumer::Action::Update {
+        return Err(ApiError::consumer_does_not_exist());
+    }
     let consumer = crate::stream::open_consumer(stream, config)?;
     let info = consumer.info(stream.store.lock().as_dyn());
     if let Some(dir) = stream.dir.as_ref().filter(|_| consumer.config.durable) {
-        crate::consumer::save_config(&consumer, dir)?;
+        crate::consumer::save_config(&consumer.config, dir)?;
     }
     stream
         .consumers

@@ -183,6 +183,59 @@ impl ConsumerConfig {
     }
 }
 
+/// What a create request may do (Go's `action`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    CreateOrUpdate,
+    Create,
+    Update,
+}
+
+impl Action {
+    pub fn from_request(body: &[u8]) -> Result<Self, ApiError> {
+        let value: Value = serde_json::from_slice(body)
+            .map_err(|error| ApiError::invalid_json(&error.to_string()))?;
+        match value
+            .get("action")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+        {
+            "" => Ok(Self::CreateOrUpdate),
+            "create" => Ok(Self::Create),
+            "update" => Ok(Self::Update),
+            other => Err(ApiError::invalid_json(&format!(
+                "can not unmarshal consumer action {other:?}"
+            ))),
+        }
+    }
+}
+
+/// Refuses an update of what Go keeps fixed for a consumer's lifetime (with Go's texts).
+/// Everything else (description, metadata, ack_wait, max_deliver, max_ack_pending,
+/// filter_subject, inactive_threshold) takes effect at once.
+pub fn check_update(old: &ConsumerConfig, new: &ConsumerConfig) -> Result<(), String> {
+    let fixed = [
+        (
+            std::mem::discriminant(&old.start) != std::mem::discriminant(&new.start),
+            "deliver policy can not be updated",
+        ),
+        (old.start != new.start, "start sequence can not be updated"),
+        (
+            old.ack_policy != new.ack_policy,
+            "ack policy can not be updated",
+        ),
+        (
+            old.max_waiting != new.max_waiting,
+            "max waiting can not be updated",
+        ),
+        (old.durable != new.durable, "durable can not be updated"),
+    ];
+    match fixed.into_iter().find(|(changed, _)| *changed) {
+        Some((_, reason)) => Err(reason.to_owned()),
+        None => Ok(()),
+    }
+}
+
 /// A fresh name for an ephemeral consumer created without one: eight characters from
 /// `[A-Za-z0-9]`, like the Go server's. Unique enough to never collide in one stream (62^8):
 /// the std hasher's random per-process keys mixed with the clock and a counter.
@@ -703,10 +756,10 @@ fn config_path(stream_dir: &std::path::Path, name: &str) -> std::path::PathBuf {
 }
 
 /// Writes the consumer's configuration next to its state (atomically).
-pub fn save_config(consumer: &Consumer, stream_dir: &std::path::Path) -> Result<(), ApiError> {
-    let body = json!({ "config": consumer.config.json });
+pub fn save_config(config: &ConsumerConfig, stream_dir: &std::path::Path) -> Result<(), ApiError> {
+    let body = json!({ "config": config.json });
     let storage = natrium_store::io::RealStorage::new();
-    let path = config_path(stream_dir, &consumer.config.name);
+    let path = config_path(stream_dir, &config.name);
     natrium_store::io::create_dir_durable(&storage, path.parent().unwrap_or(stream_dir))
         .and_then(|()| {
             natrium_store::io::write_atomic(&storage, &path, body.to_string().as_bytes())

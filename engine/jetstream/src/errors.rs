@@ -33,6 +33,17 @@ impl ApiError {
         Self::go(404, 10014, "consumer not found")
     }
 
+    /// JSConsumerAlreadyExists (10148): action `create` for an existing consumer with a
+    /// different configuration.
+    pub fn consumer_already_exists() -> Self {
+        Self::go(400, 10148, "consumer already exists")
+    }
+
+    /// JSConsumerDoesNotExist (10149): action `update` for a missing consumer.
+    pub fn consumer_does_not_exist() -> Self {
+        Self::go(400, 10149, "consumer does not exist")
+    }
+
     /// JSInvalidJSONErr (10025).
     pub fn invalid_json(detail: &str) -> Self {
         Self::go(400, 10025, format!("invalid JSON: {detail}"))
