@@ -16,18 +16,22 @@ async fn publish(js: &jetstream::Context, subject: &str, payload: &str) {
         .expect("ack");
 }
 
+/// Creates file-stored stream `name` over `subject`.
+async fn create_stream(js: &jetstream::Context, name: &str, subject: &str) -> stream::Stream {
+    js.create_stream(stream::Config {
+        name: name.to_owned(),
+        subjects: vec![subject.to_owned()],
+        ..stream::Config::default()
+    })
+    .await
+    .expect("stream")
+}
+
 #[tokio::test]
 async fn fetch_ack_redeliver_and_follow() {
     let server = ServerProcess::start(&[]);
     let js = jetstream::new(async_nats::connect(server.url()).await.expect("connect"));
-    let orders = js
-        .create_stream(stream::Config {
-            name: "ORDERS".to_owned(),
-            subjects: vec!["orders.>".to_owned()],
-            ..stream::Config::default()
-        })
-        .await
-        .expect("stream");
+    let orders = create_stream(&js, "ORDERS", "orders.>").await;
     for index in 0..5 {
         publish(&js, "orders.eu", &format!("eu {index}")).await;
     }
@@ -188,14 +192,7 @@ async fn ack_two_of_three_then_stop(store: &str, signal: &str) {
     {
         let mut server = ServerProcess::start(&["-sd", store]);
         let js = jetstream::new(async_nats::connect(server.url()).await.expect("connect"));
-        let jobs = js
-            .create_stream(stream::Config {
-                name: "JOBS".to_owned(),
-                subjects: vec!["jobs".to_owned()],
-                ..stream::Config::default()
-            })
-            .await
-            .expect("stream");
+        let jobs = create_stream(&js, "JOBS", "jobs").await;
         for index in 0..3 {
             publish(&js, "jobs", &format!("job {index}")).await;
         }
@@ -238,14 +235,7 @@ async fn an_ephemeral_consumer_is_deleted_when_inactive() {
     let store = dir.path().join("store");
     let server = ServerProcess::start(&["-sd", store.to_str().expect("utf-8")]);
     let js = jetstream::new(async_nats::connect(server.url()).await.expect("connect"));
-    let events = js
-        .create_stream(stream::Config {
-            name: "EVENTS".to_owned(),
-            subjects: vec!["events".to_owned()],
-            ..stream::Config::default()
-        })
-        .await
-        .expect("stream");
+    let events = create_stream(&js, "EVENTS", "events").await;
     publish(&js, "events", "first").await;
     let mut reader: consumer::PullConsumer = events
         .create_consumer(consumer::pull::Config {
@@ -290,14 +280,7 @@ async fn an_ephemeral_consumer_is_deleted_when_inactive() {
 async fn a_consumer_is_updated_within_go_rules() {
     let server = ServerProcess::start(&[]);
     let js = jetstream::new(async_nats::connect(server.url()).await.expect("connect"));
-    let tasks = js
-        .create_stream(stream::Config {
-            name: "TASKS".to_owned(),
-            subjects: vec!["tasks".to_owned()],
-            ..stream::Config::default()
-        })
-        .await
-        .expect("stream");
+    let tasks = create_stream(&js, "TASKS", "tasks").await;
     let base = consumer::pull::Config {
         durable_name: Some("runner".to_owned()),
         ack_wait: Duration::from_secs(10),
