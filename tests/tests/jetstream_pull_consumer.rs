@@ -278,7 +278,8 @@ async fn an_ephemeral_consumer_is_deleted_when_inactive() {
 /// 10148, and `update` of a missing consumer 10149.
 #[tokio::test]
 async fn a_consumer_is_updated_within_go_rules() {
-    let server = ServerProcess::start(&[]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let server = ServerProcess::start(&["-sd", dir.path().to_str().expect("utf-8")]);
     let js = jetstream::new(async_nats::connect(server.url()).await.expect("connect"));
     let tasks = create_stream(&js, "TASKS", "tasks").await;
     let base = consumer::pull::Config {

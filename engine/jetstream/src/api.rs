@@ -512,7 +512,7 @@ fn consumer_create(registry: &mut Registry, name: &str, body: &[u8]) -> Result<V
             if let Some(dir) = stream.dir.as_ref().filter(|_| config.durable) {
                 crate::consumer::save_config(&config, dir)?;
             }
-            existing.config = config;
+            existing.reconfigure(config, stream.store.lock().as_dyn_mut())?;
         }
         return Ok(existing.info(stream.store.lock().as_dyn()));
     }

@@ -445,6 +445,25 @@ impl Consumer {
         self.state_store = Some(state_store);
     }
 
+    /// Applies an update `check_update` allowed. A durable consumer's state store is reopened
+    /// with the new limits (`max_ack_pending`) and the current progress written to it.
+    pub fn reconfigure(
+        &mut self,
+        config: ConsumerConfig,
+        store: &mut dyn StreamStore,
+    ) -> Result<(), ApiError> {
+        if self.state_store.is_some() {
+            self.persist();
+            let state_store = store
+                .consumer_store(&config.name, state_config(&config))
+                .map_err(|error| ApiError::consumer_create(error.to_string()))?;
+            self.state_store = Some(state_store);
+            self.dirty = true;
+        }
+        self.config = config;
+        Ok(())
+    }
+
     /// No pull request waits and none came, nor an ack, for `inactive_threshold`: the
     /// consumer is to be deleted.
     pub fn is_inactive(&self, now: Instant) -> bool {
