@@ -813,7 +813,14 @@ pub fn saved_configs(stream_dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
                 .to_str()?
                 .strip_suffix(".json")?
                 .to_owned();
-            Some((name, std::fs::read(&path).ok()?))
+            match crate::service::read_saved_json(&path) {
+                Ok(text) => Some((name, text)),
+                Err(error) => {
+                    // Left in place: nothing is deleted because it could not be read.
+                    tracing::error!(path = %path.display(), %error, "consumer not loaded");
+                    None
+                }
+            }
         })
         .collect();
     saved.sort();

@@ -61,6 +61,25 @@ pub struct JetStreamOptions {
     pub max_file: Option<u64>,
 }
 
+/// Largest saved configuration file read back (`stream.json`, `consumers/<name>.json`): a
+/// config arrived in one API request, so it is far below this; anything larger is damage.
+const SAVED_JSON_MAX: u64 = 1 << 20;
+
+/// Reads a saved configuration file, refusing one over [`SAVED_JSON_MAX`] before reading it.
+pub(crate) fn read_saved_json(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let mut text = Vec::new();
+    file.take(SAVED_JSON_MAX + 1).read_to_end(&mut text)?;
+    if text.len() as u64 > SAVED_JSON_MAX {
+        return Err(std::io::Error::other(format!(
+            "{} is larger than {SAVED_JSON_MAX} bytes",
+            path.display()
+        )));
+    }
+    Ok(text)
+}
+
 /// One API request, copied out of the router.
 struct Request {
     subject: String,
@@ -318,7 +337,7 @@ impl Registry {
     }
 
     fn load_stream(&mut self, path: &Path) -> Result<(), ApiError> {
-        let text = std::fs::read(path.join(STREAM_CONFIG_FILE))
+        let text = read_saved_json(&path.join(STREAM_CONFIG_FILE))
             .map_err(|error| ApiError::store_failed(error.to_string()))?;
         let saved: SavedStream = serde_json::from_slice(&text)
             .map_err(|error| ApiError::invalid_json(&error.to_string()))?;
@@ -417,5 +436,18 @@ mod tests {
         assert!(!filters_overlap("orders.*", "orders.eu.x"));
         assert!(!filters_overlap("orders.eu", "orders.us"));
         assert!(!filters_overlap("a.b", "a"));
+    }
+
+    #[test]
+    fn a_saved_config_over_the_limit_is_refused_before_it_is_read() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let small = dir.path().join("small.json");
+        std::fs::write(&small, b"{}").expect("write");
+        assert_eq!(read_saved_json(&small).expect("read"), b"{}");
+        let huge = dir.path().join("huge.json");
+        let file = std::fs::File::create(&huge).expect("create");
+        file.set_len(SAVED_JSON_MAX + 1).expect("sparse file");
+        let error = read_saved_json(&huge).expect_err("too large");
+        assert!(error.to_string().contains("larger than"), "{error}");
     }
 }
