@@ -34,6 +34,10 @@ pub(crate) enum Reply {
 
 /// Answers one request (`reply` is where pulled messages go).
 pub(crate) fn handle(registry: &mut Registry, subject: &str, reply: &Bytes, body: &[u8]) -> Reply {
+    if subject.starts_with("$JS.FC.") {
+        flow_control(registry, subject);
+        return Reply::Nothing;
+    }
     if let Some(ack) = subject.strip_prefix("$JS.ACK.") {
         acknowledge(registry, ack, body);
         return if reply.is_empty() {
@@ -61,7 +65,8 @@ pub(crate) fn handle(registry: &mut Registry, subject: &str, reply: &Bytes, body
     Reply::Json(handle_json(registry, subject, body))
 }
 
-/// `$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<ts>.<pending>`.
+/// `$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<ts>.<pending>`; the
+/// consumer then delivers what the ack made room for.
 fn acknowledge(registry: &mut Registry, ack: &str, body: &[u8]) {
     let tokens: Vec<&str> = ack.split('.').collect();
     let [stream, consumer, _, seq, ..] = tokens.as_slice() else {
@@ -70,10 +75,36 @@ fn acknowledge(registry: &mut Registry, ack: &str, body: &[u8]) {
     let Ok(seq) = seq.parse::<u64>() else {
         return;
     };
-    if let Some(stream) = registry.streams.get_mut(*stream)
-        && let Some(consumer) = stream.consumers.get_mut(*consumer)
+    with_consumer(registry, stream, consumer, |consumer| {
+        consumer.ack(seq, body)
+    });
+}
+
+/// `$JS.FC.<stream>.<consumer>.<n>`: a push consumer's flow-control reply.
+fn flow_control(registry: &mut Registry, subject: &str) {
+    let tokens: Vec<&str> = subject.split('.').collect();
+    let [_, _, stream, consumer, _] = tokens.as_slice() else {
+        return;
+    };
+    with_consumer(registry, stream, consumer, |consumer| {
+        consumer.flow_control_reply(subject);
+    });
+}
+
+/// Applies `change` to a consumer, then lets it deliver.
+fn with_consumer(
+    registry: &mut Registry,
+    stream: &str,
+    consumer: &str,
+    change: impl FnOnce(&mut crate::consumer::Consumer),
+) {
+    let broker = Arc::clone(&registry.broker);
+    if let Some(stream) = registry.streams.get_mut(stream)
+        && let Some(consumer) = stream.consumers.get_mut(consumer)
     {
-        consumer.ack(seq, body);
+        change(consumer);
+        let store = stream.store.lock();
+        consumer.serve(store.as_dyn(), &broker, std::time::Instant::now());
     }
 }
 
@@ -97,21 +128,77 @@ fn pull(registry: &mut Registry, rest: &str, reply: &Bytes, body: &[u8]) -> Resu
     Ok(())
 }
 
-/// Every consumer's timers (pull expiry, heartbeats, redelivery, new messages).
-pub(crate) fn tick_consumers(registry: &mut Registry) {
+/// What the consumers need of the API thread after a turn.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Turn {
+    /// A consumer stopped at its burst limit with more to deliver: come back at once.
+    pub(crate) more: bool,
+    /// A push consumer has nobody on its deliver subject: watch the subscriptions.
+    pub(crate) unbound_push: bool,
+}
+
+impl Turn {
+    pub(crate) fn add(&mut self, other: Self) {
+        self.more |= other.more;
+        self.unbound_push |= other.unbound_push;
+    }
+}
+
+/// Lets the consumers of one stream deliver (its writer stored messages).
+pub(crate) fn serve_consumers(registry: &mut Registry, stream: &str) -> Turn {
     let broker = Arc::clone(&registry.broker);
+    let Some(stream) = registry.streams.get_mut(stream) else {
+        return Turn::default();
+    };
+    stream
+        .stored_queued
+        .store(false, std::sync::atomic::Ordering::Release);
+    serve_stream(stream, &broker, false)
+}
+
+/// Lets every consumer deliver.
+pub(crate) fn serve_all_consumers(registry: &mut Registry) -> Turn {
+    let broker = Arc::clone(&registry.broker);
+    let mut turn = Turn::default();
+    for stream in registry.streams.values_mut() {
+        turn.add(serve_stream(stream, &broker, false));
+    }
+    turn
+}
+
+/// Serves (or with `timers`, ticks) a stream's consumers.
+fn serve_stream(stream: &mut Stream, broker: &natrium_router::Broker, timers: bool) -> Turn {
+    let mut turn = Turn::default();
+    if stream.consumers.is_empty() {
+        return turn;
+    }
+    let store = Arc::clone(&stream.store);
+    let store = store.lock();
+    let now = std::time::Instant::now();
+    for consumer in stream.consumers.values_mut() {
+        if timers {
+            consumer.tick(store.as_dyn(), broker);
+        } else {
+            consumer.serve(store.as_dyn(), broker, now);
+        }
+        turn.more |= consumer.has_more();
+        turn.unbound_push |= consumer.is_unbound_push();
+    }
+    turn
+}
+
+/// Every consumer's timers (pull expiry, heartbeats, redelivery, new messages), progress
+/// writes and inactivity.
+pub(crate) fn tick_consumers(registry: &mut Registry) -> Turn {
+    let broker = Arc::clone(&registry.broker);
+    let mut turn = Turn::default();
     for stream in registry.streams.values_mut() {
         if stream.consumers.is_empty() {
             continue;
         }
-        let store = Arc::clone(&stream.store);
-        let store = store.lock();
-        for consumer in stream.consumers.values_mut() {
-            consumer.tick(store.as_dyn(), &broker);
-        }
+        turn.add(serve_stream(stream, &broker, true));
         // The state files are written (and fsynced) after the store lock is released, so the
         // stream's writer never waits on a consumer's fsync.
-        drop(store);
         for consumer in stream.consumers.values_mut() {
             consumer.persist();
         }
@@ -128,6 +215,7 @@ pub(crate) fn tick_consumers(registry: &mut Registry) {
             false
         });
     }
+    turn
 }
 
 /// Answers a JSON request; the JSON always carries `type`, and `error` when it failed.
@@ -239,7 +327,15 @@ fn create(registry: &mut Registry, name: &str, body: &[u8]) -> Result<Value, Api
     let (store, dir) = registry.open_store(&config)?;
     let created = std::time::SystemTime::now();
     let usage = Arc::clone(&registry.usage);
-    let stream = Stream::start(registry.broker.clone(), usage, config, created, dir, store)?;
+    let stream = Stream::start(
+        registry.broker.clone(),
+        usage,
+        config,
+        created,
+        dir,
+        store,
+        registry.work.clone(),
+    )?;
     if let Err(error) = registry.save_config(&stream) {
         let dir = registry.stream_dir(&stream.config.name);
         drop(stream);
@@ -514,13 +610,13 @@ fn consumer_create(registry: &mut Registry, name: &str, body: &[u8]) -> Result<V
             }
             existing.reconfigure(config, stream.store.lock().as_dyn_mut())?;
         }
-        return Ok(existing.info(stream.store.lock().as_dyn()));
+        return Ok(existing.info(stream.store.lock().as_dyn(), &registry.broker));
     }
     if action == crate::consumer::Action::Update {
         return Err(ApiError::consumer_does_not_exist());
     }
     let consumer = crate::stream::open_consumer(stream, config)?;
-    let info = consumer.info(stream.store.lock().as_dyn());
+    let info = consumer.info(stream.store.lock().as_dyn(), &registry.broker);
     if let Some(dir) = stream.dir.as_ref().filter(|_| consumer.config.durable) {
         crate::consumer::save_config(&consumer.config, dir)?;
     }
@@ -536,7 +632,7 @@ fn consumer_info(registry: &Registry, name: &str) -> Result<Value, ApiError> {
     let consumer = consumer_name
         .and_then(|consumer| stream.consumers.get(consumer))
         .ok_or_else(ApiError::consumer_not_found)?;
-    Ok(consumer.info(stream.store.lock().as_dyn()))
+    Ok(consumer.info(stream.store.lock().as_dyn(), &registry.broker))
 }
 
 fn consumer_delete(registry: &mut Registry, name: &str) -> Result<Value, ApiError> {
@@ -572,7 +668,7 @@ fn consumer_list(registry: &Registry, name: &str) -> Result<Value, ApiError> {
         .consumers
         .values()
         .take(LIST_PAGE)
-        .map(|consumer| consumer.info(store.as_dyn()))
+        .map(|consumer| consumer.info(store.as_dyn(), &registry.broker))
         .collect();
     Ok(json!({
         "total": stream.consumers.len(),

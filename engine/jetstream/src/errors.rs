@@ -44,6 +44,66 @@ impl ApiError {
         Self::go(400, 10149, "consumer does not exist")
     }
 
+    /// JSConsumerDuplicateFilterSubjects (10136).
+    pub fn consumer_duplicate_filter_subjects() -> Self {
+        Self::go(
+            400,
+            10136,
+            "consumer cannot have both FilterSubject and FilterSubjects specified",
+        )
+    }
+
+    /// JSConsumerEmptyFilter (10139).
+    pub fn consumer_empty_filter() -> Self {
+        Self::go(
+            400,
+            10139,
+            "consumer filter in FilterSubjects cannot be empty",
+        )
+    }
+
+    /// JSConsumerOverlappingSubjectFilters (10138).
+    pub fn consumer_overlapping_filters() -> Self {
+        Self::go(400, 10138, "consumer subject filters cannot overlap")
+    }
+
+    /// JSConsumerHBRequiresPushErr (10088).
+    pub fn consumer_heartbeat_requires_push() -> Self {
+        Self::go(
+            400,
+            10088,
+            "consumer idle heartbeat requires a push based consumer",
+        )
+    }
+
+    /// JSConsumerFCRequiresPushErr (10089).
+    pub fn consumer_flow_control_requires_push() -> Self {
+        Self::go(
+            400,
+            10089,
+            "consumer flow control requires a push based consumer",
+        )
+    }
+
+    /// JSConsumerWithFlowControlNeedsHeartbeats (10108).
+    pub fn consumer_flow_control_needs_heartbeat() -> Self {
+        Self::go(
+            400,
+            10108,
+            "consumer with flow control also needs heartbeats",
+        )
+    }
+
+    /// JSConsumerPushMaxWaitingErr (10080).
+    pub fn consumer_push_max_waiting() -> Self {
+        Self::go(400, 10080, "consumer in push mode can not set max waiting")
+    }
+
+    /// JSConsumerInvalidDeliverSubject (10112).
+    pub fn consumer_invalid_deliver_subject() -> Self {
+        Self::go(400, 10112, "invalid push consumer deliver subject")
+    }
+
     /// JSInvalidJSONErr (10025).
     pub fn invalid_json(detail: &str) -> Self {
         Self::go(400, 10025, format!("invalid JSON: {detail}"))

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
 use std::thread::JoinHandle;
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 
 use bytes::Bytes;
 use natrium_router::{Broker, DeliveryOutcome, Message, PublishBatch, Sink, Subscription};
@@ -81,11 +81,24 @@ pub(crate) fn read_saved_json(path: &Path) -> std::io::Result<Vec<u8>> {
 }
 
 /// One API request, copied out of the router.
-struct Request {
+pub(crate) struct Request {
     subject: String,
     reply: Bytes,
     body: Vec<u8>,
 }
+
+/// What the API thread is woken for.
+pub(crate) enum Work {
+    /// An API request, an ack or a flow-control reply.
+    Request(Request),
+    /// The named stream stored messages: its consumers deliver them now.
+    Stored(String),
+}
+
+/// How long the API thread waits between looks at the subscriptions while a push consumer
+/// has nobody on its deliver subject (clients subscribe right after creating it; each look
+/// is one atomic load unless the subscriptions changed).
+const INTEREST_POLL: std::time::Duration = std::time::Duration::from_millis(2);
 
 /// The running JetStream service.
 pub struct JetStream {
@@ -105,6 +118,8 @@ pub(crate) struct Registry {
     pub(crate) api_errors: u64,
     /// The account's storage limits and totals.
     pub(crate) usage: Arc<AccountUsage>,
+    /// Where streams' writers send [`Work::Stored`].
+    pub(crate) work: SyncSender<Work>,
 }
 
 impl JetStream {
@@ -112,6 +127,7 @@ impl JetStream {
     /// API thread.
     pub fn start(broker: Arc<Broker>, options: JetStreamOptions) -> std::io::Result<Self> {
         let usage = Arc::new(AccountUsage::new(options.max_memory, options.max_file));
+        let (sender, receiver) = sync_channel(API_QUEUE_MAX);
         let mut registry = Registry {
             broker: Arc::clone(&broker),
             options,
@@ -119,14 +135,20 @@ impl JetStream {
             api_total: 0,
             api_errors: 0,
             usage,
+            work: sender.clone(),
         };
         registry.load_streams()?;
         let state = Arc::new(Mutex::new(registry));
-        let (sender, receiver) = sync_channel(API_QUEUE_MAX);
         let sink: Arc<dyn Sink> = Arc::new(ApiSink { requests: sender });
-        // API requests, and consumers' acknowledgements, go through the same queue.
+        // API requests, consumers' acknowledgements and flow-control replies go through the
+        // same queue.
         let mut subscriptions = Vec::new();
-        for (sid, subject) in [("$JS.API", "$JS.API.>"), ("$JS.ACK", "$JS.ACK.>")] {
+        let internal = [
+            ("$JS.API", "$JS.API.>"),
+            ("$JS.ACK", "$JS.ACK.>"),
+            ("$JS.FC", "$JS.FC.>"),
+        ];
+        for (sid, subject) in internal {
             let subscription = Subscription::new(
                 JETSTREAM_CLIENT,
                 Bytes::from_static(sid.as_bytes()),
@@ -185,7 +207,7 @@ impl Drop for JetStream {
 
 /// The `$JS.API.>` sink: copies each request into the bounded queue.
 struct ApiSink {
-    requests: SyncSender<Request>,
+    requests: SyncSender<Work>,
 }
 
 impl Sink for ApiSink {
@@ -195,7 +217,8 @@ impl Sink for ApiSink {
         message: &Message<'_>,
         _: &mut PublishBatch,
     ) -> DeliveryOutcome {
-        let is_ack = message.subject.starts_with(b"$JS.ACK.");
+        let is_ack =
+            message.subject.starts_with(b"$JS.ACK.") || message.subject.starts_with(b"$JS.FC.");
         if (message.reply.is_empty() && !is_ack) || message.payload.len() > API_REQUEST_BYTES_MAX {
             return DeliveryOutcome::Dropped;
         }
@@ -204,49 +227,74 @@ impl Sink for ApiSink {
             reply: Bytes::copy_from_slice(message.reply),
             body: message.payload.to_vec(),
         };
-        match self.requests.try_send(request) {
+        match self.requests.try_send(Work::Request(request)) {
             Ok(()) => DeliveryOutcome::Delivered,
             Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => DeliveryOutcome::Dropped,
         }
     }
 }
 
-fn serve_api(state: &Mutex<Registry>, receiver: &Receiver<Request>, stopping: &AtomicBool) {
+fn serve_api(state: &Mutex<Registry>, receiver: &Receiver<Work>, stopping: &AtomicBool) {
+    let broker = Arc::clone(&state.lock().broker);
+    let mut next_tick = Instant::now() + crate::stream::STOP_POLL;
+    let mut turn = api::Turn::default();
+    let mut generation = broker.sublist().generation();
     // Copies of the sender may outlive the subscription in connections' match caches, so the
     // thread also watches `stopping`.
     while !stopping.load(Ordering::Acquire) {
-        let request = match receiver.recv_timeout(crate::stream::STOP_POLL) {
-            Ok(request) => request,
-            Err(RecvTimeoutError::Timeout) => {
-                api::tick_consumers(&mut state.lock());
-                continue;
-            }
-            Err(RecvTimeoutError::Disconnected) => break,
+        let timeout = if turn.more {
+            std::time::Duration::ZERO
+        } else if turn.unbound_push {
+            INTEREST_POLL
+        } else {
+            next_tick.saturating_duration_since(Instant::now())
         };
-        let mut registry = state.lock();
-        let response = api::handle(
-            &mut registry,
-            &request.subject,
-            &request.reply,
-            &request.body,
-        );
+        match receiver.recv_timeout(timeout) {
+            Ok(Work::Request(request)) => answer(state, &broker, &request),
+            Ok(Work::Stored(stream)) => turn.add(api::serve_consumers(&mut state.lock(), &stream)),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+        let now = Instant::now();
+        let subscriptions_changed = broker.sublist().generation() != generation;
+        if now >= next_tick {
+            turn = api::tick_consumers(&mut state.lock());
+            next_tick = now + crate::stream::STOP_POLL;
+        } else if turn.more || (turn.unbound_push && subscriptions_changed) {
+            turn = api::serve_all_consumers(&mut state.lock());
+        }
+        if subscriptions_changed {
+            generation = broker.sublist().generation();
+        }
+    }
+}
+
+/// Answers one API request (or handles an ack or flow-control reply).
+fn answer(state: &Mutex<Registry>, broker: &Broker, request: &Request) {
+    let mut registry = state.lock();
+    let response = api::handle(
+        &mut registry,
+        &request.subject,
+        &request.reply,
+        &request.body,
+    );
+    if request.subject.starts_with("$JS.API.") {
         registry.api_total += 1;
         if matches!(&response, api::Reply::Json(json) if json.get("error").is_some()) {
             registry.api_errors += 1;
         }
-        let broker = Arc::clone(&registry.broker);
-        drop(registry);
-        let mut batch = PublishBatch::unbatched();
-        match response {
-            api::Reply::Json(json) => publish_reply(&broker, &mut batch, &request.reply, &json),
-            api::Reply::Message { headers, payload } if headers.is_empty() => {
-                publish_reply_raw(&broker, &mut batch, &request.reply, &payload);
-            }
-            api::Reply::Message { headers, payload } => {
-                publish_message(&broker, &mut batch, &request.reply, &headers, &payload);
-            }
-            api::Reply::Nothing => {}
+    }
+    drop(registry);
+    let mut batch = PublishBatch::unbatched();
+    match response {
+        api::Reply::Json(json) => publish_reply(broker, &mut batch, &request.reply, &json),
+        api::Reply::Message { headers, payload } if headers.is_empty() => {
+            publish_reply_raw(broker, &mut batch, &request.reply, &payload);
         }
+        api::Reply::Message { headers, payload } => {
+            publish_message(broker, &mut batch, &request.reply, &headers, &payload);
+        }
+        api::Reply::Nothing => {}
     }
 }
 
@@ -352,8 +400,15 @@ impl Registry {
         let (store, dir) = self.open_store(&config)?;
         let name = config.name.clone();
         let usage = Arc::clone(&self.usage);
-        let mut stream =
-            Stream::start(Arc::clone(&self.broker), usage, config, created, dir, store)?;
+        let mut stream = Stream::start(
+            Arc::clone(&self.broker),
+            usage,
+            config,
+            created,
+            dir,
+            store,
+            self.work.clone(),
+        )?;
         crate::stream::load_consumers(&mut stream);
         tracing::info!(stream = %name, "stream loaded");
         self.streams.insert(name, stream);

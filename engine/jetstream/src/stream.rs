@@ -110,18 +110,49 @@ pub struct Stream {
     usage: Arc<AccountUsage>,
     bytes: Arc<AtomicU64>,
     broker: Arc<Broker>,
+    /// Set while a [`crate::service::Work::Stored`] for this stream waits in the API queue.
+    pub(crate) stored_queued: Arc<AtomicBool>,
+}
+
+/// Tells the API thread that a stream stored messages, so its consumers deliver them at once
+/// rather than at the next tick. At most one notice per stream waits in the queue: the flag
+/// is cleared by the API thread before it serves the stream's consumers.
+#[derive(Clone)]
+struct StoredNotice {
+    work: SyncSender<crate::service::Work>,
+    queued: Arc<AtomicBool>,
+    stream: String,
+}
+
+impl StoredNotice {
+    fn send(&self) {
+        if self.queued.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let notice = crate::service::Work::Stored(self.stream.clone());
+        if self.work.try_send(notice).is_err() {
+            // A full queue: the next tick serves the consumers anyway.
+            self.queued.store(false, Ordering::Release);
+        }
+    }
 }
 
 impl Stream {
     /// Starts the writer and subscribes the stream's subjects.
-    pub fn start(
+    pub(crate) fn start(
         broker: Arc<Broker>,
         usage: Arc<AccountUsage>,
         config: StreamConfig,
         created: SystemTime,
         dir: Option<PathBuf>,
         store: Store,
+        work: SyncSender<crate::service::Work>,
     ) -> Result<Self, ApiError> {
+        let stored = StoredNotice {
+            work,
+            queued: Arc::new(AtomicBool::new(false)),
+            stream: config.name.clone(),
+        };
         let bytes = Arc::new(AtomicU64::new(0));
         usage.record(config.storage, &bytes, store.as_dyn().state().bytes);
         let store = Arc::new(Mutex::new(store));
@@ -138,6 +169,7 @@ impl Stream {
                 bytes: Arc::clone(&bytes),
                 broker: Arc::clone(&broker),
                 stopping: Arc::clone(&stopping),
+                stored: stored.clone(),
             };
             std::thread::Builder::new()
                 .name(format!("js-{}", config.name))
@@ -159,6 +191,7 @@ impl Stream {
             usage,
             bytes,
             broker,
+            stored_queued: stored.queued,
         };
         stream.subscribe()?;
         Ok(stream)
@@ -296,6 +329,7 @@ struct WriterContext {
     bytes: Arc<AtomicU64>,
     broker: Arc<Broker>,
     stopping: Arc<AtomicBool>,
+    stored: StoredNotice,
 }
 
 impl WriterContext {
@@ -333,6 +367,9 @@ fn run_writer(context: &WriterContext, receiver: &Receiver<Ingest>) {
             }
         }
         let outcomes = append_batch(context, &batch);
+        if outcomes.iter().any(Result::is_ok) {
+            context.stored.send();
+        }
         let mut replies = PublishBatch::unbatched();
         for (message, outcome) in batch.iter().zip(outcomes) {
             if message.reply.is_empty() {

@@ -91,6 +91,78 @@ pub fn rfc3339(time: SystemTime) -> String {
     text
 }
 
+/// Parses RFC 3339 as clients send times (`opt_start_time`, `start_time`):
+/// `2026-11-22T04:26:45.1234567Z` or with a `+hh:mm`/`-hh:mm` offset; `None` when malformed
+/// or before 1970.
+pub fn parse_rfc3339(text: &str) -> Option<SystemTime> {
+    let bytes = text.as_bytes();
+    let number = |range: std::ops::Range<usize>| -> Option<i64> {
+        let digits = bytes.get(range)?;
+        if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        std::str::from_utf8(digits).ok()?.parse().ok()
+    };
+    let separators = [(4, b'-'), (7, b'-'), (13, b':'), (16, b':')];
+    if separators
+        .iter()
+        .any(|&(at, byte)| bytes.get(at) != Some(&byte))
+        || !matches!(bytes.get(10), Some(b'T' | b't' | b' '))
+    {
+        return None;
+    }
+    let (year, month, day) = (number(0..4)?, number(5..7)?, number(8..10)?);
+    let (hour, minute, second) = (number(11..13)?, number(14..16)?, number(17..19)?);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 {
+        return None;
+    }
+    if second > 60 {
+        return None;
+    }
+    let mut at = 19;
+    let mut nanos = 0_i64;
+    if bytes.get(at) == Some(&b'.') {
+        let start = at + 1;
+        let end = start
+            + bytes
+                .get(start..)?
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+        if end == start {
+            return None;
+        }
+        let fraction = number(start..end.min(start + 9))?;
+        let width = u32::try_from(end.min(start + 9) - start).ok()?;
+        nanos = fraction * 10_i64.pow(9 - width);
+        at = end;
+    }
+    let offset = match bytes.get(at..)? {
+        b"Z" | b"z" => 0,
+        [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
+            let minutes = number(at + 1..at + 3)? * 60 + number(at + 4..at + 6)?;
+            if *sign == b'+' { minutes } else { -minutes }
+        }
+        _ => return None,
+    };
+    let days = days_from_civil(year, month, day);
+    let seconds = days * 86_400 + hour * 3_600 + minute * 60 + second - offset * 60;
+    let seconds = u64::try_from(seconds).ok()?;
+    let nanos = u32::try_from(nanos).ok()?;
+    SystemTime::UNIX_EPOCH.checked_add(Duration::new(seconds, nanos))
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month_index = (month + 9) % 12;
+    let day_of_year = (153 * month_index + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
 /// The monitor's uptime style (whole seconds, days and years shown): `3s`, `1m2s`,
 /// `2h0m5s`, `1d2h3m4s`, `1y2d3h4m5s`.
 pub fn uptime(duration: Duration) -> String {
@@ -159,6 +231,32 @@ mod tests {
 
     fn at(seconds: u64, nanos: u32) -> SystemTime {
         UNIX_EPOCH + Duration::new(seconds, nanos)
+    }
+
+    #[test]
+    fn rfc3339_parses_what_it_formats_and_offsets() {
+        for time in [at(0, 0), at(1_795_000_000, 123_456_700), at(951_782_400, 1)] {
+            assert_eq!(parse_rfc3339(&rfc3339(time)), Some(time));
+        }
+        assert_eq!(
+            parse_rfc3339("2026-12-04T19:00:00+01:00"),
+            parse_rfc3339("2026-12-04T18:00:00Z")
+        );
+        assert_eq!(
+            parse_rfc3339("1970-01-01T00:00:01.5Z"),
+            Some(at(1, 500_000_000))
+        );
+        for bad in [
+            "",
+            "2026-12-04",
+            "2026-13-04T00:00:00Z",
+            "2026-12-04T00:00:00",
+            "2026-12-04T00:00:00.Z",
+            "1969-12-31T23:59:59Z",
+            "2026-12-04T00:00:00+0100",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -1,0 +1,515 @@
+//! A consumer's configuration as clients send it (`CONSUMER.CREATE`, `DURABLE.CREATE`) and as
+//! the Go server echoes it: Go's field names, defaults, checks and error texts. natrium fails
+//! closed: a field it does not act on, set to anything but its default, refuses the create.
+
+use std::time::{Duration, SystemTime};
+
+use natrium_router::subject;
+use serde_json::{Map, Value, json};
+
+use crate::errors::ApiError;
+
+/// Go's default `ack_wait`: 30 s.
+const ACK_WAIT_DEFAULT: Duration = Duration::from_secs(30);
+/// Go's default `max_ack_pending`.
+const MAX_ACK_PENDING_DEFAULT: i64 = 1000;
+/// Go's default `max_waiting` (pull requests queued per consumer).
+const MAX_WAITING_DEFAULT: i64 = 512;
+/// Go's default `inactive_threshold` of an ephemeral consumer.
+const INACTIVE_THRESHOLD_DEFAULT: Duration = Duration::from_secs(5);
+
+/// Config fields natrium acts on; any other set to a non-default value is refused.
+const SUPPORTED: &[&str] = &[
+    "name",
+    "durable_name",
+    "description",
+    "deliver_policy",
+    "opt_start_seq",
+    "ack_policy",
+    "ack_wait",
+    "max_deliver",
+    "filter_subject",
+    "replay_policy",
+    "max_waiting",
+    "max_ack_pending",
+    "inactive_threshold",
+    "num_replicas",
+    "metadata",
+    "filter_subjects",
+    "opt_start_time",
+    "deliver_subject",
+    "deliver_group",
+    "flow_control",
+    "idle_heartbeat",
+    "headers_only",
+    "mem_storage",
+];
+/// Filter subjects one consumer may list.
+pub const FILTER_SUBJECTS_MAX: usize = 1024;
+/// Go's lower bound on `idle_heartbeat`.
+const IDLE_HEARTBEAT_MIN: Duration = Duration::from_millis(100);
+
+/// How far acknowledgements reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AckPolicy {
+    Explicit,
+    None,
+    All,
+}
+
+/// A consumer's normalised configuration, echoed as Go echoes it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConsumerConfig {
+    pub name: String,
+    pub durable: bool,
+    pub json: Map<String, Value>,
+    pub ack_policy: AckPolicy,
+    pub ack_wait: Duration,
+    pub max_deliver: Option<u64>,
+    /// `filter_subject` or `filter_subjects` (non-overlapping); empty: the whole stream.
+    pub filters: Vec<String>,
+    /// Set for a push consumer (`deliver_subject`).
+    pub push: Option<PushConfig>,
+    /// `headers_only`: deliveries carry the headers and `Nats-Msg-Size`, not the payload.
+    pub headers_only: bool,
+    pub max_ack_pending: usize,
+    pub max_waiting: usize,
+    /// The first stream sequence to consider.
+    pub start: StartAt,
+    /// Deleted after this long without pull requests or acks (Go's default for ephemeral
+    /// consumers is 5 s; durable ones keep none unless asked).
+    pub inactive_threshold: Option<Duration>,
+}
+
+/// Where a new consumer starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartAt {
+    All,
+    Last,
+    New,
+    Sequence(u64),
+    /// `by_start_time`: the first message stored at or after this time (ns since 1970).
+    Time(u64),
+    /// `last_per_subject`: the last message of each matching subject, then what follows.
+    LastPerSubject,
+}
+
+/// Where and how a push consumer delivers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushConfig {
+    pub subject: String,
+    pub group: Option<String>,
+    pub flow_control: bool,
+    pub heartbeat: Option<Duration>,
+}
+
+fn consumer_error(detail: impl Into<String>) -> ApiError {
+    ApiError::consumer_create(detail)
+}
+
+/// A config field read as text, integer, flag or nanoseconds (absent: the default).
+struct Fields<'a>(&'a Map<String, Value>);
+
+impl Fields<'_> {
+    fn text(&self, key: &str) -> &str {
+        self.0.get(key).and_then(Value::as_str).unwrap_or_default()
+    }
+    fn int(&self, key: &str) -> i64 {
+        self.0.get(key).and_then(Value::as_i64).unwrap_or(0)
+    }
+    fn flag(&self, key: &str) -> bool {
+        self.0.get(key).and_then(Value::as_bool).unwrap_or(false)
+    }
+    fn nanos(&self, key: &str) -> Option<Duration> {
+        u64::try_from(self.int(key))
+            .ok()
+            .filter(|&ns| ns > 0)
+            .map(Duration::from_nanos)
+    }
+}
+
+impl ConsumerConfig {
+    /// Parses `{"stream_name", "config", "action"}`; `name_in_subject` from the API subject.
+    pub fn from_request(body: &[u8], name_in_subject: Option<&str>) -> Result<Self, ApiError> {
+        let value: Value = serde_json::from_slice(body)
+            .map_err(|error| ApiError::invalid_json(&error.to_string()))?;
+        let Some(Value::Object(config)) = value.get("config").cloned() else {
+            return Err(ApiError::invalid_json("a consumer request needs a config"));
+        };
+        for (key, value) in &config {
+            if !SUPPORTED.contains(&key.as_str()) && !crate::config::is_default(value) {
+                return Err(consumer_error(format!(
+                    "{key} is not supported by natrium yet"
+                )));
+            }
+        }
+        let fields = Fields(&config);
+        let durable = fields.text("durable_name");
+        let name = [
+            durable,
+            fields.text("name"),
+            name_in_subject.unwrap_or_default(),
+        ]
+        .into_iter()
+        .find(|name| !name.is_empty())
+        .map_or_else(ephemeral_name, str::to_owned);
+        crate::config::check_name(&name)?;
+        if !durable.is_empty() && durable != name || name_in_subject.is_some_and(|n| n != name) {
+            return Err(consumer_error(
+                "consumer name in subject does not match durable name",
+            ));
+        }
+        let (ack_policy, start) = policies(&fields)?;
+        if fields.int("num_replicas") > 1 {
+            return Err(ApiError::replicas_not_supported());
+        }
+        let filters = filters(&fields)?;
+        let push = push_config(&fields)?;
+        let ack_wait = fields.nanos("ack_wait").unwrap_or(ACK_WAIT_DEFAULT);
+        let positive = |key: &str, default: i64| match fields.int(key) {
+            value if value > 0 => value,
+            _ => default,
+        };
+        let max_ack_pending = positive("max_ack_pending", MAX_ACK_PENDING_DEFAULT);
+        // A push consumer has no pull requests to queue (Go echoes no max_waiting for it).
+        let max_waiting = if push.is_some() {
+            0
+        } else {
+            positive("max_waiting", MAX_WAITING_DEFAULT)
+        };
+        let max_deliver = u64::try_from(fields.int("max_deliver"))
+            .ok()
+            .filter(|&max| max > 0);
+        let inactive_threshold = fields
+            .nanos("inactive_threshold")
+            .or_else(|| durable.is_empty().then_some(INACTIVE_THRESHOLD_DEFAULT));
+        let mut json = echo(
+            &config,
+            &name,
+            !durable.is_empty(),
+            ack_policy,
+            ack_wait,
+            max_deliver,
+            (max_waiting, max_ack_pending),
+        );
+        if let Some(threshold) = inactive_threshold {
+            let ns = u64::try_from(threshold.as_nanos()).unwrap_or(u64::MAX);
+            json.insert("inactive_threshold".to_owned(), json!(ns));
+        }
+        Ok(Self {
+            name,
+            durable: !durable.is_empty(),
+            json,
+            ack_policy,
+            ack_wait,
+            max_deliver,
+            filters,
+            push,
+            headers_only: fields.flag("headers_only"),
+            max_ack_pending: usize::try_from(max_ack_pending).unwrap_or(usize::MAX),
+            max_waiting: usize::try_from(max_waiting).unwrap_or(usize::MAX),
+            start,
+            inactive_threshold,
+        })
+    }
+
+    /// The filters as the store takes them (`>` for the whole stream).
+    pub fn store_filters(&self) -> Vec<&str> {
+        if self.filters.is_empty() {
+            vec![">"]
+        } else {
+            self.filters.iter().map(String::as_str).collect()
+        }
+    }
+}
+
+/// `filter_subject` and `filter_subjects`, checked as Go checks them: valid, not both, none
+/// empty, none overlapping another (so a message matches at most one, and counts add up).
+fn filters(fields: &Fields<'_>) -> Result<Vec<String>, ApiError> {
+    let single = fields.text("filter_subject");
+    let many: Vec<String> = match fields.0.get("filter_subjects") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| item.as_str().map(str::to_owned))
+            .collect::<Option<_>>()
+            .ok_or_else(|| ApiError::invalid_json("filter_subjects must be strings"))?,
+        Some(_) => return Err(ApiError::invalid_json("filter_subjects must be a list")),
+    };
+    if !single.is_empty() && !many.is_empty() {
+        return Err(ApiError::consumer_duplicate_filter_subjects());
+    }
+    if many.len() > FILTER_SUBJECTS_MAX {
+        return Err(consumer_error(format!(
+            "more than {FILTER_SUBJECTS_MAX} filter subjects"
+        )));
+    }
+    if many.iter().any(String::is_empty) {
+        return Err(ApiError::consumer_empty_filter());
+    }
+    let filters = if single.is_empty() {
+        many
+    } else {
+        vec![single.to_owned()]
+    };
+    for filter in &filters {
+        if !subject::is_valid_filter(filter.as_bytes()) {
+            return Err(consumer_error(format!("invalid filter subject {filter:?}")));
+        }
+    }
+    for (index, filter) in filters.iter().enumerate() {
+        let others = filters.iter().skip(index + 1);
+        if others
+            .into_iter()
+            .any(|other| crate::service::filters_overlap(filter, other))
+        {
+            return Err(ApiError::consumer_overlapping_filters());
+        }
+    }
+    Ok(filters)
+}
+
+/// `deliver_subject` and what only a push consumer may set, with Go's checks and texts.
+fn push_config(fields: &Fields<'_>) -> Result<Option<PushConfig>, ApiError> {
+    let subject = fields.text("deliver_subject");
+    let heartbeat = fields.nanos("idle_heartbeat");
+    let flow_control = fields.flag("flow_control");
+    if subject.is_empty() {
+        if heartbeat.is_some() {
+            return Err(ApiError::consumer_heartbeat_requires_push());
+        }
+        if flow_control {
+            return Err(ApiError::consumer_flow_control_requires_push());
+        }
+        if !fields.text("deliver_group").is_empty() {
+            return Err(consumer_error(
+                "consumer deliver group requires a push based consumer",
+            ));
+        }
+        return Ok(None);
+    }
+    if !subject::is_valid_literal_subject(subject.as_bytes()) {
+        return Err(ApiError::consumer_invalid_deliver_subject());
+    }
+    if fields.int("max_waiting") != 0 {
+        return Err(ApiError::consumer_push_max_waiting());
+    }
+    if flow_control && heartbeat.is_none() {
+        return Err(ApiError::consumer_flow_control_needs_heartbeat());
+    }
+    if heartbeat.is_some_and(|heartbeat| heartbeat < IDLE_HEARTBEAT_MIN) {
+        return Err(consumer_error(
+            "consumer idle heartbeat needs to be >= 100ms",
+        ));
+    }
+    let group = Some(fields.text("deliver_group"))
+        .filter(|group| !group.is_empty())
+        .map(str::to_owned);
+    Ok(Some(PushConfig {
+        subject: subject.to_owned(),
+        group,
+        flow_control,
+        heartbeat,
+    }))
+}
+
+/// What a create request may do (Go's `action`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    CreateOrUpdate,
+    Create,
+    Update,
+}
+
+impl Action {
+    pub fn from_request(body: &[u8]) -> Result<Self, ApiError> {
+        let value: Value = serde_json::from_slice(body)
+            .map_err(|error| ApiError::invalid_json(&error.to_string()))?;
+        match value
+            .get("action")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+        {
+            "" => Ok(Self::CreateOrUpdate),
+            "create" => Ok(Self::Create),
+            "update" => Ok(Self::Update),
+            other => Err(ApiError::invalid_json(&format!(
+                "can not unmarshal consumer action {other:?}"
+            ))),
+        }
+    }
+}
+
+/// Refuses an update of what Go keeps fixed for a consumer's lifetime (with Go's texts).
+/// Everything else (description, metadata, ack_wait, max_deliver, max_ack_pending,
+/// filter_subject, inactive_threshold) takes effect at once.
+pub fn check_update(old: &ConsumerConfig, new: &ConsumerConfig) -> Result<(), String> {
+    let fixed = [
+        (
+            std::mem::discriminant(&old.start) != std::mem::discriminant(&new.start),
+            "deliver policy can not be updated",
+        ),
+        (old.start != new.start, "start sequence can not be updated"),
+        (
+            old.ack_policy != new.ack_policy,
+            "ack policy can not be updated",
+        ),
+        (
+            old.max_waiting != new.max_waiting,
+            "max waiting can not be updated",
+        ),
+        (old.durable != new.durable, "durable can not be updated"),
+    ];
+    match fixed.into_iter().find(|(changed, _)| *changed) {
+        Some((_, reason)) => Err(reason.to_owned()),
+        None => Ok(()),
+    }
+}
+
+/// A fresh name for an ephemeral consumer created without one: eight characters from
+/// `[A-Za-z0-9]`, like the Go server's. Unique enough to never collide in one stream (62^8):
+/// the std hasher's random per-process keys mixed with the clock and a counter.
+fn ephemeral_name() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    let clock = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |since| since.as_nanos());
+    hasher.write_u128(clock);
+    let mut bits = hasher.finish();
+    (0..8)
+        .map(|_| {
+            let index = usize::try_from(bits % 62).unwrap_or(0);
+            bits /= 62;
+            char::from(ALPHABET.get(index).copied().unwrap_or(b'0'))
+        })
+        .collect()
+}
+
+/// The acknowledgement policy and where the consumer starts.
+fn policies(fields: &Fields<'_>) -> Result<(AckPolicy, StartAt), ApiError> {
+    let ack_policy = match fields.text("ack_policy") {
+        "" | "explicit" => AckPolicy::Explicit,
+        "none" => AckPolicy::None,
+        "all" => AckPolicy::All,
+        other => return Err(consumer_error(format!("ack_policy {other:?}"))),
+    };
+    if !matches!(fields.text("replay_policy"), "" | "instant") {
+        return Err(consumer_error(
+            "replay_policy original is not supported by natrium yet",
+        ));
+    }
+    let policy = fields.text("deliver_policy");
+    let start_time = fields.text("opt_start_time");
+    if !start_time.is_empty() && policy != "by_start_time" {
+        return Err(consumer_error(format!(
+            "consumer delivery policy is deliver {}, but optional start time is also set",
+            policy.trim_start_matches("by_")
+        )));
+    }
+    let start = match policy {
+        "" | "all" => StartAt::All,
+        "last" => StartAt::Last,
+        "new" => StartAt::New,
+        "last_per_subject" => StartAt::LastPerSubject,
+        "by_start_sequence" => StartAt::Sequence(
+            u64::try_from(fields.int("opt_start_seq"))
+                .unwrap_or(0)
+                .max(1),
+        ),
+        "by_start_time" => {
+            let time = natrium_router::timefmt::parse_rfc3339(start_time).ok_or_else(|| {
+                consumer_error(
+                    "consumer delivery policy is deliver by start time, but optional start time is not set",
+                )
+            })?;
+            let since = time
+                .duration_since(SystemTime::UNIX_EPOCH)
+                .unwrap_or_default();
+            StartAt::Time(u64::try_from(since.as_nanos()).unwrap_or(u64::MAX))
+        }
+        other => return Err(consumer_error(format!("deliver_policy {other:?}"))),
+    };
+    Ok((ack_policy, start))
+}
+
+/// The configuration as Go echoes it: the request's fields with every default filled in.
+fn echo(
+    config: &Map<String, Value>,
+    name: &str,
+    durable: bool,
+    ack_policy: AckPolicy,
+    ack_wait: Duration,
+    max_deliver: Option<u64>,
+    (max_waiting, max_ack_pending): (i64, i64),
+) -> Map<String, Value> {
+    let text = |key: &str| config.get(key).and_then(Value::as_str).unwrap_or_default();
+    let mut json = config.clone();
+    let defaults = [
+        (
+            "deliver_policy",
+            json!(match text("deliver_policy") {
+                "" => "all",
+                other => other,
+            }),
+        ),
+        (
+            "ack_policy",
+            json!(match ack_policy {
+                AckPolicy::Explicit => "explicit",
+                AckPolicy::None => "none",
+                AckPolicy::All => "all",
+            }),
+        ),
+        (
+            "ack_wait",
+            json!(u64::try_from(ack_wait.as_nanos()).unwrap_or(u64::MAX)),
+        ),
+        (
+            "max_deliver",
+            json!(max_deliver.map_or(-1, |max| i64::try_from(max).unwrap_or(i64::MAX))),
+        ),
+        ("replay_policy", json!("instant")),
+        ("max_waiting", json!(max_waiting)),
+        ("max_ack_pending", json!(max_ack_pending)),
+        ("num_replicas", json!(0)),
+    ];
+    for (key, value) in defaults {
+        json.insert(key.to_owned(), value);
+    }
+    // Go leaves out what does not apply: max_waiting of a push consumer, max_ack_pending
+    // without acks.
+    for key in ["max_waiting", "max_ack_pending"] {
+        if json.get(key).and_then(Value::as_i64) == Some(0) {
+            json.remove(key);
+        }
+    }
+    if ack_policy == AckPolicy::None {
+        json.remove("max_ack_pending");
+    }
+    if durable {
+        json.insert("durable_name".to_owned(), json!(name));
+    }
+    json.insert("name".to_owned(), json!(name));
+    json
+}
+
+/// The consumer-state store's view of a configuration.
+pub fn state_config(config: &ConsumerConfig) -> natrium_store::consumer::ConsumerConfig {
+    use natrium_store::consumer::AckPolicy as Stored;
+    natrium_store::consumer::ConsumerConfig {
+        ack_policy: match config.ack_policy {
+            AckPolicy::Explicit => Stored::Explicit,
+            AckPolicy::None => Stored::None,
+            AckPolicy::All => Stored::All,
+        },
+        max_deliver: config.max_deliver.unwrap_or(0),
+        pending_max: u64::try_from(config.max_ack_pending)
+            .unwrap_or(u64::MAX)
+            .max(natrium_store::consumer::PENDING_MAX_DEFAULT),
+    }
+}

@@ -1,0 +1,512 @@
+//! Consumers: a cursor over a stream with explicit (or no, or cumulative) acknowledgement,
+//! redelivery after `ack_wait` up to `max_deliver`, bounded by `max_ack_pending`, delivering
+//! either to pull requests (`$JS.API.CONSUMER.MSG.NEXT`, module `pull`) or to a push
+//! consumer's `deliver_subject` (with flow control and idle heartbeats, module `push`).
+//! Every delivery's reply subject is the ack subject Go uses, `$JS.ACK.<stream>.<consumer>.
+//! <delivered>.<stream seq>.<consumer seq>.<timestamp>.<pending>`, so async-nats, nats.go and
+//! friends (and their ordered consumers, KV watchers and object readers) work unchanged.
+//!
+//! A state machine driven by the API thread: requests and acks, a wake-up from the stream's
+//! writer when messages are stored, and a tick (expiry of pull requests, heartbeats,
+//! redelivery). Its progress (delivered, ack floor, pending, redelivery counts) is written to
+//! the stream's consumer-state store (`consumers/<name>.state`, the store's own checked
+//! format) at most once per tick when it changed, and at stop; its configuration to
+//! `consumers/<name>.json`. A restart resumes from the last write: at worst messages
+//! delivered since are delivered again, none is skipped. Ephemeral consumers (no
+//! `durable_name`) are never written and, like any consumer with an `inactive_threshold`, are
+//! deleted after that long without pull requests or acks (a push consumer: without a
+//! subscriber on its deliver subject).
+
+mod config;
+mod files;
+mod pull;
+mod push;
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::{Instant, SystemTime};
+
+use natrium_router::{Broker, Message, PublishBatch};
+use natrium_store::consumer::{ConsumerState, ConsumerStore, Pending as StoredPending};
+use natrium_store::{StoredMsg, StreamStore};
+use serde_json::{Value, json};
+
+pub use config::{
+    AckPolicy, Action, ConsumerConfig, PushConfig, StartAt, check_update, state_config,
+};
+pub use files::{remove_files, save_config, saved_configs};
+pub use pull::PULL_BATCH_MAX;
+
+use crate::errors::ApiError;
+use crate::stream::JETSTREAM_CLIENT;
+
+/// Messages one consumer delivers in one turn of the API thread; more wait for the next turn
+/// (which comes at once, see [`Consumer::has_more`]), so one consumer's backlog never holds
+/// up API requests and other consumers.
+const DELIVER_BURST_MAX: usize = 4096;
+
+/// A delivered, unacknowledged message.
+#[derive(Debug, Clone, Copy)]
+struct Pending {
+    consumer_seq: u64,
+    deliveries: u64,
+    deadline: Instant,
+}
+
+/// Who asks for messages.
+enum Mode {
+    Pull(pull::Requests),
+    Push(push::Push),
+}
+
+/// One consumer.
+pub struct Consumer {
+    pub stream: String,
+    pub config: ConsumerConfig,
+    pub created: SystemTime,
+    /// The next stream sequence to look at.
+    next_seq: u64,
+    /// `last_per_subject`: the last message of each matching subject when the consumer was
+    /// created, ascending, all below `next_seq`; delivered first.
+    start_list: VecDeque<u64>,
+    /// (consumer sequence, stream sequence) of the last delivery.
+    delivered: (u64, u64),
+    ack_floor: (u64, u64),
+    pending: BTreeMap<u64, Pending>,
+    redelivered: u64,
+    mode: Mode,
+    /// Where the progress is kept (`None` until attached).
+    state_store: Option<Box<dyn ConsumerStore>>,
+    /// Progress changed since it was last written.
+    dirty: bool,
+    /// The last pull request or ack, or the last time a push consumer had a subscriber (for
+    /// `inactive_threshold`).
+    last_active: Instant,
+    /// The last turn stopped at [`DELIVER_BURST_MAX`] with more to deliver.
+    more: bool,
+}
+
+impl std::fmt::Debug for Consumer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Consumer")
+            .field("stream", &self.stream)
+            .field("name", &self.config.name)
+            .field("delivered", &self.delivered)
+            .field("ack_floor", &self.ack_floor)
+            .field("pending", &self.pending.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Consumer {
+    pub fn new(stream: &str, config: ConsumerConfig, store: &dyn StreamStore) -> Self {
+        let state = store.state();
+        let filters = config.store_filters();
+        let mut start_list = VecDeque::new();
+        let next_seq = match config.start {
+            StartAt::All => state.first_seq.max(1),
+            StartAt::New => state.last_seq + 1,
+            StartAt::Last => filters
+                .iter()
+                .filter_map(|filter| store.load_last(filter).ok().map(|message| message.seq))
+                .max()
+                .unwrap_or(state.last_seq + 1),
+            StartAt::Sequence(seq) => seq,
+            StartAt::Time(ns) => store.seq_from_time(ns),
+            StartAt::LastPerSubject => {
+                start_list = last_per_subject(store, &filters);
+                state.last_seq + 1
+            }
+        };
+        let first = start_list.front().copied().unwrap_or(next_seq);
+        let mode = match config.push {
+            Some(_) => Mode::Push(push::Push::new()),
+            None => Mode::Pull(pull::Requests::default()),
+        };
+        Self {
+            stream: stream.to_owned(),
+            config,
+            created: SystemTime::now(),
+            next_seq,
+            start_list,
+            delivered: (0, first.saturating_sub(1)),
+            ack_floor: (0, first.saturating_sub(1)),
+            pending: BTreeMap::new(),
+            redelivered: 0,
+            mode,
+            state_store: None,
+            dirty: true,
+            last_active: Instant::now(),
+            more: false,
+        }
+    }
+
+    /// Attaches the state store; when it holds progress (a restart), resumes from it. A
+    /// `last_per_subject` start list is dropped then: what follows the last delivery is
+    /// delivered, possibly again, never skipped.
+    pub fn attach(&mut self, state_store: Box<dyn ConsumerStore>) {
+        let state = state_store.state();
+        if state.delivered_stream_seq > 0 || !state.pending.is_empty() {
+            let deadline = Instant::now() + self.config.ack_wait;
+            self.delivered = (state.delivered_consumer_seq, state.delivered_stream_seq);
+            self.ack_floor = (state.ack_floor_consumer_seq, state.ack_floor_stream_seq);
+            self.next_seq = state.delivered_stream_seq + 1;
+            self.start_list.clear();
+            self.pending = state
+                .pending
+                .iter()
+                .map(|(&seq, pending)| {
+                    let deliveries = state.redelivered.get(&seq).map_or(1, |count| count + 1);
+                    let pending = Pending {
+                        consumer_seq: pending.consumer_seq,
+                        deliveries,
+                        deadline,
+                    };
+                    (seq, pending)
+                })
+                .collect();
+            self.dirty = false;
+        }
+        self.state_store = Some(state_store);
+    }
+
+    /// Applies an update `check_update` allowed. A durable consumer's state store is reopened
+    /// with the new limits (`max_ack_pending`) and the current progress written to it.
+    pub fn reconfigure(
+        &mut self,
+        config: ConsumerConfig,
+        store: &mut dyn StreamStore,
+    ) -> Result<(), ApiError> {
+        if self.state_store.is_some() {
+            self.persist();
+            let state_store = store
+                .consumer_store(&config.name, state_config(&config))
+                .map_err(|error| ApiError::consumer_create(error.to_string()))?;
+            self.state_store = Some(state_store);
+            self.dirty = true;
+        }
+        self.config = config;
+        Ok(())
+    }
+
+    /// Nothing asked for messages for `inactive_threshold`: no pull request waits and none
+    /// came, nor an ack; for a push consumer, nobody subscribed to its deliver subject.
+    pub fn is_inactive(&self, now: Instant) -> bool {
+        let idle = match &self.mode {
+            Mode::Pull(requests) => requests.is_empty(),
+            Mode::Push(push) => !push.bound,
+        };
+        self.config.inactive_threshold.is_some_and(|threshold| {
+            idle && now.saturating_duration_since(self.last_active) >= threshold
+        })
+    }
+
+    /// A push consumer with nobody on its deliver subject at the last look.
+    pub fn is_unbound_push(&self) -> bool {
+        matches!(&self.mode, Mode::Push(push) if !push.bound)
+    }
+
+    /// The last turn stopped with more to deliver: the API thread should come back at once.
+    pub fn has_more(&self) -> bool {
+        self.more
+    }
+
+    /// Writes the progress when it changed since the last write.
+    pub fn persist(&mut self) {
+        if !self.dirty {
+            return;
+        }
+        let Some(state_store) = &mut self.state_store else {
+            return;
+        };
+        let state = ConsumerState {
+            delivered_consumer_seq: self.delivered.0,
+            delivered_stream_seq: self.delivered.1,
+            ack_floor_consumer_seq: self.ack_floor.0,
+            ack_floor_stream_seq: self.ack_floor.1,
+            pending: self
+                .pending
+                .iter()
+                .map(|(&seq, pending)| {
+                    let stored = StoredPending {
+                        consumer_seq: pending.consumer_seq,
+                        timestamp_ns: 0,
+                    };
+                    (seq, stored)
+                })
+                .collect(),
+            redelivered: self
+                .pending
+                .iter()
+                .filter(|(_, pending)| pending.deliveries > 1)
+                .map(|(&seq, pending)| (seq, pending.deliveries - 1))
+                .collect(),
+        };
+        match state_store
+            .replace(state)
+            .and_then(|()| state_store.flush())
+        {
+            Ok(()) => self.dirty = false,
+            Err(error) => {
+                tracing::error!(consumer = %self.config.name, %error, "saving consumer state")
+            }
+        }
+    }
+
+    /// Messages left to deliver (never reading a block: the store's subject index counts).
+    fn num_pending(&self, store: &dyn StreamStore) -> u64 {
+        let after: u64 = self
+            .config
+            .store_filters()
+            .iter()
+            .map(|filter| store.num_pending(self.next_seq, filter, false))
+            .sum();
+        after + self.start_list.len() as u64
+    }
+
+    /// The consumer info Go answers.
+    pub fn info(&self, store: &dyn StreamStore, broker: &Broker) -> Value {
+        let mut info = json!({
+            "stream_name": self.stream,
+            "name": self.config.name,
+            "created": natrium_router::timefmt::rfc3339(self.created),
+            "config": self.config.json,
+            "delivered": {"consumer_seq": self.delivered.0, "stream_seq": self.delivered.1},
+            "ack_floor": {"consumer_seq": self.ack_floor.0, "stream_seq": self.ack_floor.1},
+            "num_ack_pending": self.pending.len(),
+            "num_redelivered": self.redelivered,
+            "num_waiting": match &self.mode {
+                Mode::Pull(requests) => requests.len(),
+                Mode::Push(_) => 0,
+            },
+            "num_pending": self.num_pending(store),
+            "ts": natrium_router::timefmt::rfc3339(SystemTime::now()),
+        });
+        if let Some(push) = &self.config.push
+            && push::has_interest(broker, &push.subject)
+            && let Some(info) = info.as_object_mut()
+        {
+            info.insert("push_bound".to_owned(), json!(true));
+        }
+        info
+    }
+
+    /// Delivers what is due, to waiting pull requests or to the deliver subject.
+    pub fn serve(&mut self, store: &dyn StreamStore, broker: &Broker, now: Instant) {
+        match self.mode {
+            Mode::Pull(_) => self.serve_pull(store, broker, now),
+            Mode::Push(_) => self.serve_push(store, broker, now),
+        }
+    }
+
+    /// Timers (pull expiry, heartbeats, redelivery), then whatever is due.
+    pub fn tick(&mut self, store: &dyn StreamStore, broker: &Broker) {
+        let now = Instant::now();
+        match self.mode {
+            Mode::Pull(_) => self.tick_pull(broker, now),
+            Mode::Push(_) => self.tick_push(broker, now),
+        }
+        self.serve(store, broker, now);
+    }
+
+    /// The next message to deliver and how many times it will have been delivered:
+    /// redeliveries first, then the start list, then new messages.
+    fn next_message(&mut self, store: &dyn StreamStore, now: Instant) -> Option<(StoredMsg, u64)> {
+        while let Some((seq, deliveries)) = self
+            .pending
+            .iter()
+            .find(|(_, pending)| pending.deadline <= now)
+            .map(|(&seq, pending)| (seq, pending.deliveries))
+        {
+            if self.config.max_deliver.is_some_and(|max| deliveries >= max) {
+                // Delivered as often as allowed: it stops counting against max_ack_pending.
+                self.pending.remove(&seq);
+                self.advance_floor();
+                continue;
+            }
+            if let Ok(message) = store.load(seq) {
+                self.redelivered += 1;
+                return Some((message, deliveries + 1));
+            }
+            self.pending.remove(&seq);
+            self.advance_floor();
+        }
+        if self.config.ack_policy != AckPolicy::None
+            && self.pending.len() >= self.config.max_ack_pending
+        {
+            return None;
+        }
+        while let Some(seq) = self.start_list.pop_front() {
+            if let Ok(message) = store.load(seq) {
+                return Some((message, 1));
+            }
+        }
+        let message = match self.config.filters.as_slice() {
+            [] => store.load_next(">", self.next_seq),
+            [filter] => store.load_next(filter, self.next_seq),
+            _ => store.load_next_any(&self.config.store_filters(), self.next_seq),
+        }
+        .ok()?;
+        self.next_seq = message.seq + 1;
+        Some((message, 1))
+    }
+
+    /// Sends `message` to `target` with its ack subject as reply and records the delivery;
+    /// returns the bytes sent.
+    fn send(
+        &mut self,
+        message: &StoredMsg,
+        deliveries: u64,
+        target: &[u8],
+        (store, broker): (&dyn StreamStore, &Broker),
+        now: Instant,
+    ) -> u64 {
+        let consumer_seq = if deliveries == 1 {
+            self.delivered.0 += 1;
+            self.delivered = (self.delivered.0, self.delivered.1.max(message.seq));
+            self.delivered.0
+        } else {
+            self.pending
+                .get(&message.seq)
+                .map_or(self.delivered.0, |pending| pending.consumer_seq)
+        };
+        let pending_after = self.num_pending(store);
+        let ack_subject = format!(
+            "$JS.ACK.{}.{}.{deliveries}.{}.{consumer_seq}.{}.{pending_after}",
+            self.stream, self.config.name, message.seq, message.ts_ns
+        );
+        let headers_only;
+        let (headers, payload) = if self.config.headers_only {
+            headers_only = with_msg_size(&message.headers, message.payload.len());
+            (headers_only.as_slice(), &[][..])
+        } else {
+            (message.headers.as_slice(), message.payload.as_slice())
+        };
+        let delivery = Message {
+            payload_shared: None,
+            subject: message.subject.as_bytes(),
+            reply: ack_subject.as_bytes(),
+            headers: (!headers.is_empty()).then_some(headers),
+            payload,
+        };
+        // Delivered to the subscribers of `target` (an inbox, the deliver subject) under the
+        // message's own subject, as Go delivers.
+        let matched = broker.sublist().matches(target);
+        broker.deliver(
+            &matched,
+            &mut PublishBatch::unbatched(),
+            JETSTREAM_CLIENT,
+            true,
+            &delivery,
+        );
+        self.dirty = true;
+        match self.config.ack_policy {
+            AckPolicy::None => self.ack_floor = self.delivered,
+            AckPolicy::Explicit | AckPolicy::All => {
+                self.pending.insert(
+                    message.seq,
+                    Pending {
+                        consumer_seq,
+                        deliveries,
+                        deadline: now + self.config.ack_wait,
+                    },
+                );
+            }
+        }
+        (message.subject.len() + headers.len() + payload.len()) as u64
+    }
+
+    /// Handles an acknowledgement sent to an ack subject for stream sequence `seq`.
+    pub fn ack(&mut self, seq: u64, body: &[u8]) {
+        let now = Instant::now();
+        self.last_active = now;
+        self.dirty = true;
+        let kind = String::from_utf8_lossy(body);
+        let kind = kind.trim();
+        match kind {
+            "-NAK" => {
+                if let Some(pending) = self.pending.get_mut(&seq) {
+                    pending.deadline = now;
+                }
+            }
+            "+WPI" => {
+                if let Some(pending) = self.pending.get_mut(&seq) {
+                    pending.deadline = now + self.config.ack_wait;
+                }
+            }
+            // "+ACK", "" (an empty ack), "+TERM" and "+NXT": the message is done.
+            _ => {
+                if self.config.ack_policy == AckPolicy::All {
+                    self.pending.retain(|&pending, _| pending > seq);
+                } else {
+                    self.pending.remove(&seq);
+                }
+                self.advance_floor();
+            }
+        }
+    }
+
+    /// The ack floor: everything delivered below the oldest pending message is acknowledged.
+    fn advance_floor(&mut self) {
+        self.ack_floor = match self.pending.iter().next() {
+            Some((&seq, pending)) => (pending.consumer_seq - 1, seq - 1),
+            None => self.delivered,
+        };
+    }
+}
+
+/// The last message of each subject matching `filters`, in stream order.
+fn last_per_subject(store: &dyn StreamStore, filters: &[&str]) -> VecDeque<u64> {
+    let mut seqs: Vec<u64> = filters
+        .iter()
+        .flat_map(|filter| store.subjects_state(filter).into_values())
+        .map(|state| state.last_seq)
+        .collect();
+    seqs.sort_unstable();
+    seqs.dedup();
+    seqs.into()
+}
+
+/// A `headers_only` delivery's header block: the message's headers plus `Nats-Msg-Size`.
+fn with_msg_size(headers: &[u8], size: usize) -> Vec<u8> {
+    let line = format!("Nats-Msg-Size: {size}\r\n\r\n");
+    match headers.strip_suffix(b"\r\n") {
+        Some(head) if headers.ends_with(b"\r\n\r\n") => [head, line.as_bytes()].concat(),
+        _ => format!("NATS/1.0\r\n{line}").into_bytes(),
+    }
+}
+
+/// A status message (`NATS/1.0 <status>`, extra header lines, no payload) to `target`, with
+/// `reply` as its reply subject (a flow-control request's) or none.
+fn send_status(broker: &Broker, target: &[u8], status: &str, reply: &[u8]) {
+    let headers = format!("NATS/1.0 {status}\r\n\r\n");
+    let message = Message {
+        payload_shared: None,
+        subject: target,
+        reply,
+        headers: Some(headers.as_bytes()),
+        payload: b"",
+    };
+    broker.publish(
+        &mut PublishBatch::unbatched(),
+        JETSTREAM_CLIENT,
+        true,
+        &message,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_only_adds_the_size_to_the_headers() {
+        assert_eq!(
+            with_msg_size(b"", 5),
+            b"NATS/1.0\r\nNats-Msg-Size: 5\r\n\r\n".to_vec()
+        );
+        assert_eq!(
+            with_msg_size(b"NATS/1.0\r\nKV-Operation: DEL\r\n\r\n", 0),
+            b"NATS/1.0\r\nKV-Operation: DEL\r\nNats-Msg-Size: 0\r\n\r\n".to_vec()
+        );
+    }
+}

@@ -1,0 +1,158 @@
+//! Pull requests (`$JS.API.CONSUMER.MSG.NEXT.<stream>.<consumer>`): `batch`, `expires`,
+//! `no_wait` and `idle_heartbeat`, queued up to `max_waiting`, answered by deliveries to the
+//! request's inbox and ended with Go's status messages (`404 No Messages`, `408 Request
+//! Timeout`, `409 Exceeded MaxWaiting`, `100 Idle Heartbeat`).
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use natrium_router::Broker;
+use natrium_store::StreamStore;
+use serde_json::Value;
+
+use super::{Consumer, DELIVER_BURST_MAX, Mode, send_status};
+
+/// Largest `batch` of one pull request.
+pub const PULL_BATCH_MAX: u64 = 1 << 20;
+
+/// A pull request waiting for messages.
+#[derive(Debug)]
+struct Waiting {
+    reply: Bytes,
+    remaining: u64,
+    delivered: u64,
+    expires: Option<Instant>,
+    no_wait: bool,
+    heartbeat: Option<Duration>,
+    last_sent: Instant,
+}
+
+/// A pull consumer's queue of requests, oldest first.
+#[derive(Debug, Default)]
+pub(super) struct Requests {
+    queue: VecDeque<Waiting>,
+}
+
+impl Requests {
+    pub(super) fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.queue.len()
+    }
+}
+
+impl Consumer {
+    fn requests(&mut self) -> Option<&mut Requests> {
+        match &mut self.mode {
+            Mode::Pull(requests) => Some(requests),
+            Mode::Push(_) => None,
+        }
+    }
+
+    /// Queues a pull request (`body`: `{"batch","expires","no_wait","idle_heartbeat"}` or a
+    /// bare batch size) and serves what it can now.
+    pub fn pull(&mut self, reply: Bytes, body: &[u8], store: &dyn StreamStore, broker: &Broker) {
+        let now = Instant::now();
+        self.last_active = now;
+        let max_waiting = self.config.max_waiting;
+        let Some(requests) = self.requests() else {
+            send_status(broker, &reply, "409 Consumer is push based", b"");
+            return;
+        };
+        let request: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+        let number = |key: &str| request.get(key).and_then(Value::as_u64).unwrap_or(0);
+        let batch = match &request {
+            Value::Number(batch) => batch.as_u64().unwrap_or(1),
+            _ => number("batch").max(1),
+        }
+        .min(PULL_BATCH_MAX);
+        if requests.queue.len() >= max_waiting {
+            send_status(broker, &reply, "409 Exceeded MaxWaiting", b"");
+            return;
+        }
+        let nanos = |ns: u64| (ns > 0).then(|| Duration::from_nanos(ns));
+        requests.queue.push_back(Waiting {
+            reply,
+            remaining: batch,
+            delivered: 0,
+            expires: nanos(number("expires")).map(|expires| now + expires),
+            no_wait: request
+                .get("no_wait")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            heartbeat: nanos(number("idle_heartbeat")),
+            last_sent: now,
+        });
+        self.serve_pull(store, broker, now);
+    }
+
+    /// Delivers to waiting requests what is due (at most [`DELIVER_BURST_MAX`]); a `no_wait`
+    /// request ends as soon as nothing more is available.
+    pub(super) fn serve_pull(&mut self, store: &dyn StreamStore, broker: &Broker, now: Instant) {
+        let mut sent = 0;
+        while sent < DELIVER_BURST_MAX {
+            let Some(reply) = self
+                .requests()
+                .and_then(|requests| requests.queue.front())
+                .map(|request| request.reply.clone())
+            else {
+                break;
+            };
+            let Some((message, deliveries)) = self.next_message(store, now) else {
+                break;
+            };
+            self.send(&message, deliveries, &reply, (store, broker), now);
+            let Some(requests) = self.requests() else {
+                break;
+            };
+            if let Some(request) = requests.queue.front_mut() {
+                request.remaining -= 1;
+                request.delivered += 1;
+                request.last_sent = now;
+                if request.remaining == 0 {
+                    requests.queue.pop_front();
+                }
+            }
+            sent += 1;
+        }
+        self.more = sent == DELIVER_BURST_MAX;
+        let Some(requests) = self.requests() else {
+            return;
+        };
+        requests.queue.retain(|request| {
+            if !request.no_wait {
+                return true;
+            }
+            let status = if request.delivered == 0 {
+                "404 No Messages"
+            } else {
+                "408 Request Timeout"
+            };
+            send_status(broker, &request.reply, status, b"");
+            false
+        });
+    }
+
+    /// Ends expired requests (408) and sends due heartbeats (100).
+    pub(super) fn tick_pull(&mut self, broker: &Broker, now: Instant) {
+        let Some(requests) = self.requests() else {
+            return;
+        };
+        requests.queue.retain_mut(|request| {
+            if request.expires.is_some_and(|expires| expires <= now) {
+                send_status(broker, &request.reply, "408 Request Timeout", b"");
+                return false;
+            }
+            if let Some(heartbeat) = request.heartbeat
+                && now.duration_since(request.last_sent) >= heartbeat
+            {
+                send_status(broker, &request.reply, "100 Idle Heartbeat", b"");
+                request.last_sent = now;
+            }
+            true
+        });
+    }
+}
