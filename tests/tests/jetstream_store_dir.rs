@@ -1,6 +1,6 @@
-//! JetStream settings: on by default, the store directory is created at start; while the
-//! JetStream API is served only in part (no consumers yet) INFO does not advertise it (one log
-//! line says so); `-js=false` leaves the directory alone.
+//! JetStream settings: on by default, the store directory is created at start and INFO
+//! advertises it; one warning names what is not served yet; `-js=false` leaves the directory
+//! alone and INFO says `jetstream` false.
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
@@ -19,30 +19,28 @@ fn info_line(port: u16) -> String {
 }
 
 #[test]
-fn store_dir_created_but_not_advertised() {
+fn store_dir_created_and_advertised() {
     let server = ServerProcess::start(&[]);
     assert!(
         server.dir.path().join("jetstream").is_dir(),
         "store directory created"
     );
-    let notice = server
-        .log_lines()
-        .into_iter()
-        .find(|line| line.contains("JetStream"));
-    let notice = notice.unwrap_or_else(|| panic!("no JetStream line:\n{}", server.log_text()));
+    let log = server.log_text();
+    assert!(log.contains("[INF] Starting JetStream"), "{log}");
     assert!(
-        notice.contains("[WRN]") && notice.contains("served in part"),
-        "{notice}"
+        log.contains("[WRN] JetStream features not served yet"),
+        "{log}"
     );
     let info = info_line(server.port);
     assert!(info.starts_with("INFO {"), "{info}");
-    assert!(!info.contains("\"jetstream\":true"), "{info}");
+    assert!(info.contains("\"jetstream\":true"), "{info}");
 }
 
 #[test]
 fn disabled_jetstream_creates_nothing() {
     let server = ServerProcess::start(&["-js=false"]);
     assert!(!server.dir.path().join("jetstream").exists());
+    assert!(!info_line(server.port).contains("\"jetstream\":true"));
     assert!(
         !server.log_text().contains("JetStream"),
         "{}",

@@ -10,12 +10,11 @@
 //! Served today: `INFO`, `STREAM.CREATE/UPDATE/INFO/DELETE/NAMES/LIST/PURGE`,
 //! `STREAM.MSG.GET/DELETE`, `DIRECT.GET` (by sequence, last or next by subject, and the
 //! subject-in-subject form), publishing with PubAcks, `Nats-Expected-Stream`,
-//! `Nats-Expected-Last-Sequence`, `Nats-Expected-Last-Subject-Sequence` and `Nats-Rollup`
-//! (enough for KV put, get, create, update, delete and purge), and durable pull consumers
-//! (`CONSUMER.CREATE/INFO/DELETE/NAMES/LIST`, `CONSUMER.MSG.NEXT` with batch, expires, no_wait
-//! and heartbeats, acks, redelivery). Not yet: push and ephemeral consumers, persistence of
-//! consumer state across restarts, batch direct get, snapshots, deduplication (`Nats-Msg-Id`
-//! is refused, not ignored).
+//! `Nats-Expected-Last-Sequence`, `Nats-Expected-Last-Subject-Sequence` and `Nats-Rollup`, and
+//! consumers (`CONSUMER.CREATE/DURABLE.CREATE/INFO/DELETE/NAMES/LIST`): pull (`MSG.NEXT`) and
+//! push (deliver subject, flow control, heartbeats), durable or ephemeral; enough for KV and
+//! the object store. Not yet: batch direct get, snapshots, deduplication (`Nats-Msg-Id` is
+//! refused, not ignored), mirrors and sources, interest and workqueue retention.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
 
 mod account;

@@ -142,8 +142,7 @@ fn nats_options(
     server_name.clone_into(&mut options.server_name);
     options.host.clone_from(&settings.host);
     options.port = port;
-    // JetStream is not advertised until its API is served.
-    options.jetstream = false;
+    options.jetstream = settings.jetstream;
     options
 }
 
@@ -186,8 +185,8 @@ fn log_banner(settings: &Settings, server_name: &str, server_id: &str) {
 }
 
 /// Starts JetStream (streams loaded from the store directory, `$JS.API` answered) when it is
-/// enabled. INFO keeps advertising `jetstream: false` until consumers are served: clients that
-/// look for a complete JetStream should not find a partial one.
+/// enabled; INFO then advertises `jetstream: true`. What natrium does not serve yet is named
+/// in one warning and refused with an API error when asked for, never silently ignored.
 fn start_jetstream(
     settings: &Settings,
     broker: &Arc<Broker>,
@@ -214,12 +213,16 @@ fn start_jetstream(
     };
     let jetstream = natrium_jetstream::JetStream::start(Arc::clone(broker), options)
         .with_context(|| format!("could not start JetStream in {}", store_dir.display()))?;
-    tracing::warn!(
-        "JetStream API served in part (streams, publish acknowledgements, pull consumers; push consumers not yet): \
-         store directory {}, {} stream(s) loaded, sync {:?}; INFO advertises jetstream false",
+    tracing::info!(
+        "Starting JetStream: store directory {}, {} stream(s) loaded, sync {:?}",
         store_dir.display(),
         jetstream.stream_count(),
         sync
+    );
+    tracing::warn!(
+        "JetStream features not served yet (refused with an API error when asked for): \
+         mirrors and sources, message deduplication, interest and workqueue retention, \
+         snapshots and restore, consumer pause, replay original, backoff, rate limits"
     );
     Ok(Some(jetstream))
 }

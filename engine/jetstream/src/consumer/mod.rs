@@ -83,6 +83,10 @@ pub struct Consumer {
     last_active: Instant,
     /// The last turn stopped at [`DELIVER_BURST_MAX`] with more to deliver.
     more: bool,
+    /// Messages left after the last delivery of this turn: counted once per turn (under the
+    /// store lock, so the store cannot change), then decremented per new delivery; without it
+    /// every delivery would count again, which costs the stream's length on some filters.
+    pending_in_turn: Option<u64>,
 }
 
 impl std::fmt::Debug for Consumer {
@@ -137,6 +141,7 @@ impl Consumer {
             dirty: true,
             last_active: Instant::now(),
             more: false,
+            pending_in_turn: None,
         }
     }
 
@@ -292,10 +297,12 @@ impl Consumer {
 
     /// Delivers what is due, to waiting pull requests or to the deliver subject.
     pub fn serve(&mut self, store: &dyn StreamStore, broker: &Broker, now: Instant) {
+        self.pending_in_turn = None;
         match self.mode {
             Mode::Pull(_) => self.serve_pull(store, broker, now),
             Mode::Push(_) => self.serve_push(store, broker, now),
         }
+        self.pending_in_turn = None;
     }
 
     /// Timers (pull expiry, heartbeats, redelivery), then whatever is due.
@@ -339,6 +346,8 @@ impl Consumer {
             if let Ok(message) = store.load(seq) {
                 return Some((message, 1));
             }
+            // Gone since the consumer was created: no longer pending either.
+            self.pending_in_turn = self.pending_in_turn.map(|left| left.saturating_sub(1));
         }
         let message = match self.config.filters.as_slice() {
             [] => store.load_next(">", self.next_seq),
@@ -369,7 +378,12 @@ impl Consumer {
                 .get(&message.seq)
                 .map_or(self.delivered.0, |pending| pending.consumer_seq)
         };
-        let pending_after = self.num_pending(store);
+        let pending_after = match self.pending_in_turn {
+            Some(left) if deliveries == 1 => left.saturating_sub(1),
+            Some(left) => left,
+            None => self.num_pending(store),
+        };
+        self.pending_in_turn = Some(pending_after);
         let ack_subject = format!(
             "$JS.ACK.{}.{}.{deliveries}.{}.{consumer_seq}.{}.{pending_after}",
             self.stream, self.config.name, message.seq, message.ts_ns

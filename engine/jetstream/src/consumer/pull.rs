@@ -86,7 +86,7 @@ impl Consumer {
             heartbeat: nanos(number("idle_heartbeat")),
             last_sent: now,
         });
-        self.serve_pull(store, broker, now);
+        self.serve(store, broker, now);
     }
 
     /// Delivers to waiting requests what is due (at most [`DELIVER_BURST_MAX`]); a `no_wait`
