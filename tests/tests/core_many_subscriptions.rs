@@ -25,8 +25,8 @@ async fn ten_thousand_subscriptions_on_one_connection() {
     let monitor = server.monitor_port.expect("monitor port");
     let varz = natrium_tests::http_json(monitor, "/varz");
     // Plus the client's request inbox, which the barrier's request created, and JetStream's
-    // internal `$JS.API.>` and `$JS.ACK.>` subscriptions.
-    assert_eq!(varz["subscriptions"], SUBSCRIPTIONS as u64 + 3);
+    // internal `$JS.API.>`, `$JS.ACK.>` and `$JS.FC.>` subscriptions.
+    assert_eq!(varz["subscriptions"], SUBSCRIPTIONS as u64 + 4);
 
     let publisher = async_nats::connect(server.url())
         .await

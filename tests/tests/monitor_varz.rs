@@ -39,9 +39,9 @@ async fn varz_fields_and_counters() {
     );
     assert_eq!(varz["connections"], 1);
     assert!(varz["total_connections"].as_u64().expect("total") >= 1);
-    // The client's, and JetStream's internal `$JS.API.>` and `$JS.ACK.>` (Go counts its
-    // internal ones too).
-    assert_eq!(varz["subscriptions"], 3);
+    // The client's, and JetStream's internal `$JS.API.>`, `$JS.ACK.>` and `$JS.FC.>` (Go
+    // counts its internal ones too).
+    assert_eq!(varz["subscriptions"], 4);
     assert_eq!(varz["in_msgs"], 5);
     assert_eq!(varz["in_bytes"], 25);
     assert_eq!(
@@ -66,6 +66,6 @@ async fn varz_fields_and_counters() {
     assert_eq!(status, 200);
     assert!(root.contains("/varz") && root.contains("/connz"), "{root}");
     let subsz = http_json(monitor, "/subsz");
-    assert_eq!(subsz["num_subscriptions"], 3);
+    assert_eq!(subsz["num_subscriptions"], 4);
     assert!(subsz["num_matches"].as_u64().expect("matches") >= 1);
 }
