@@ -40,6 +40,7 @@ const SUPPORTED: &[&str] = &[
     "deny_delete",
     "deny_purge",
     "allow_rollup_hdrs",
+    "allow_msg_ttl",
 ];
 
 /// Where a stream keeps its messages.
@@ -198,7 +199,7 @@ impl StreamConfig {
             deny_purge,
             allow_rollup_hdrs,
             consumer_limits: Map::new(),
-            allow_msg_ttl: false,
+            allow_msg_ttl: flag("allow_msg_ttl"),
             metadata,
         })
     }
@@ -216,6 +217,7 @@ impl StreamConfig {
                 Discard::Old => natrium_store::DiscardPolicy::Old,
                 Discard::New => natrium_store::DiscardPolicy::New,
             },
+            allow_msg_ttl: self.allow_msg_ttl,
             ..natrium_store::StoreConfig::default()
         }
     }

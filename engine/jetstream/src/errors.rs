@@ -104,6 +104,16 @@ impl ApiError {
         Self::go(400, 10112, "invalid push consumer deliver subject")
     }
 
+    /// JSMessageTTLDisabledErr (10166): `Nats-TTL` on a stream without `allow_msg_ttl`.
+    pub fn message_ttl_disabled() -> Self {
+        Self::go(400, 10166, "per-message TTL is disabled")
+    }
+
+    /// JSMessageTTLInvalidErr (10165).
+    pub fn message_ttl_invalid() -> Self {
+        Self::go(400, 10165, "invalid per-message TTL")
+    }
+
     /// JSInvalidJSONErr (10025).
     pub fn invalid_json(detail: &str) -> Self {
         Self::go(400, 10025, format!("invalid JSON: {detail}"))

@@ -3,11 +3,13 @@
 //! `Nats-Expected-Stream`, `Nats-Expected-Last-Sequence`,
 //! `Nats-Expected-Last-Subject-Sequence` (optimistic concurrency, as KV create/update use) and
 //! `Nats-Rollup` (`sub`/`all`: the new message replaces the subject's or the stream's earlier
-//! ones, as KV purge uses). Headers whose meaning is not implemented yet
-//! (`Nats-Msg-Id` deduplication, `Nats-Expected-Last-Msg-Id`, `Nats-TTL`) refuse the message
-//! instead of storing it without what the publisher asked for.
+//! ones, as KV purge uses) and `Nats-TTL` (a per-message time to live, on a stream with
+//! `allow_msg_ttl`). Headers whose meaning is not implemented yet (`Nats-Msg-Id`
+//! deduplication, `Nats-Expected-Last-Msg-Id`) refuse the message instead of storing it
+//! without what the publisher asked for.
 
 use natrium_store::StreamStore;
+use natrium_store::types::MsgTtl;
 
 use crate::errors::ApiError;
 
@@ -15,6 +17,14 @@ use crate::errors::ApiError;
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PublishRules {
     pub allow_rollup: bool,
+    pub allow_msg_ttl: bool,
+}
+
+/// What a checked publish asks for beyond being stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checked {
+    pub rollup: Rollup,
+    pub ttl: MsgTtl,
 }
 
 /// A roll-up the message asked for, applied once it is stored.
@@ -27,41 +37,82 @@ pub enum Rollup {
     All,
 }
 
-/// Checks `headers` against the store; the roll-up to apply after storing.
+/// Checks `headers` against the store; the roll-up to apply after storing and the TTL.
 pub fn check(
     store: &dyn StreamStore,
     stream: &str,
     rules: PublishRules,
     subject: &str,
     headers: &[u8],
-) -> Result<Rollup, ApiError> {
+) -> Result<Checked, ApiError> {
     if headers.is_empty() {
-        return Ok(Rollup::None);
+        return Ok(Checked {
+            rollup: Rollup::None,
+            ttl: MsgTtl::Stream,
+        });
     }
     let text = String::from_utf8_lossy(headers);
-    for refused in ["Nats-Msg-Id", "Nats-Expected-Last-Msg-Id", "Nats-TTL"] {
-        if header(&text, refused).is_some() {
+    let ttl = match header(&text, "Nats-TTL") {
+        None => MsgTtl::Stream,
+        Some(_) if !rules.allow_msg_ttl => return Err(ApiError::message_ttl_disabled()),
+        Some(value) => MsgTtl::After {
+            ttl_ns: parse_ttl(value)?,
+        },
+    };
+    let rollup = check_sequences_and_rollup(store, stream, rules, subject, &text)?;
+    Ok(Checked { rollup, ttl })
+}
+
+/// `Nats-TTL` as Go reads it: a Go duration of at least one second (`30s`, `1h30m`) or a
+/// whole number of seconds. `never` (exempt from max_age) is not served yet.
+fn parse_ttl(value: &str) -> Result<u64, ApiError> {
+    const SECOND_NS: u64 = 1_000_000_000;
+    if value.eq_ignore_ascii_case("never") {
+        return Err(ApiError::not_implemented("Nats-TTL: never"));
+    }
+    let ns = match value.parse::<u64>() {
+        Ok(seconds) => seconds.checked_mul(SECOND_NS),
+        Err(_) => natrium_router::timefmt::parse_go_duration(value)
+            .and_then(|duration| u64::try_from(duration.as_nanos()).ok())
+            .filter(|&ns| ns >= SECOND_NS)
+            // Go keeps whole seconds.
+            .map(|ns| ns / SECOND_NS * SECOND_NS),
+    };
+    ns.filter(|&ns| ns > 0)
+        .ok_or_else(ApiError::message_ttl_invalid)
+}
+
+/// The expected-stream and expected-sequence checks, and the roll-up asked for.
+fn check_sequences_and_rollup(
+    store: &dyn StreamStore,
+    stream: &str,
+    rules: PublishRules,
+    subject: &str,
+    text: &str,
+) -> Result<Rollup, ApiError> {
+    for refused in ["Nats-Msg-Id", "Nats-Expected-Last-Msg-Id"] {
+        if header(text, refused).is_some() {
             return Err(ApiError::not_implemented(&format!("the {refused} header")));
         }
     }
-    if let Some(expected) = header(&text, "Nats-Expected-Stream")
+    if let Some(expected) = header(text, "Nats-Expected-Stream")
         && expected != stream
     {
         return Err(ApiError::expected_stream_mismatch());
     }
-    if let Some(expected) = header(&text, "Nats-Expected-Last-Sequence") {
+    if let Some(expected) = header(text, "Nats-Expected-Last-Sequence") {
         let last = store.state().last_seq;
         if parse_seq(expected)? != last {
             return Err(ApiError::wrong_last_sequence(last));
         }
     }
-    if let Some(expected) = header(&text, "Nats-Expected-Last-Subject-Sequence") {
+    if let Some(expected) = header(text, "Nats-Expected-Last-Subject-Sequence") {
         let last = store.load_last(subject).map_or(0, |message| message.seq);
         if parse_seq(expected)? != last {
             return Err(ApiError::wrong_last_sequence(last));
         }
     }
-    match header(&text, "Nats-Rollup") {
+    match header(text, "Nats-Rollup") {
         None => Ok(Rollup::None),
         Some(_) if !rules.allow_rollup => Err(ApiError::rollup_failed("rollup not permitted")),
         Some(value) if value.eq_ignore_ascii_case("sub") => Ok(Rollup::Subject),
@@ -104,6 +155,16 @@ fn parse_seq(text: &str) -> Result<u64, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ttl_is_read_as_go_reads_it() {
+        assert_eq!(parse_ttl("30").ok(), Some(30_000_000_000));
+        assert_eq!(parse_ttl("1m30s").ok(), Some(90_000_000_000));
+        assert_eq!(parse_ttl("1.5s").ok(), Some(1_000_000_000));
+        for bad in ["0", "500ms", "-1s", "soon", ""] {
+            assert!(parse_ttl(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn headers_are_found_case_insensitively() {

@@ -277,6 +277,7 @@ impl Drop for Stream {
 fn rules_of(config: &StreamConfig) -> PublishRules {
     PublishRules {
         allow_rollup: config.allow_rollup_hdrs,
+        allow_msg_ttl: config.allow_msg_ttl,
     }
 }
 
@@ -444,7 +445,7 @@ fn append_one(
     message: &Ingest,
     last_ticket: &mut Option<u64>,
 ) -> Result<u64, ApiError> {
-    let rollup = publish::check(
+    let checked = publish::check(
         store.as_dyn(),
         &context.name,
         rules,
@@ -461,14 +462,15 @@ fn append_one(
         subject: &message.subject,
         headers: &message.headers,
         payload: &message.payload,
-        ttl: natrium_store::types::MsgTtl::Stream,
+        ttl: checked.ttl,
     };
     match store.append(&msg, now_ns()) {
         Ok((seq, ticket)) => {
             if ticket.is_some() {
                 *last_ticket = ticket;
             }
-            let rolled = publish::apply_rollup(store.as_dyn_mut(), rollup, &message.subject, seq);
+            let rolled =
+                publish::apply_rollup(store.as_dyn_mut(), checked.rollup, &message.subject, seq);
             context.record_usage(store);
             rolled.map_err(|error| ApiError::rollup_failed(error.to_string()))?;
             Ok(seq)

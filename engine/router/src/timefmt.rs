@@ -152,6 +152,43 @@ pub fn parse_rfc3339(text: &str) -> Option<SystemTime> {
     SystemTime::UNIX_EPOCH.checked_add(Duration::new(seconds, nanos))
 }
 
+/// Parses a Go duration (`time.ParseDuration`): a sequence of decimal numbers with units
+/// `ns`, `us`, `µs`, `ms`, `s`, `m`, `h` (`1h30m`, `1.5s`, `300ms`); `None` when malformed,
+/// negative or too large.
+pub fn parse_go_duration(text: &str) -> Option<Duration> {
+    const UNITS: [(&str, f64); 7] = [
+        ("ns", 1.0),
+        ("us", 1e3),
+        ("µs", 1e3),
+        ("ms", 1e6),
+        ("s", 1e9),
+        ("m", 60e9),
+        ("h", 3600e9),
+    ];
+    let mut rest = text;
+    let mut nanos = 0.0_f64;
+    match rest {
+        "" => return None,
+        "0" => return Some(Duration::ZERO),
+        _ => {}
+    }
+    while !rest.is_empty() {
+        let number_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let value: f64 = rest.get(..number_len)?.parse().ok()?;
+        rest = rest.get(number_len..)?;
+        // The longest unit that prefixes the rest ("ms" before "m").
+        let (unit, scale) = UNITS
+            .iter()
+            .filter(|(unit, _)| rest.starts_with(unit))
+            .max_by_key(|(unit, _)| unit.len())?;
+        nanos += value * scale;
+        rest = rest.get(unit.len()..)?;
+    }
+    (nanos.is_finite() && nanos < 1.8e19).then(|| Duration::from_nanos(nanos as u64))
+}
+
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
 fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let year = if month <= 2 { year - 1 } else { year };
@@ -231,6 +268,18 @@ mod tests {
 
     fn at(seconds: u64, nanos: u32) -> SystemTime {
         UNIX_EPOCH + Duration::new(seconds, nanos)
+    }
+
+    #[test]
+    fn go_durations_parse_as_go_parses_them() {
+        assert_eq!(parse_go_duration("1h30m"), Some(Duration::from_secs(5400)));
+        assert_eq!(parse_go_duration("1.5s"), Some(Duration::from_millis(1500)));
+        assert_eq!(parse_go_duration("300ms"), Some(Duration::from_millis(300)));
+        assert_eq!(parse_go_duration("2µs"), Some(Duration::from_micros(2)));
+        assert_eq!(parse_go_duration("0"), Some(Duration::ZERO));
+        for bad in ["", "5", "1x", "-1s", "s", "1..5s"] {
+            assert_eq!(parse_go_duration(bad), None, "{bad}");
+        }
     }
 
     #[test]
