@@ -140,15 +140,16 @@ async fn refused_requests_carry_go_error_codes() {
     assert_eq!((code, err_code), (400, Some(10025)));
     assert!(description.starts_with("invalid JSON: "), "{description}");
 
-    // A publish asking for deduplication is refused rather than stored without it.
+    // A publish whose expectation fails is refused, and nothing is stored.
     let mut headers = async_nats::HeaderMap::new();
-    headers.insert("Nats-Msg-Id", "once");
+    headers.insert("Nats-Expected-Last-Msg-Id", "some-id");
     let reply = client
         .request_with_headers("orders.eu".to_owned(), headers, "x".into())
         .await
         .expect("ack");
     let ack: Value = serde_json::from_slice(&reply.payload).expect("JSON");
-    assert_eq!(ack["error"]["code"], 501, "{ack}");
+    assert_eq!(ack["error"]["err_code"], 10070, "{ack}");
+    assert_eq!(ack["error"]["description"], "wrong last msg ID: ", "{ack}");
     let info = request(&client, "$JS.API.STREAM.INFO.ORDERS", "").await;
     assert_eq!(info["state"]["messages"], 0, "nothing stored: {info}");
     let account = request(&client, "$JS.API.INFO", "").await;

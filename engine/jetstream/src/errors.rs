@@ -114,6 +114,11 @@ impl ApiError {
         Self::go(400, 10165, "invalid per-message TTL")
     }
 
+    /// JSStreamWrongLastMsgIDErr (10070).
+    pub fn wrong_last_msg_id(last: &str) -> Self {
+        Self::go(400, 10070, format!("wrong last msg ID: {last}"))
+    }
+
     /// JSInvalidJSONErr (10025).
     pub fn invalid_json(detail: &str) -> Self {
         Self::go(400, 10025, format!("invalid JSON: {detail}"))

@@ -13,14 +13,15 @@
 //! `Nats-Expected-Last-Sequence`, `Nats-Expected-Last-Subject-Sequence` and `Nats-Rollup`, and
 //! consumers (`CONSUMER.CREATE/DURABLE.CREATE/INFO/DELETE/NAMES/LIST`): pull (`MSG.NEXT`) and
 //! push (deliver subject, flow control, heartbeats), durable or ephemeral; enough for KV and
-//! the object store. Not yet: batch direct get, snapshots, deduplication (`Nats-Msg-Id` is
-//! refused, not ignored), mirrors and sources, interest and workqueue retention.
+//! the object store; deduplication on `Nats-Msg-Id`; per-message TTL. Not yet: batch direct
+//! get, snapshots, mirrors and sources, interest and workqueue retention.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
 
 mod account;
 mod api;
 pub mod config;
 pub mod consumer;
+mod dedup;
 mod direct;
 pub mod errors;
 mod info;

@@ -4,9 +4,8 @@
 //! `Nats-Expected-Last-Subject-Sequence` (optimistic concurrency, as KV create/update use) and
 //! `Nats-Rollup` (`sub`/`all`: the new message replaces the subject's or the stream's earlier
 //! ones, as KV purge uses) and `Nats-TTL` (a per-message time to live, on a stream with
-//! `allow_msg_ttl`). Headers whose meaning is not implemented yet (`Nats-Msg-Id`
-//! deduplication, `Nats-Expected-Last-Msg-Id`) refuse the message instead of storing it
-//! without what the publisher asked for.
+//! `allow_msg_ttl`). `Nats-Msg-Id` and `Nats-Expected-Last-Msg-Id` are the writer's, with
+//! its deduplication window (module `dedup`).
 
 use natrium_store::StreamStore;
 use natrium_store::types::MsgTtl;
@@ -18,6 +17,8 @@ use crate::errors::ApiError;
 pub struct PublishRules {
     pub allow_rollup: bool,
     pub allow_msg_ttl: bool,
+    /// `duplicate_window` in ns: how long a `Nats-Msg-Id` is remembered.
+    pub duplicate_window_ns: u64,
 }
 
 /// What a checked publish asks for beyond being stored.
@@ -90,11 +91,6 @@ fn check_sequences_and_rollup(
     subject: &str,
     text: &str,
 ) -> Result<Rollup, ApiError> {
-    for refused in ["Nats-Msg-Id", "Nats-Expected-Last-Msg-Id"] {
-        if header(text, refused).is_some() {
-            return Err(ApiError::not_implemented(&format!("the {refused} header")));
-        }
-    }
     if let Some(expected) = header(text, "Nats-Expected-Stream")
         && expected != stream
     {

@@ -28,6 +28,7 @@ use serde_json::json;
 
 use crate::account::AccountUsage;
 use crate::config::{Storage, StreamConfig};
+use crate::dedup::Dedup;
 use crate::errors::ApiError;
 use crate::publish::{self, PublishRules};
 
@@ -278,6 +279,7 @@ fn rules_of(config: &StreamConfig) -> PublishRules {
     PublishRules {
         allow_rollup: config.allow_rollup_hdrs,
         allow_msg_ttl: config.allow_msg_ttl,
+        duplicate_window_ns: u64::try_from(config.duplicate_window).unwrap_or(0),
     }
 }
 
@@ -347,6 +349,11 @@ impl WriterContext {
 /// connections' match caches, so the channel alone would never close.
 fn run_writer(context: &WriterContext, receiver: &Receiver<Ingest>) {
     let mut next_tick = Instant::now() + TICK_INTERVAL;
+    let mut dedup = {
+        let store = context.store.lock();
+        let window = context.rules.read().duplicate_window_ns;
+        Dedup::rebuild(store.as_dyn(), window, now_ns())
+    };
     while !context.stopping.load(Ordering::Acquire) {
         let first = match receiver.recv_timeout(TICK_INTERVAL.min(STOP_POLL)) {
             Ok(first) => Some(first),
@@ -355,6 +362,7 @@ fn run_writer(context: &WriterContext, receiver: &Receiver<Ingest>) {
         };
         if Instant::now() >= next_tick {
             tick(context);
+            dedup.expire(context.rules.read().duplicate_window_ns, now_ns());
             next_tick = Instant::now() + TICK_INTERVAL;
         }
         let Some(first) = first else {
@@ -367,7 +375,7 @@ fn run_writer(context: &WriterContext, receiver: &Receiver<Ingest>) {
                 Err(_) => break,
             }
         }
-        let outcomes = append_batch(context, &batch);
+        let outcomes = append_batch(context, &mut dedup, &batch);
         if outcomes.iter().any(Result::is_ok) {
             context.stored.send();
         }
@@ -377,7 +385,8 @@ fn run_writer(context: &WriterContext, receiver: &Receiver<Ingest>) {
                 continue;
             }
             let body = match outcome {
-                Ok(seq) => json!({"stream": context.name, "seq": seq}),
+                Ok((seq, false)) => json!({"stream": context.name, "seq": seq}),
+                Ok((seq, true)) => json!({"stream": context.name, "seq": seq, "duplicate": true}),
                 Err(error) => json!({"error": error, "stream": context.name, "seq": 0}),
             };
             publish_reply(&context.broker, &mut replies, &message.reply, &body);
@@ -386,8 +395,11 @@ fn run_writer(context: &WriterContext, receiver: &Receiver<Ingest>) {
     // Whatever is still queued was never acknowledged; the stream is going away.
 }
 
+/// What a publish became: its sequence, and whether it was a duplicate (not stored again).
+type Appended = Result<(u64, bool), ApiError>;
+
 /// Appends a batch under the store lock, then waits (unlocked) for it to be durable.
-fn append_batch(context: &WriterContext, batch: &[Ingest]) -> Vec<Result<u64, ApiError>> {
+fn append_batch(context: &WriterContext, dedup: &mut Dedup, batch: &[Ingest]) -> Vec<Appended> {
     let mut outcomes = Vec::with_capacity(batch.len());
     let (mut last_ticket, mut waiter) = (None, None);
     {
@@ -396,7 +408,7 @@ fn append_batch(context: &WriterContext, batch: &[Ingest]) -> Vec<Result<u64, Ap
         for message in batch {
             outcomes.push(append_one(
                 context,
-                &mut store,
+                (&mut store, &mut *dedup),
                 rules,
                 message,
                 &mut last_ticket,
@@ -440,11 +452,28 @@ fn tick(context: &WriterContext) {
 
 fn append_one(
     context: &WriterContext,
-    store: &mut Store,
+    (store, dedup): (&mut Store, &mut Dedup),
     rules: PublishRules,
     message: &Ingest,
     last_ticket: &mut Option<u64>,
-) -> Result<u64, ApiError> {
+) -> Appended {
+    let id = crate::dedup::msg_id(&message.headers);
+    if let Some(id) = &id {
+        if id.len() > crate::dedup::MSG_ID_LEN_MAX {
+            return Err(ApiError::invalid_config("Nats-Msg-Id is too long"));
+        }
+        if let Some(seq) = dedup.seen(id) {
+            return Ok((seq, true));
+        }
+    }
+    if !message.headers.is_empty() {
+        let text = String::from_utf8_lossy(&message.headers);
+        if let Some(expected) = publish::header(&text, "Nats-Expected-Last-Msg-Id")
+            && expected != dedup.last_msg_id()
+        {
+            return Err(ApiError::wrong_last_msg_id(dedup.last_msg_id()));
+        }
+    }
     let checked = publish::check(
         store.as_dyn(),
         &context.name,
@@ -464,16 +493,18 @@ fn append_one(
         payload: &message.payload,
         ttl: checked.ttl,
     };
-    match store.append(&msg, now_ns()) {
+    let now = now_ns();
+    match store.append(&msg, now) {
         Ok((seq, ticket)) => {
             if ticket.is_some() {
                 *last_ticket = ticket;
             }
+            dedup.stored(id.as_deref(), seq, now);
             let rolled =
                 publish::apply_rollup(store.as_dyn_mut(), checked.rollup, &message.subject, seq);
             context.record_usage(store);
             rolled.map_err(|error| ApiError::rollup_failed(error.to_string()))?;
-            Ok(seq)
+            Ok((seq, false))
         }
         Err(natrium_store::Error::MsgTooLarge { .. }) => Err(ApiError::message_exceeds_maximum()),
         Err(error) => Err(ApiError::store_failed(error.to_string())),
