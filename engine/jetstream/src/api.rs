@@ -105,6 +105,8 @@ fn with_consumer(
         change(consumer);
         let store = stream.store.lock();
         consumer.serve(store.as_dyn(), &broker, std::time::Instant::now());
+        drop(store);
+        crate::retention::apply(stream);
     }
 }
 
@@ -125,6 +127,8 @@ fn pull(registry: &mut Registry, rest: &str, reply: &Bytes, body: &[u8]) -> Resu
         .ok_or_else(ApiError::consumer_not_found)?;
     let store = store.lock();
     consumer.pull(reply.clone(), body, store.as_dyn(), &broker);
+    drop(store);
+    crate::retention::apply(stream);
     Ok(())
 }
 
@@ -169,21 +173,22 @@ pub(crate) fn serve_all_consumers(registry: &mut Registry) -> Turn {
 /// Serves (or with `timers`, ticks) a stream's consumers.
 fn serve_stream(stream: &mut Stream, broker: &natrium_router::Broker, timers: bool) -> Turn {
     let mut turn = Turn::default();
-    if stream.consumers.is_empty() {
-        return turn;
-    }
-    let store = Arc::clone(&stream.store);
-    let store = store.lock();
-    let now = std::time::Instant::now();
-    for consumer in stream.consumers.values_mut() {
-        if timers {
-            consumer.tick(store.as_dyn(), broker);
-        } else {
-            consumer.serve(store.as_dyn(), broker, now);
+    if !stream.consumers.is_empty() {
+        let store = Arc::clone(&stream.store);
+        let store = store.lock();
+        let now = std::time::Instant::now();
+        for consumer in stream.consumers.values_mut() {
+            if timers {
+                consumer.tick(store.as_dyn(), broker);
+            } else {
+                consumer.serve(store.as_dyn(), broker, now);
+            }
+            turn.more |= consumer.has_more();
+            turn.unbound_push |= consumer.is_unbound_push();
         }
-        turn.more |= consumer.has_more();
-        turn.unbound_push |= consumer.is_unbound_push();
     }
+    // Also without consumers: an interest stream keeps nothing nobody is interested in.
+    crate::retention::apply(stream);
     turn
 }
 
@@ -363,6 +368,14 @@ fn update(registry: &mut Registry, name: &str, body: &[u8]) -> Result<Value, Api
     }
     if registry.overlaps(&config.subjects, &config.name) {
         return Err(ApiError::subjects_overlap());
+    }
+    if let Some(existing) = registry.streams.get(&config.name)
+        && existing.config.retention != config.retention
+        && [&existing.config.retention, &config.retention].contains(&&"workqueue".to_owned())
+    {
+        return Err(ApiError::invalid_config(
+            "stream configuration update can not change retention policy to/from workqueue",
+        ));
     }
     let Some(mut stream) = registry.streams.remove(&config.name) else {
         return Err(ApiError::stream_not_found());
@@ -615,6 +628,7 @@ fn consumer_create(registry: &mut Registry, name: &str, body: &[u8]) -> Result<V
     if action == crate::consumer::Action::Update {
         return Err(ApiError::consumer_does_not_exist());
     }
+    crate::retention::check_consumer(stream, &config)?;
     let consumer = crate::stream::open_consumer(stream, config)?;
     let info = consumer.info(stream.store.lock().as_dyn(), &registry.broker);
     if let Some(dir) = stream.dir.as_ref().filter(|_| consumer.config.durable) {
@@ -647,6 +661,8 @@ fn consumer_delete(registry: &mut Registry, name: &str) -> Result<Value, ApiErro
     if let Some(dir) = &stream.dir {
         crate::consumer::remove_files(dir, &consumer.config.name);
     }
+    // What only the deleted consumer held goes now (interest retention).
+    crate::retention::apply(stream);
     Ok(json!({ "success": true }))
 }
 

@@ -127,11 +127,8 @@ impl StreamConfig {
         let subjects = subjects(fields, name)?;
         let retention = match text("retention") {
             "" | "limits" => "limits".to_owned(),
-            other => {
-                return Err(ApiError::invalid_config(format!(
-                    "retention {other:?} is not supported by natrium yet"
-                )));
-            }
+            policy @ ("interest" | "workqueue") => policy.to_owned(),
+            other => return Err(ApiError::invalid_config(format!("retention {other:?}"))),
         };
         let storage = match text("storage") {
             "" | "file" => Storage::File,

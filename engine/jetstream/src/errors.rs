@@ -119,6 +119,38 @@ impl ApiError {
         Self::go(400, 10070, format!("wrong last msg ID: {last}"))
     }
 
+    /// JSConsumerWQRequiresExplicitAckErr (10098).
+    pub fn workqueue_requires_explicit_ack() -> Self {
+        Self::go(400, 10098, "workqueue stream requires explicit ack")
+    }
+
+    /// JSConsumerWQMultipleUnfilteredErr (10099).
+    pub fn workqueue_multiple_unfiltered() -> Self {
+        Self::go(
+            400,
+            10099,
+            "multiple non-filtered consumers not allowed on workqueue stream",
+        )
+    }
+
+    /// JSConsumerWQConsumerNotUniqueErr (10100).
+    pub fn workqueue_consumer_not_unique() -> Self {
+        Self::go(
+            400,
+            10100,
+            "filtered consumer not unique on workqueue stream",
+        )
+    }
+
+    /// JSConsumerWQConsumerNotDeliverAllErr (10101).
+    pub fn workqueue_requires_deliver_all() -> Self {
+        Self::go(
+            400,
+            10101,
+            "consumer must be deliver all on workqueue stream",
+        )
+    }
+
     /// JSInvalidJSONErr (10025).
     pub fn invalid_json(detail: &str) -> Self {
         Self::go(400, 10025, format!("invalid JSON: {detail}"))

@@ -14,7 +14,7 @@
 //! consumers (`CONSUMER.CREATE/DURABLE.CREATE/INFO/DELETE/NAMES/LIST`): pull (`MSG.NEXT`) and
 //! push (deliver subject, flow control, heartbeats), durable or ephemeral; enough for KV and
 //! the object store; deduplication on `Nats-Msg-Id`; per-message TTL. Not yet: batch direct
-//! get, snapshots, mirrors and sources, interest and workqueue retention.
+//! get, snapshots, mirrors and sources. Retention: limits, interest and work queue.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
 
 mod account;
@@ -26,6 +26,7 @@ mod direct;
 pub mod errors;
 mod info;
 mod publish;
+mod retention;
 pub mod service;
 pub mod stream;
 

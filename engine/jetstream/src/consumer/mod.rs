@@ -87,6 +87,8 @@ pub struct Consumer {
     /// store lock, so the store cannot change), then decremented per new delivery; without it
     /// every delivery would count again, which costs the stream's length on some filters.
     pending_in_turn: Option<u64>,
+    /// Acknowledged since the last [`Consumer::take_acked`].
+    acked: Vec<u64>,
 }
 
 impl std::fmt::Debug for Consumer {
@@ -142,6 +144,7 @@ impl Consumer {
             last_active: Instant::now(),
             more: false,
             pending_in_turn: None,
+            acked: Vec::new(),
         }
     }
 
@@ -414,7 +417,10 @@ impl Consumer {
         );
         self.dirty = true;
         match self.config.ack_policy {
-            AckPolicy::None => self.ack_floor = self.delivered,
+            AckPolicy::None => {
+                self.ack_floor = self.delivered;
+                self.acked.push(message.seq);
+            }
             AckPolicy::Explicit | AckPolicy::All => {
                 self.pending.insert(
                     message.seq,
@@ -434,12 +440,18 @@ impl Consumer {
         let now = Instant::now();
         self.last_active = now;
         self.dirty = true;
-        let kind = String::from_utf8_lossy(body);
-        let kind = kind.trim();
-        match kind {
+        let text = String::from_utf8_lossy(body);
+        let text = text.trim();
+        let (verb, rest) = text.split_once(' ').unwrap_or((text, ""));
+        match verb {
+            // `-NAK` or `-NAK {"delay": <ns>}`: redeliver now or after the delay.
             "-NAK" => {
+                let delay = serde_json::from_str::<Value>(rest)
+                    .ok()
+                    .and_then(|value| value.get("delay").and_then(Value::as_u64))
+                    .map_or(std::time::Duration::ZERO, std::time::Duration::from_nanos);
                 if let Some(pending) = self.pending.get_mut(&seq) {
-                    pending.deadline = now;
+                    pending.deadline = now + delay;
                 }
             }
             "+WPI" => {
@@ -447,16 +459,56 @@ impl Consumer {
                     pending.deadline = now + self.config.ack_wait;
                 }
             }
-            // "+ACK", "" (an empty ack), "+TERM" and "+NXT": the message is done.
-            _ => {
+            // An empty ack, `+ACK`, `+OK`, `+NXT ...` and `+TERM [reason]`: the message is
+            // done. Anything else is ignored, as Go ignores it.
+            "" | "+ACK" | "+OK" | "+NXT" | "+TERM" => {
                 if self.config.ack_policy == AckPolicy::All {
+                    let done: Vec<u64> = self.pending.range(..=seq).map(|(&s, _)| s).collect();
                     self.pending.retain(|&pending, _| pending > seq);
-                } else {
-                    self.pending.remove(&seq);
+                    self.acked.extend(done);
+                } else if self.pending.remove(&seq).is_some() {
+                    self.acked.push(seq);
                 }
                 self.advance_floor();
             }
+            _ => {}
         }
+    }
+
+    /// Stream sequences acknowledged since the last call (acks, terms, cumulative acks, and
+    /// deliveries of a consumer without acks): what interest and work-queue retention remove.
+    pub fn take_acked(&mut self) -> Vec<u64> {
+        std::mem::take(&mut self.acked)
+    }
+
+    /// This consumer is done with stream sequence `seq`: acknowledged, or passed by without
+    /// matching, or before where it started.
+    pub fn has_acked(&self, seq: u64) -> bool {
+        seq < self.next_seq
+            && !self.pending.contains_key(&seq)
+            && self.start_list.binary_search(&seq).is_err()
+    }
+
+    /// Every stream sequence below this one is done for this consumer.
+    pub fn done_below(&self) -> u64 {
+        let pending = self.pending.keys().next().copied();
+        [
+            Some(self.next_seq),
+            pending,
+            self.start_list.front().copied(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(self.next_seq)
+    }
+
+    /// True when the consumer's filters take `subject`.
+    pub fn wants(&self, subject: &str) -> bool {
+        self.config.filters.is_empty()
+            || self.config.filters.iter().any(|filter| {
+                natrium_router::subject::filter_matches(filter.as_bytes(), subject.as_bytes())
+            })
     }
 
     /// The ack floor: everything delivered below the oldest pending message is acknowledged.
