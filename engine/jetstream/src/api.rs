@@ -75,8 +75,8 @@ fn acknowledge(registry: &mut Registry, ack: &str, body: &[u8]) {
     let Ok(seq) = seq.parse::<u64>() else {
         return;
     };
-    with_consumer(registry, stream, consumer, |consumer| {
-        consumer.ack(seq, body)
+    with_consumer(registry, stream, consumer, |consumer, now| {
+        consumer.ack(seq, body, now);
     });
 }
 
@@ -86,8 +86,8 @@ fn flow_control(registry: &mut Registry, subject: &str) {
     let [_, _, stream, consumer, _] = tokens.as_slice() else {
         return;
     };
-    with_consumer(registry, stream, consumer, |consumer| {
-        consumer.flow_control_reply(subject);
+    with_consumer(registry, stream, consumer, |consumer, now| {
+        consumer.flow_control_reply(subject, now);
     });
 }
 
@@ -96,15 +96,16 @@ fn with_consumer(
     registry: &mut Registry,
     stream: &str,
     consumer: &str,
-    change: impl FnOnce(&mut crate::consumer::Consumer),
+    change: impl FnOnce(&mut crate::consumer::Consumer, std::time::Instant),
 ) {
     let broker = Arc::clone(&registry.broker);
     if let Some(stream) = registry.streams.get_mut(stream)
         && let Some(consumer) = stream.consumers.get_mut(consumer)
     {
-        change(consumer);
+        let now = std::time::Instant::now();
+        change(consumer, now);
         let store = stream.store.lock();
-        consumer.serve(store.as_dyn(), &broker, std::time::Instant::now());
+        consumer.serve(store.as_dyn(), &broker, now);
         drop(store);
         crate::retention::apply(stream);
     }
@@ -126,7 +127,8 @@ fn pull(registry: &mut Registry, rest: &str, reply: &Bytes, body: &[u8]) -> Resu
         .get_mut(consumer)
         .ok_or_else(ApiError::consumer_not_found)?;
     let store = store.lock();
-    consumer.pull(reply.clone(), body, store.as_dyn(), &broker);
+    let now = std::time::Instant::now();
+    consumer.pull(reply.clone(), body, (store.as_dyn(), &broker), now);
     drop(store);
     crate::retention::apply(stream);
     Ok(())
@@ -179,7 +181,7 @@ fn serve_stream(stream: &mut Stream, broker: &natrium_router::Broker, timers: bo
         let now = std::time::Instant::now();
         for consumer in stream.consumers.values_mut() {
             if timers {
-                consumer.tick(store.as_dyn(), broker);
+                consumer.tick(store.as_dyn(), broker, now);
             } else {
                 consumer.serve(store.as_dyn(), broker, now);
             }

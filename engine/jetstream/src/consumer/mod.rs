@@ -308,9 +308,8 @@ impl Consumer {
         self.pending_in_turn = None;
     }
 
-    /// Timers (pull expiry, heartbeats, redelivery), then whatever is due.
-    pub fn tick(&mut self, store: &dyn StreamStore, broker: &Broker) {
-        let now = Instant::now();
+    /// Timers (pull expiry, heartbeats, redelivery) at `now`, then whatever is due.
+    pub fn tick(&mut self, store: &dyn StreamStore, broker: &Broker, now: Instant) {
         match self.mode {
             Mode::Pull(_) => self.tick_pull(broker, now),
             Mode::Push(_) => self.tick_push(broker, now),
@@ -436,8 +435,7 @@ impl Consumer {
     }
 
     /// Handles an acknowledgement sent to an ack subject for stream sequence `seq`.
-    pub fn ack(&mut self, seq: u64, body: &[u8]) {
-        let now = Instant::now();
+    pub fn ack(&mut self, seq: u64, body: &[u8], now: Instant) {
         self.last_active = now;
         self.dirty = true;
         let text = String::from_utf8_lossy(body);

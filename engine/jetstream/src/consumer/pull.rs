@@ -54,8 +54,13 @@ impl Consumer {
 
     /// Queues a pull request (`body`: `{"batch","expires","no_wait","idle_heartbeat"}` or a
     /// bare batch size) and serves what it can now.
-    pub fn pull(&mut self, reply: Bytes, body: &[u8], store: &dyn StreamStore, broker: &Broker) {
-        let now = Instant::now();
+    pub fn pull(
+        &mut self,
+        reply: Bytes,
+        body: &[u8],
+        (store, broker): (&dyn StreamStore, &Broker),
+        now: Instant,
+    ) {
         self.last_active = now;
         let max_waiting = self.config.max_waiting;
         let Some(requests) = self.requests() else {

@@ -126,8 +126,8 @@ impl Consumer {
     }
 
     /// A reply to a flow-control request: it and every older request are answered.
-    pub fn flow_control_reply(&mut self, subject: &str) {
-        self.last_active = Instant::now();
+    pub fn flow_control_reply(&mut self, subject: &str, now: Instant) {
+        self.last_active = now;
         if let Some(push) = self.push_state()
             && let Some(index) = push.outstanding.iter().position(|sent| sent == subject)
         {
