@@ -293,7 +293,7 @@ fn account_info(registry: &Registry) -> Value {
         "reserved_memory": 0,
         "reserved_storage": 0,
         "streams": registry.streams.len(),
-        "consumers": 0,
+        "consumers": registry.consumer_count(),
         "limits": {
             "max_memory": AccountUsage::reported(registry.usage.max_memory),
             "max_storage": AccountUsage::reported(registry.usage.max_file),
@@ -304,7 +304,8 @@ fn account_info(registry: &Registry) -> Value {
             "storage_max_stream_bytes": -1,
             "max_bytes_required": false,
         },
-        // Level 0: natrium serves a subset of even the first API level (no consumers yet).
+        // Level 0 (Go 2.10's): natrium serves 2.11's per-message TTL but not yet the rest of
+        // level 1 (consumer pause, batch direct get, priority groups).
         "api": { "level": 0, "total": registry.api_total, "errors": registry.api_errors },
     })
 }

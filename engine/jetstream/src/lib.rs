@@ -25,11 +25,13 @@ mod dedup;
 mod direct;
 pub mod errors;
 mod info;
+pub mod monitor;
 mod publish;
 mod retention;
 pub mod service;
 pub mod stream;
 
 pub use errors::ApiError;
+pub use monitor::{JetStreamMonitor, JszOptions};
 pub use natrium_store::filestore::SyncPolicy;
 pub use service::{JetStream, JetStreamOptions};

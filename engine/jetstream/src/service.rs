@@ -180,6 +180,13 @@ impl JetStream {
         })
     }
 
+    /// A handle for the monitoring endpoint (`/jsz`, `/varz`, `/healthz`).
+    pub fn monitor(&self) -> crate::monitor::JetStreamMonitor {
+        crate::monitor::JetStreamMonitor {
+            state: Arc::clone(&self.state),
+        }
+    }
+
     /// How many streams the account has.
     pub fn stream_count(&self) -> usize {
         self.state.lock().streams.len()
@@ -441,6 +448,14 @@ impl Registry {
     /// A stream's store directory, whether or not it exists (for a failed create).
     pub(crate) fn stream_dir(&self, name: &str) -> PathBuf {
         self.account_dir().join(name)
+    }
+
+    /// Consumers of all the account's streams.
+    pub(crate) fn consumer_count(&self) -> usize {
+        self.streams
+            .values()
+            .map(|stream| stream.consumers.len())
+            .sum()
     }
 
     pub(crate) fn stream_names(&self) -> Vec<String> {

@@ -113,6 +113,8 @@ pub struct Stream {
     broker: Arc<Broker>,
     /// Set while a [`crate::service::Work::Stored`] for this stream waits in the API queue.
     pub(crate) stored_queued: Arc<AtomicBool>,
+    /// Why the store failed (an I/O error on append or fsync), if it did: `/healthz` fails.
+    failure: Arc<Mutex<Option<String>>>,
 }
 
 /// Tells the API thread that a stream stored messages, so its consumers deliver them at once
@@ -160,6 +162,7 @@ impl Stream {
         let (sender, receiver) = sync_channel(INGEST_QUEUE_MAX);
         let stopping = Arc::new(AtomicBool::new(false));
         let rules = Arc::new(RwLock::new(rules_of(&config)));
+        let failure = Arc::new(Mutex::new(None));
         let writer = {
             let context = WriterContext {
                 name: config.name.clone(),
@@ -171,6 +174,7 @@ impl Stream {
                 broker: Arc::clone(&broker),
                 stopping: Arc::clone(&stopping),
                 stored: stored.clone(),
+                failure: Arc::clone(&failure),
             };
             std::thread::Builder::new()
                 .name(format!("js-{}", config.name))
@@ -193,9 +197,15 @@ impl Stream {
             bytes,
             broker,
             stored_queued: stored.queued,
+            failure,
         };
         stream.subscribe()?;
         Ok(stream)
+    }
+
+    /// Why the stream's store failed, if it did.
+    pub fn failure(&self) -> Option<String> {
+        self.failure.lock().clone()
     }
 
     /// Reports the store's bytes to the account (after a purge, a delete, an update).
@@ -333,9 +343,18 @@ struct WriterContext {
     broker: Arc<Broker>,
     stopping: Arc<AtomicBool>,
     stored: StoredNotice,
+    failure: Arc<Mutex<Option<String>>>,
 }
 
 impl WriterContext {
+    /// Records a store failure for `/healthz` (the first one stays).
+    fn failed(&self, error: &dyn std::fmt::Display) {
+        let mut failure = self.failure.lock();
+        if failure.is_none() {
+            *failure = Some(error.to_string());
+        }
+    }
+
     /// Reports the store's bytes to the account (the store lock is held by the caller).
     fn record_usage(&self, store: &Store) {
         let bytes = store.as_dyn().state().bytes;
@@ -423,6 +442,7 @@ fn append_batch(context: &WriterContext, dedup: &mut Dedup, batch: &[Ingest]) ->
         && let Err(error) = waiter.wait(ticket)
     {
         tracing::error!(stream = %context.name, %error, "stream fsync failed");
+        context.failed(&error);
         let failed = ApiError::store_failed(error.to_string());
         for outcome in &mut outcomes {
             if outcome.is_ok() {
@@ -507,6 +527,10 @@ fn append_one(
             Ok((seq, false))
         }
         Err(natrium_store::Error::MsgTooLarge { .. }) => Err(ApiError::message_exceeds_maximum()),
+        Err(error @ natrium_store::Error::Io { .. }) => {
+            context.failed(&error);
+            Err(ApiError::store_failed(error.to_string()))
+        }
         Err(error) => Err(ApiError::store_failed(error.to_string())),
     }
 }

@@ -84,8 +84,17 @@ pub async fn run(boot: Boot) -> anyhow::Result<()> {
 
     let mut description = describe(&settings, &options, auth_required);
     description.config_load_time = Some(start);
-    let (monitor_state, monitor_task) =
-        start_monitor(&settings, &broker, description, start, phase_watch.clone()).await?;
+    let js_monitor = jetstream
+        .as_ref()
+        .map(natrium_jetstream::JetStream::monitor);
+    let (monitor_state, monitor_task) = start_monitor(
+        &settings,
+        &broker,
+        (description, js_monitor),
+        start,
+        phase_watch.clone(),
+    )
+    .await?;
 
     let nats = NatsFrontend::new(Arc::clone(&broker), options, auth);
     let frontend: Arc<dyn Frontend> = nats.clone();
@@ -273,7 +282,10 @@ type MonitorTask = JoinHandle<std::io::Result<()>>;
 async fn start_monitor(
     settings: &Settings,
     broker: &Arc<Broker>,
-    mut description: ServerDescription,
+    (mut description, jetstream): (
+        ServerDescription,
+        Option<natrium_jetstream::JetStreamMonitor>,
+    ),
     start: SystemTime,
     mut phase: watch::Receiver<ServerPhase>,
 ) -> anyhow::Result<(Option<Arc<MonitorState>>, Option<MonitorTask>)> {
@@ -294,7 +306,12 @@ async fn start_monitor(
         "Starting http monitor on {}",
         join_host_port(host, bound_port)
     );
-    let state = Arc::new(MonitorState::new(Arc::clone(broker), description, start));
+    let state = Arc::new(MonitorState::new(
+        Arc::clone(broker),
+        description,
+        start,
+        jetstream,
+    ));
     let shutdown = async move {
         let _ = phase
             .wait_for(|phase| *phase == ServerPhase::Stopping)

@@ -8,6 +8,7 @@
 
 mod connz;
 mod jsonp;
+mod jsz;
 mod process;
 mod subsz;
 mod varz;
@@ -60,17 +61,25 @@ pub struct MonitorState {
     cpu: Mutex<process::CpuSampler>,
     /// Requests per endpoint path (`http_req_stats` in `/varz`).
     requests: Mutex<BTreeMap<&'static str, u64>>,
+    /// JetStream, when it runs (`/jsz`, `/varz`, `/healthz`).
+    jetstream: Option<natrium_jetstream::JetStreamMonitor>,
 }
 
 impl MonitorState {
     /// State for a server started at `start`.
-    pub fn new(broker: Arc<Broker>, description: ServerDescription, start: SystemTime) -> Self {
+    pub fn new(
+        broker: Arc<Broker>,
+        description: ServerDescription,
+        start: SystemTime,
+        jetstream: Option<natrium_jetstream::JetStreamMonitor>,
+    ) -> Self {
         Self {
             broker,
             description: RwLock::new(description),
             start,
             cpu: Mutex::new(process::CpuSampler::new()),
             requests: Mutex::new(BTreeMap::new()),
+            jetstream,
         }
     }
 
@@ -114,6 +123,7 @@ pub fn router(state: Arc<MonitorState>) -> Router {
         .route("/subscriptionsz", get(subsz::handle))
         .route("/routez", get(routez))
         .route("/healthz", get(healthz))
+        .route("/jsz", get(jsz::handle))
         .layer(axum::middleware::from_fn(jsonp::wrap))
         .with_state(state)
 }
@@ -162,11 +172,40 @@ fn query_int(params: &BTreeMap<String, String>, name: &str) -> Result<i64, BadRe
 #[derive(Serialize)]
 struct Health {
     status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status_code: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
 }
 
-async fn healthz(State(state): State<Arc<MonitorState>>) -> Response {
+/// `/healthz`: ok, unless a JetStream stream's store failed, or JetStream is off and
+/// `js-enabled-only=true` asks for it (503 with Go's `unavailable` shape).
+async fn healthz(State(state): State<Arc<MonitorState>>, params: Params) -> Response {
     state.count_request("/healthz");
-    json_response(&Health { status: "ok" })
+    let js_required = match query_bool(&params, "js-enabled-only") {
+        Ok(required) => required,
+        Err(bad) => return bad.into_response(),
+    };
+    let problem = match &state.jetstream {
+        None if js_required => Some("JetStream not enabled".to_owned()),
+        None => None,
+        Some(jetstream) => jetstream.unhealthy(),
+    };
+    match problem {
+        None => json_response(&Health {
+            status: "ok",
+            status_code: None,
+            error: None,
+        }),
+        Some(error) => {
+            let body = json_response(&Health {
+                status: "unavailable",
+                status_code: Some(503),
+                error: Some(error),
+            });
+            (StatusCode::SERVICE_UNAVAILABLE, body).into_response()
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -198,6 +237,7 @@ const ROOT_LINKS: &[(&str, &str)] = &[
     ("Subscriptions", "/subsz"),
     ("Routes", "/routez"),
     ("Health Probe", "/healthz"),
+    ("JetStream", "/jsz"),
 ];
 
 async fn root(State(state): State<Arc<MonitorState>>) -> Response {

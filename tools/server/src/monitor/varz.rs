@@ -61,7 +61,7 @@ struct Varz {
     leaf: Empty,
     mqtt: Empty,
     websocket: Empty,
-    jetstream: Empty,
+    jetstream: serde_json::Value,
     #[serde(serialize_with = "go_float")]
     tls_timeout: f64,
     write_deadline: u64,
@@ -161,7 +161,10 @@ fn build(state: &MonitorState) -> Varz {
         leaf: Empty {},
         mqtt: Empty {},
         websocket: Empty {},
-        jetstream: Empty {},
+        jetstream: state
+            .jetstream
+            .as_ref()
+            .map_or_else(|| serde_json::json!({}), |jetstream| jetstream.varz()),
         tls_timeout: TLS_TIMEOUT_SECONDS,
         write_deadline: nanos(description.write_deadline),
         start: timefmt::rfc3339(state.start),
@@ -222,7 +225,7 @@ mod tests {
             ..Default::default()
         };
         let start = SystemTime::now() - Duration::from_secs(62);
-        let state = MonitorState::new(broker, description, start);
+        let state = MonitorState::new(broker, description, start, None);
         let json = serde_json::to_value(build(&state)).expect("serializes");
         assert_eq!(json["server_id"], "NID");
         assert_eq!(json["server_name"], "srv");
