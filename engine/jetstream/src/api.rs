@@ -235,8 +235,8 @@ fn handle_json(registry: &mut Registry, subject: &str, body: &[u8]) -> Value {
         "STREAM.UPDATE" => ("stream_update_response", update(registry, name, body)),
         "STREAM.INFO" => ("stream_info_response", info(registry, name)),
         "STREAM.DELETE" => ("stream_delete_response", delete(registry, name)),
-        "STREAM.NAMES" => ("stream_names_response", Ok(names(registry))),
-        "STREAM.LIST" => ("stream_list_response", Ok(list(registry))),
+        "STREAM.NAMES" => ("stream_names_response", names(registry, body)),
+        "STREAM.LIST" => ("stream_list_response", list(registry, body)),
         "STREAM.PURGE" => ("stream_purge_response", purge(registry, name, body)),
         "STREAM.MSG.GET" => ("stream_msg_get_response", msg_get(registry, name, body)),
         "STREAM.MSG.DELETE" => (
@@ -249,8 +249,14 @@ fn handle_json(registry: &mut Registry, subject: &str, body: &[u8]) -> Value {
         ),
         "CONSUMER.INFO" => ("consumer_info_response", consumer_info(registry, name)),
         "CONSUMER.DELETE" => ("consumer_delete_response", consumer_delete(registry, name)),
-        "CONSUMER.NAMES" => ("consumer_names_response", consumer_names(registry, name)),
-        "CONSUMER.LIST" => ("consumer_list_response", consumer_list(registry, name)),
+        "CONSUMER.NAMES" => (
+            "consumer_names_response",
+            consumer_names(registry, name, body),
+        ),
+        "CONSUMER.LIST" => (
+            "consumer_list_response",
+            consumer_list(registry, name, body),
+        ),
         _ => ("error_response", Err(ApiError::not_implemented(subject))),
     };
     let typed = json!({ "type": format!("io.nats.jetstream.api.v1.{kind}") });
@@ -428,29 +434,64 @@ fn delete(registry: &mut Registry, name: &str) -> Result<Value, ApiError> {
     Ok(json!({ "success": true }))
 }
 
-fn names(registry: &Registry) -> Value {
-    let names = registry.stream_names();
-    json!({
-        "total": names.len(),
-        "offset": 0,
-        "limit": NAMES_PAGE,
-        "streams": names.into_iter().take(NAMES_PAGE).collect::<Vec<_>>(),
-    })
+/// A list request: `offset` (paging) and, for streams, `subject` (only streams whose
+/// subjects overlap it, as clients look a stream up by subject).
+#[derive(Debug, Default, Deserialize)]
+struct ListRequest {
+    #[serde(default)]
+    offset: usize,
+    #[serde(default)]
+    subject: String,
 }
 
-fn list(registry: &Registry) -> Value {
-    let infos: Vec<Value> = registry
+/// The streams a list request selects, in name order.
+fn selected_streams<'a>(registry: &'a Registry, request: &ListRequest) -> Vec<&'a Stream> {
+    registry
         .streams
         .values()
-        .take(LIST_PAGE)
-        .map(stream_info)
+        .filter(|stream| {
+            request.subject.is_empty()
+                || stream
+                    .config
+                    .subjects
+                    .iter()
+                    .any(|subject| crate::service::filters_overlap(subject, &request.subject))
+        })
+        .collect()
+}
+
+fn names(registry: &Registry, body: &[u8]) -> Result<Value, ApiError> {
+    let request: ListRequest = parse(body)?;
+    let streams = selected_streams(registry, &request);
+    let page: Vec<&String> = streams
+        .iter()
+        .skip(request.offset)
+        .take(NAMES_PAGE)
+        .map(|stream| &stream.config.name)
         .collect();
-    json!({
-        "total": registry.streams.len(),
-        "offset": 0,
+    Ok(json!({
+        "total": streams.len(),
+        "offset": request.offset,
+        "limit": NAMES_PAGE,
+        "streams": page,
+    }))
+}
+
+fn list(registry: &Registry, body: &[u8]) -> Result<Value, ApiError> {
+    let request: ListRequest = parse(body)?;
+    let streams = selected_streams(registry, &request);
+    let infos: Vec<Value> = streams
+        .iter()
+        .skip(request.offset)
+        .take(LIST_PAGE)
+        .map(|stream| stream_info(stream))
+        .collect();
+    Ok(json!({
+        "total": streams.len(),
+        "offset": request.offset,
         "limit": LIST_PAGE,
         "streams": infos,
-    })
+    }))
 }
 
 /// `STREAM.PURGE` request: everything, or by `filter`, below `seq`, keeping `keep`.
@@ -669,29 +710,37 @@ fn consumer_delete(registry: &mut Registry, name: &str) -> Result<Value, ApiErro
     Ok(json!({ "success": true }))
 }
 
-fn consumer_names(registry: &Registry, name: &str) -> Result<Value, ApiError> {
+fn consumer_names(registry: &Registry, name: &str, body: &[u8]) -> Result<Value, ApiError> {
+    let request: ListRequest = parse(body)?;
     let stream = stream_named(registry, name)?;
-    let names: Vec<&String> = stream.consumers.keys().collect();
+    let names: Vec<&String> = stream
+        .consumers
+        .keys()
+        .skip(request.offset)
+        .take(NAMES_PAGE)
+        .collect();
     Ok(json!({
-        "total": names.len(),
-        "offset": 0,
+        "total": stream.consumers.len(),
+        "offset": request.offset,
         "limit": NAMES_PAGE,
         "consumers": names,
     }))
 }
 
-fn consumer_list(registry: &Registry, name: &str) -> Result<Value, ApiError> {
+fn consumer_list(registry: &Registry, name: &str, body: &[u8]) -> Result<Value, ApiError> {
+    let request: ListRequest = parse(body)?;
     let stream = stream_named(registry, name)?;
     let store = stream.store.lock();
     let infos: Vec<Value> = stream
         .consumers
         .values()
+        .skip(request.offset)
         .take(LIST_PAGE)
         .map(|consumer| consumer.info(store.as_dyn(), &registry.broker))
         .collect();
     Ok(json!({
         "total": stream.consumers.len(),
-        "offset": 0,
+        "offset": request.offset,
         "limit": LIST_PAGE,
         "consumers": infos,
     }))

@@ -458,10 +458,6 @@ impl Registry {
             .sum()
     }
 
-    pub(crate) fn stream_names(&self) -> Vec<String> {
-        self.streams.keys().cloned().collect()
-    }
-
     pub(crate) fn storage_kind_of(&self, name: &str) -> Option<StreamStoreKind> {
         self.streams
             .get(name)
