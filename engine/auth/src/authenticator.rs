@@ -11,6 +11,9 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 
+use natrium_router::transport::PeerCertificate;
+
+use crate::certificate;
 use crate::config::{AuthConfig, USERS_MAX};
 use crate::permissions::Permissions;
 use crate::{DenyReason, Error, Result, password};
@@ -28,6 +31,8 @@ pub struct Credentials<'a> {
     pub nkey: Option<&'a str>,
     /// CONNECT `sig`: base64url (Go also accepts standard base64) signature of the nonce.
     pub sig: Option<&'a str>,
+    /// The client certificate the TLS transport verified, if any (`verify_and_map`).
+    pub certificate: Option<&'a PeerCertificate>,
 }
 
 /// Who a client is once authenticated.
@@ -60,6 +65,7 @@ struct Inner {
     mode: Mode,
     no_auth_user: Option<String>,
     timeout: Option<Duration>,
+    map_certificates: bool,
 }
 
 /// Checks clients' credentials against the configured users. Cheap to clone.
@@ -79,6 +85,7 @@ impl Authenticator {
             mode: Mode::Open,
             no_auth_user: None,
             timeout: None,
+            map_certificates: false,
         };
         Self {
             inner: Arc::new(inner),
@@ -94,6 +101,7 @@ impl Authenticator {
             nkeys,
             no_auth_user,
             timeout,
+            map_certificates,
         } = config;
         if users.len().saturating_add(nkeys.len()) > USERS_MAX {
             return Err(Error::Limit {
@@ -128,6 +136,7 @@ impl Authenticator {
                 mode,
                 no_auth_user,
                 timeout,
+                map_certificates,
             }),
         })
     }
@@ -194,6 +203,12 @@ impl Authenticator {
         credentials: &Credentials<'_>,
         nonce: &[u8],
     ) -> Result<Identity> {
+        // As in Go, a mapped certificate names the user and `no_auth_user` does not apply;
+        // a client that signs with an NKey is still checked as an NKey user first.
+        let nkey_user = credentials.nkey.is_some_and(|nkey| !nkey.is_empty()) && !nkeys.is_empty();
+        if self.inner.map_certificates && !nkey_user {
+            return map_certificate(users, credentials);
+        }
         if let Some(identity) = self.no_auth_identity(users, nkeys, credentials) {
             return Ok(identity);
         }
@@ -254,6 +269,31 @@ impl Authenticator {
             permissions,
         })
     }
+}
+
+/// `verify_and_map`: the user the client certificate names; its password, if it has one,
+/// must match CONNECT `pass` (Go compares them too, and a mapped user usually has none).
+fn map_certificate(
+    users: &HashMap<String, User>,
+    credentials: &Credentials<'_>,
+) -> Result<Identity> {
+    let certificate = credentials
+        .certificate
+        .ok_or(Error::Denied(DenyReason::MissingCertificate))?;
+    let name = certificate::mapped_user(certificate, users.keys().map(String::as_str), |name| {
+        users.contains_key(name)
+    })
+    .ok_or(Error::Denied(DenyReason::UnmappedCertificate))?;
+    let user = users
+        .get(&name)
+        .ok_or(Error::Denied(DenyReason::UnmappedCertificate))?;
+    if !password::matches(&user.password, credentials.pass.unwrap_or_default()) {
+        return Err(Error::Denied(DenyReason::BadPassword));
+    }
+    Ok(Identity {
+        name,
+        permissions: user.permissions.clone(),
+    })
 }
 
 fn build_users(users: Vec<crate::UserConfig>, nkeys: Vec<crate::NkeyUserConfig>) -> Result<Mode> {

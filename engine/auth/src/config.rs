@@ -30,6 +30,9 @@ pub struct AuthConfig {
     pub no_auth_user: Option<String>,
     /// `authorization { timeout }`: how long a client may take to send CONNECT.
     pub timeout: Option<Duration>,
+    /// `tls { verify_and_map }`: the verified client certificate names the user (its e-mail,
+    /// DNS name, URI or subject DN is a user name of `users`).
+    pub map_certificates: bool,
 }
 
 /// A user with a password (plain, or a bcrypt hash starting `$2a$`/`$2b$`/...).

@@ -19,6 +19,10 @@ pub enum DenyReason {
     MissingSignature,
     /// The signature is not base64 or does not verify against the nonce.
     BadSignature,
+    /// `verify_and_map` is on and the client presented no verified certificate.
+    MissingCertificate,
+    /// `verify_and_map` is on and the certificate names no configured user.
+    UnmappedCertificate,
 }
 
 impl std::fmt::Display for DenyReason {
@@ -31,6 +35,8 @@ impl std::fmt::Display for DenyReason {
             Self::UnknownNkey => "unknown nkey",
             Self::MissingSignature => "signature missing",
             Self::BadSignature => "signature not verified",
+            Self::MissingCertificate => "client certificate required",
+            Self::UnmappedCertificate => "no user found in the client certificate",
         };
         f.write_str(text)
     }

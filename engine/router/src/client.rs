@@ -86,7 +86,12 @@ pub struct ClientSnapshot {
     pub lang: String,
     pub version: String,
     pub authorized_user: String,
+    /// The TLS version (`"1.3"`), empty for a plain connection.
     pub tls_version: String,
+    /// The TLS cipher suite's name, empty for a plain connection.
+    pub tls_cipher_suite: String,
+    /// True when the TLS handshake came before the protocol's greeting.
+    pub tls_first: bool,
 }
 
 /// Implemented by each front-end's connection state so monitoring can look at it.

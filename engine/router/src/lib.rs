@@ -4,8 +4,8 @@
 //! [`broker::Broker`] that routes one publish to every matching subscriber's [`plugin::Sink`],
 //! the per-batch publish context ([`batch`]) with publisher back-pressure ([`stall`]),
 //! server-wide counters ([`stats`]), the registry of live clients that monitoring reads
-//! ([`client`]), and the plugin API ([`plugin`]) that protocol front-ends and transports
-//! implement. It never opens a socket and never touches a file.
+//! ([`client`]), and the plugin API ([`plugin`], [`transport`]) that protocol front-ends and
+//! transports implement. It never opens a socket and never touches a file.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
 
 pub mod batch;
@@ -18,6 +18,7 @@ pub mod stats;
 pub mod subject;
 pub mod sublist;
 pub mod timefmt;
+pub mod transport;
 
 pub use batch::{DeferredFlush, PublishBatch};
 pub use broker::Broker;
@@ -27,8 +28,8 @@ pub use client::{
 };
 pub use error::{Error, Result};
 pub use plugin::{
-    ByteStream, DeliveryOutcome, Frontend, Message, PeerInfo, PhaseWatch, ServerPhase, Sink,
-    Transport,
+    Accepted, ByteStream, DeliveryOutcome, Frontend, Message, PeerInfo, PhaseWatch, ServerPhase,
+    Sink, Transport,
 };
 pub use stall::StallGate;
 pub use stats::ServerStats;

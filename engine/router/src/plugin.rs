@@ -1,9 +1,12 @@
 //! The plugin API: the seams through which protocols and transports attach to the broker.
 //!
-//! * A [`Transport`] turns an accepted byte stream into another byte stream (plain TCP is the
-//!   identity; TLS and WebSocket wrap it). It knows nothing about the protocol spoken on top.
-//! * A [`Frontend`] serves one protocol (NATS, MQTT) over a [`ByteStream`] until the peer leaves
-//!   or the server stops. The server binary registers front-ends from its configuration.
+//! * A [`Transport`] turns an accepted byte stream into an [`Accepted`] connection: plain TCP
+//!   is the identity; TLS and WebSocket wrap it, at once or (TLS in NATS) when the protocol
+//!   asks after its greeting. It knows nothing about the protocol spoken on top (see
+//!   [`crate::transport`]).
+//! * A [`Frontend`] serves one protocol (NATS, MQTT) over an [`Accepted`] connection until the
+//!   peer leaves or the server stops. The server binary registers front-ends from its
+//!   configuration.
 //! * A [`Sink`] is how the broker hands a routed message to a subscriber, whatever protocol the
 //!   subscriber speaks (a NATS connection, an MQTT session, a JetStream stream).
 //!
@@ -18,6 +21,10 @@ use tokio::io::{AsyncRead, AsyncWrite};
 
 use crate::batch::PublishBatch;
 use crate::sublist::Subscription;
+pub use crate::transport::{
+    Accepted, PeerCertificate, PlainTransport, Security, SecurityOffer, Transport, Upgrade,
+    Upgraded,
+};
 
 /// A boxed future, as returned by the object-safe plugin traits.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -36,8 +43,6 @@ pub struct PeerInfo {
     pub remote: SocketAddr,
     /// The local address the connection was accepted on.
     pub local: SocketAddr,
-    /// True when a transport below the front-end encrypts the stream (TLS).
-    pub secure: bool,
 }
 
 /// The server's life phase, broadcast to every connection task.
@@ -55,37 +60,22 @@ pub enum ServerPhase {
 /// A receiver of [`ServerPhase`] changes.
 pub type PhaseWatch = tokio::sync::watch::Receiver<ServerPhase>;
 
-/// A transport wraps an accepted byte stream (TLS handshake, WebSocket upgrade, or nothing).
-pub trait Transport: Send + Sync + 'static {
-    /// A short name for logs and monitoring (`"tcp"`, `"tls"`, `"websocket"`).
-    fn name(&self) -> &'static str;
-    /// Wraps `stream`; an error closes the connection before any protocol byte is exchanged.
-    fn wrap(&self, stream: ByteStream) -> BoxFuture<'static, std::io::Result<ByteStream>>;
-}
-
-/// The identity transport: plain TCP.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct PlainTransport;
-
-impl Transport for PlainTransport {
-    fn name(&self) -> &'static str {
-        "tcp"
-    }
-
-    fn wrap(&self, stream: ByteStream) -> BoxFuture<'static, std::io::Result<ByteStream>> {
-        Box::pin(async move { Ok(stream) })
-    }
-}
-
 /// A protocol front-end: serves one connection until it ends.
 pub trait Frontend: Send + Sync + 'static {
     /// The protocol's name (`"nats"`, `"mqtt"`).
     fn name(&self) -> &'static str;
+    /// True when the protocol itself calls [`Accepted::upgrade`] after its greeting (NATS
+    /// sends INFO in plain text, then the client starts TLS). When false (the default: MQTT,
+    /// WebSocket), the listener completes a pending upgrade before [`Frontend::serve`], so
+    /// the protocol only ever sees the final stream.
+    fn upgrades_after_greeting(&self) -> bool {
+        false
+    }
     /// Serves one connection. The future ends when the peer leaves, the protocol closes the
     /// connection, or `phase` reaches [`ServerPhase::Stopping`].
     fn serve(
         self: Arc<Self>,
-        stream: ByteStream,
+        connection: Accepted,
         peer: PeerInfo,
         phase: PhaseWatch,
     ) -> BoxFuture<'static, ()>;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use natrium_auth::Authenticator;
 use natrium_nats::{NatsFrontend, NatsOptions};
-use natrium_router::{Broker, Frontend, PeerInfo, ServerPhase};
+use natrium_router::{Accepted, Broker, Frontend, PeerInfo, ServerPhase};
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
@@ -31,8 +31,8 @@ async fn main() -> std::io::Result<()> {
         let peer = PeerInfo {
             remote,
             local: stream.local_addr()?,
-            secure: false,
         };
-        tokio::spawn(Arc::clone(&frontend).serve(Box::new(stream), peer, phase_rx.clone()));
+        let connection = Accepted::plain(Box::new(stream));
+        tokio::spawn(Arc::clone(&frontend).serve(connection, peer, phase_rx.clone()));
     }
 }

@@ -29,6 +29,9 @@ pub enum ClosedReason {
     /// Server shutdown, or the end of lame-duck mode for this client.
     ServerShutdown,
     NoRespondersRequiresHeaders,
+    /// The TLS handshake failed or timed out (a plain-text client on a TLS port, garbage, an
+    /// untrusted certificate).
+    TlsHandshakeFailure,
 }
 
 impl ClosedReason {
@@ -51,6 +54,7 @@ impl ClosedReason {
             Self::MaxControlLineExceeded => "Maximum Control Line Exceeded",
             Self::ServerShutdown => "Server Shutdown",
             Self::NoRespondersRequiresHeaders => "No Responders Requires Headers",
+            Self::TlsHandshakeFailure => "TLS Handshake Failure",
         }
     }
 

@@ -87,6 +87,7 @@ impl ConnectOptions {
             auth_token: self.auth_token.as_deref(),
             nkey: self.nkey.as_deref(),
             sig: self.sig.as_deref(),
+            certificate: None,
         }
     }
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use natrium_auth::Authenticator;
 use natrium_router::plugin::BoxFuture;
-use natrium_router::{Broker, ByteStream, Frontend, PeerInfo, PhaseWatch};
+use natrium_router::{Accepted, Broker, Frontend, PeerInfo, PhaseWatch};
 use parking_lot::RwLock;
 
 use crate::options::NatsOptions;
@@ -55,12 +55,17 @@ impl Frontend for NatsFrontend {
         "nats"
     }
 
+    /// NATS greets first: INFO goes out in plain text, then the client starts TLS.
+    fn upgrades_after_greeting(&self) -> bool {
+        true
+    }
+
     fn serve(
         self: Arc<Self>,
-        stream: ByteStream,
+        connection: Accepted,
         peer: PeerInfo,
         phase: PhaseWatch,
     ) -> BoxFuture<'static, ()> {
-        Box::pin(crate::connection::serve(self, stream, peer, phase))
+        Box::pin(crate::connection::serve(self, connection, peer, phase))
     }
 }

@@ -18,9 +18,15 @@ pub struct Info<'a> {
     pub headers: bool,
     #[serde(skip_serializing_if = "is_false")]
     pub auth_required: bool,
-    /// True when a transport below encrypts the connection (`PeerInfo::secure`).
+    /// Clients must start TLS (right after this INFO, or before it with `handshake_first`).
     #[serde(skip_serializing_if = "is_false")]
     pub tls_required: bool,
+    /// Clients must present a certificate the server verifies.
+    #[serde(skip_serializing_if = "is_false")]
+    pub tls_verify: bool,
+    /// Clients may start TLS or stay in plain text (`allow_non_tls`).
+    #[serde(skip_serializing_if = "is_false")]
+    pub tls_available: bool,
     pub max_payload: u32,
     #[serde(skip_serializing_if = "is_false")]
     pub jetstream: bool,
@@ -55,6 +61,8 @@ impl<'a> Info<'a> {
             headers: options.headers,
             auth_required: false,
             tls_required: false,
+            tls_verify: false,
+            tls_available: false,
             max_payload: options.max_payload,
             jetstream: options.jetstream,
             client_id,
@@ -62,6 +70,13 @@ impl<'a> Info<'a> {
             nonce: None,
             ldm: false,
         }
+    }
+
+    /// Advertises what the transport offers.
+    pub fn set_offer(&mut self, offer: natrium_router::transport::SecurityOffer) {
+        self.tls_required = offer.required;
+        self.tls_verify = offer.verify;
+        self.tls_available = offer.available;
     }
 
     /// Appends `INFO {json} \r\n` to `out` (the Go server puts a space before CRLF).

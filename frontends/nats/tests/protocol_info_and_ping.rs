@@ -106,7 +106,8 @@ async fn active_client_is_not_pinged_once_rtt_is_known() {
 
 #[tokio::test]
 async fn info_says_tls_required_over_a_secure_transport() {
-    use natrium_router::{Frontend, PeerInfo};
+    use natrium_router::transport::{Security, SecurityOffer};
+    use natrium_router::{Accepted, Frontend, PeerInfo};
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
     let server = start().await;
@@ -115,20 +116,28 @@ async fn info_says_tls_required_over_a_secure_transport() {
     let peer = PeerInfo {
         remote: server.addr,
         local: server.addr,
-        secure: true,
     };
+    let mut connection = Accepted::plain(Box::new(server_side));
+    connection.offer = SecurityOffer {
+        required: true,
+        verify: true,
+        available: false,
+    };
+    connection.security = Some(std::sync::Arc::new(Security {
+        version: "1.3",
+        cipher_suite: "TLS_AES_128_GCM_SHA256",
+        handshake_first: true,
+        peer_certificate: None,
+    }));
     let (_phase, phase_rx) = tokio::sync::watch::channel(ServerPhase::Running);
-    tokio::spawn(
-        server
-            .frontend
-            .clone()
-            .serve(Box::new(server_side), peer, phase_rx),
-    );
+    tokio::spawn(server.frontend.clone().serve(connection, peer, phase_rx));
     let mut client = BufReader::new(client_side);
     let mut line = String::new();
     client.read_line(&mut line).await.unwrap();
     let json: serde_json::Value = serde_json::from_str(&line[5..line.len() - 3]).unwrap();
     assert_eq!(json["tls_required"], true);
+    assert_eq!(json["tls_verify"], true);
+    assert!(json.get("tls_available").is_none(), "{json}");
     client.get_mut().write_all(b"PING\r\n").await.unwrap();
     line.clear();
     client.read_line(&mut line).await.unwrap();

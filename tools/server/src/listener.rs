@@ -1,5 +1,7 @@
-//! The client listener: accepts TCP connections, wraps each in a transport and hands it to a
-//! protocol front-end on its own task, until the server leaves the `Running` phase.
+//! The client listener: accepts TCP connections, hands each to the transport (plain TCP or
+//! TLS) and then to a protocol front-end, on its own task, until the server leaves the
+//! `Running` phase. A transport step the front-end does not perform itself after its greeting
+//! (see `Frontend::upgrades_after_greeting`) is performed here, before the front-end starts.
 //!
 //! Bounds: at most `tasks_max` connection tasks exist at once (a semaphore permit per task);
 //! past that, new connections are closed at once. The NATS front-end enforces the configured
@@ -9,7 +11,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use natrium_router::plugin::{PlainTransport, Transport};
+use natrium_router::plugin::Transport;
 use natrium_router::{Frontend, PeerInfo, PhaseWatch, ServerPhase};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, oneshot};
@@ -39,6 +41,7 @@ pub fn tasks_max(max_connections: u32) -> usize {
 /// connection tasks.
 pub async fn accept_loop(
     listener: TcpListener,
+    transport: Arc<dyn Transport>,
     frontend: Arc<dyn Frontend>,
     mut phase: PhaseWatch,
     mut stop: oneshot::Receiver<()>,
@@ -68,9 +71,10 @@ pub async fn accept_loop(
                         continue;
                     };
                     let frontend = Arc::clone(&frontend);
+                    let transport = Arc::clone(&transport);
                     let phase = phase.clone();
                     tasks.spawn(async move {
-                        serve_connection(stream, frontend, phase).await;
+                        serve_connection(stream, transport, frontend, phase).await;
                         drop(permit);
                     });
                 }
@@ -87,8 +91,13 @@ pub async fn accept_loop(
     tasks
 }
 
-/// Wraps one accepted stream in the plain transport and runs the front-end on it.
-async fn serve_connection(stream: TcpStream, frontend: Arc<dyn Frontend>, phase: PhaseWatch) {
+/// Hands one accepted stream to the transport, then runs the front-end on it.
+async fn serve_connection(
+    stream: TcpStream,
+    transport: Arc<dyn Transport>,
+    frontend: Arc<dyn Frontend>,
+    phase: PhaseWatch,
+) {
     let (Ok(remote), Ok(local)) = (stream.peer_addr(), stream.local_addr()) else {
         return;
     };
@@ -96,17 +105,34 @@ async fn serve_connection(stream: TcpStream, frontend: Arc<dyn Frontend>, phase:
     if let Err(error) = stream.set_nodelay(true) {
         tracing::debug!("{remote} - could not set TCP_NODELAY: {error}");
     }
-    let transport = PlainTransport;
-    match transport.wrap(Box::new(stream)).await {
-        Ok(wrapped) => {
-            let peer = PeerInfo {
-                remote,
-                local,
-                secure: false,
-            };
-            frontend.serve(wrapped, peer, phase).await;
+    let mut accepted = match transport.accept(Box::new(stream)).await {
+        Ok(accepted) => accepted,
+        Err(error) => {
+            log_transport_error(transport.name(), remote, &error);
+            return;
         }
-        Err(error) => tracing::debug!("{remote} - {} transport error: {error}", transport.name()),
+    };
+    if accepted.pending.is_some() && !frontend.upgrades_after_greeting() {
+        accepted = match accepted.upgrade().await {
+            Ok(upgraded) => upgraded,
+            Err(error) => {
+                log_transport_error(transport.name(), remote, &error);
+                return;
+            }
+        };
+    }
+    frontend
+        .serve(accepted, PeerInfo { remote, local }, phase)
+        .await;
+}
+
+/// A failed handshake is the client's (or a probe's) business: logged as the Go server does,
+/// at error level for TLS.
+fn log_transport_error(name: &str, remote: std::net::SocketAddr, error: &std::io::Error) {
+    if name == "tls" {
+        tracing::error!("{remote} - TLS handshake error: {error}");
+    } else {
+        tracing::debug!("{remote} - {name} transport error: {error}");
     }
 }
 
@@ -143,11 +169,12 @@ mod tests {
 
         fn serve(
             self: Arc<Self>,
-            mut stream: ByteStream,
+            connection: natrium_router::Accepted,
             _peer: PeerInfo,
             mut phase: PhaseWatch,
         ) -> BoxFuture<'static, ()> {
             Box::pin(async move {
+                let mut stream: ByteStream = connection.stream;
                 let mut buffer = [0_u8; 16];
                 let read = stream.read(&mut buffer).await.unwrap_or(0);
                 let _ = stream
@@ -177,6 +204,7 @@ mod tests {
         let (stop, stop_receiver) = oneshot::channel();
         let accept = tokio::spawn(accept_loop(
             listener,
+            Arc::new(natrium_router::plugin::PlainTransport),
             Arc::new(EchoUntilStop),
             phase_receiver,
             stop_receiver,

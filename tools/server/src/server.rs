@@ -111,6 +111,7 @@ pub async fn run(boot: Boot) -> anyhow::Result<()> {
     let (stop_accepting, accept_stop) = oneshot::channel();
     let accept = tokio::spawn(listener::accept_loop(
         client_listener,
+        Arc::new(natrium_router::plugin::PlainTransport),
         frontend,
         phase_watch,
         accept_stop,

@@ -16,11 +16,12 @@ use std::time::{Duration, Instant, SystemTime};
 use natrium_auth::{Authenticator, Permissions};
 use natrium_router::PublishBatch;
 use natrium_router::sublist::LastMatch;
+use natrium_router::transport::{Security, SecurityOffer};
 use natrium_router::{
-    Broker, ByteStream, ClientId, ClientSnapshot, ClientView, PeerInfo, PhaseWatch, ServerPhase,
-    ServerStats,
+    Accepted, Broker, ByteStream, ClientId, ClientSnapshot, ClientView, PeerInfo, PhaseWatch,
+    ServerPhase, ServerStats,
 };
-use tokio::io::{AsyncReadExt, ReadHalf};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadHalf};
 
 use crate::ClosedReason;
 use crate::connect::ClientFlags;
@@ -34,6 +35,9 @@ use view::ClientShared;
 
 /// How long an RTT measurement stays fresh (Go's `DEFAULT_RTT_MEASUREMENT_INTERVAL`).
 const RTT_MEASUREMENT_INTERVAL: Duration = Duration::from_secs(3600);
+
+/// How long writing the plain-text INFO before a transport upgrade may take.
+const GREETING_WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long closing waits for the writer to flush before giving up on it.
 const CLOSE_FLUSH_WAIT: Duration = Duration::from_secs(2);
@@ -56,8 +60,11 @@ pub(crate) struct Connection {
     auth: Authenticator,
     nonce: Option<String>,
     limits: ParserLimits,
-    /// True when a transport below encrypts the stream (INFO `tls_required`).
-    secure: bool,
+    /// What the transport offered (INFO `tls_required`, `tls_verify`, `tls_available`).
+    offer: SecurityOffer,
+    /// The established TLS session, if any (its client certificate maps to a user with
+    /// `verify_and_map`).
+    security: Option<Arc<Security>>,
     flags: ClientFlags,
     connect_received: bool,
     permissions: Option<Arc<Permissions>>,
@@ -84,7 +91,7 @@ pub(crate) struct Connection {
 /// Serves one accepted connection until it closes.
 pub(crate) async fn serve(
     frontend: Arc<NatsFrontend>,
-    stream: ByteStream,
+    accepted: Accepted,
     peer: PeerInfo,
     phase: PhaseWatch,
 ) {
@@ -101,23 +108,36 @@ pub(crate) async fn serve(
     let auth = frontend.authenticator();
     let nonce = auth.nonce_required().then(natrium_auth::new_nonce);
     let client_ip = peer.remote.ip().to_string();
+    let offer = accepted.offer;
     let mut info = Info::new(options, id.0, &client_ip);
     info.auth_required = auth.info_auth_required();
-    info.tls_required = peer.secure;
+    info.set_offer(offer);
     info.nonce = nonce.as_deref();
 
+    let greeted = accepted.pending.is_some();
+    let Some((stream, security)) = greet_and_upgrade(accepted, &info, id, &peer, &broker).await
+    else {
+        return;
+    };
     let (read_half, write_half) = tokio::io::split(stream);
     let pending_bytes_max = usize::try_from(options.max_pending)
         .expect("a u64 fits usize on the 64-bit targets natrium-nats builds for");
     let outbound = Outbound::new(pending_bytes_max, Arc::downgrade(&broker), Some(write_half));
-    outbound.push(|out| info.write_line(out));
+    if !greeted {
+        outbound.push(|out| info.write_line(out));
+    }
     let writer = tokio::spawn(run_writer(
         outbound.clone(),
         options.write_deadline,
         broker.clone(),
     ));
 
-    let shared = Arc::new(ClientShared::new(id.0, peer.remote, outbound.clone()));
+    let shared = Arc::new(ClientShared::new(
+        id.0,
+        peer.remote,
+        outbound.clone(),
+        security.clone(),
+    ));
     let max_connections = u64::from(options.max_connections);
     if max_connections > 0 && open_before >= max_connections {
         outbound.push(|out| write_err(out, "maximum connections exceeded"));
@@ -143,7 +163,8 @@ pub(crate) async fn serve(
         outbound: outbound.clone(),
         auth,
         nonce,
-        secure: peer.secure,
+        offer,
+        security,
         flags: ClientFlags::default(),
         connect_received: false,
         permissions: None,
@@ -168,6 +189,53 @@ pub(crate) async fn serve(
     broker.clients().close(id, record);
     outbound.close(closing);
     let _ = tokio::time::timeout(CLOSE_FLUSH_WAIT.max(options.write_deadline), writer).await;
+}
+
+/// With a transport step pending (TLS after INFO, as the Go server does it): writes INFO in
+/// plain text, then lets the client start the handshake. Without one, hands the stream back
+/// as it is (INFO then goes through the outbound buffer). A failed step closes the
+/// connection, is logged, and is listed among the closed connections (Go's
+/// `TLS Handshake Failure`): `None`.
+async fn greet_and_upgrade(
+    accepted: Accepted,
+    info: &Info<'_>,
+    id: ClientId,
+    peer: &PeerInfo,
+    broker: &Arc<Broker>,
+) -> Option<(ByteStream, Option<Arc<Security>>)> {
+    if accepted.pending.is_none() {
+        return Some((accepted.stream, accepted.security));
+    }
+    let mut accepted = accepted;
+    let mut line = Vec::new();
+    info.write_line(&mut line);
+    // The transport's own timeout bounds the handshake; this bounds the INFO write, which a
+    // client that does not read could otherwise hold up.
+    let greeted =
+        tokio::time::timeout(GREETING_WRITE_TIMEOUT, accepted.stream.write_all(&line)).await;
+    let result = match greeted {
+        Ok(Ok(())) => accepted.upgrade().await,
+        Ok(Err(error)) => Err(error),
+        Err(_) => Err(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "INFO write timed out",
+        )),
+    };
+    match result {
+        Ok(upgraded) => Some((upgraded.stream, upgraded.security)),
+        Err(error) => {
+            tracing::error!(
+                "{} - cid:{} - TLS handshake error: {error}",
+                peer.remote,
+                id.0
+            );
+            let outbound = Outbound::new(0, Arc::downgrade(broker), None);
+            let shared = ClientShared::new(id.0, peer.remote, outbound, None);
+            let record = closed_record(&shared, ClosedReason::TlsHandshakeFailure);
+            broker.clients().close(id, record);
+            None
+        }
+    }
 }
 
 /// Removes every subscription of a closing client from the broker.
@@ -364,7 +432,7 @@ impl Connection {
         let client_ip = self.shared.remote.ip().to_string();
         let mut info = Info::new(options, self.id.0, &client_ip);
         info.auth_required = self.auth.info_auth_required();
-        info.tls_required = self.secure;
+        info.set_offer(self.offer);
         info.nonce = self.nonce.as_deref();
         info.ldm = true;
         self.outbound.push(|out| info.write_line(out));

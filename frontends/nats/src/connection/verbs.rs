@@ -143,7 +143,12 @@ impl Connection {
             return Err(Close::Flush(ClosedReason::NoRespondersRequiresHeaders));
         }
         let nonce = self.nonce.as_deref().unwrap_or_default().as_bytes();
-        let identity = match self.auth.authenticate(&connect.credentials(), nonce) {
+        let mut credentials = connect.credentials();
+        credentials.certificate = self
+            .security
+            .as_ref()
+            .and_then(|security| security.peer_certificate.as_ref());
+        let identity = match self.auth.authenticate(&credentials, nonce) {
             Ok(identity) => identity,
             Err(error) => {
                 tracing::info!(cid = self.id.0, %error, "authorization violation");

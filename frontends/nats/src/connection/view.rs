@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::SystemTime;
 
 use bytes::Bytes;
+use natrium_router::transport::Security;
 use natrium_router::{ClientSnapshot, ClientView, Subscription, SubscriptionDetail};
 use parking_lot::Mutex;
 
@@ -40,13 +41,20 @@ pub struct ClientShared {
     /// the same second.
     pub last_activity_nanos: AtomicU64,
     pub metadata: Mutex<ClientMetadata>,
+    /// The TLS session's version, cipher suite and client certificate, when secured.
+    pub security: Option<Arc<Security>>,
     /// The client's subscriptions by sid.
     pub subscriptions: Mutex<HashMap<Bytes, Arc<Subscription>>>,
 }
 
 impl ClientShared {
     /// Fresh shared state for client `cid`.
-    pub fn new(cid: u64, remote: SocketAddr, outbound: Arc<Outbound>) -> Self {
+    pub fn new(
+        cid: u64,
+        remote: SocketAddr,
+        outbound: Arc<Outbound>,
+        security: Option<Arc<Security>>,
+    ) -> Self {
         Self {
             cid,
             remote,
@@ -57,6 +65,7 @@ impl ClientShared {
             rtt_nanos: AtomicU64::new(0),
             last_activity_nanos: AtomicU64::new(0),
             metadata: Mutex::new(ClientMetadata::default()),
+            security,
             subscriptions: Mutex::new(HashMap::new()),
         }
     }
@@ -89,6 +98,7 @@ impl ClientView for ClientShared {
         let subscription_count =
             u32::try_from(subscriptions.len()).expect("a connection's subscriptions fit u32");
         drop(subscriptions);
+        let security = self.security.as_deref();
         let last_nanos = self.last_activity_nanos.load(Ordering::Relaxed);
         let last_activity = (last_nanos != 0)
             .then(|| SystemTime::UNIX_EPOCH + std::time::Duration::from_nanos(last_nanos));
@@ -114,7 +124,11 @@ impl ClientView for ClientShared {
             lang: metadata.lang,
             version: metadata.version,
             authorized_user: metadata.authorized_user,
-            tls_version: String::new(),
+            tls_version: security.map(|s| s.version.to_owned()).unwrap_or_default(),
+            tls_cipher_suite: security
+                .map(|s| s.cipher_suite.to_owned())
+                .unwrap_or_default(),
+            tls_first: security.is_some_and(|s| s.handshake_first),
         }
     }
 }

@@ -49,16 +49,9 @@ pub async fn start_with(mut options: NatsOptions, auth: Authenticator) -> TestSe
     tokio::spawn(async move {
         while let Ok((stream, remote)) = listener.accept().await {
             let local = stream.local_addr().expect("local addr");
-            let peer = PeerInfo {
-                remote,
-                local,
-                secure: false,
-            };
-            tokio::spawn(
-                serving
-                    .clone()
-                    .serve(Box::new(stream), peer, phase_rx.clone()),
-            );
+            let peer = PeerInfo { remote, local };
+            let connection = natrium_router::Accepted::plain(Box::new(stream));
+            tokio::spawn(serving.clone().serve(connection, peer, phase_rx.clone()));
         }
     });
     TestServer {

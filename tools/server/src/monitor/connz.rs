@@ -67,11 +67,19 @@ struct ConnInfo {
     #[serde(skip_serializing_if = "String::is_empty")]
     tls_version: String,
     #[serde(skip_serializing_if = "String::is_empty")]
+    tls_cipher_suite: String,
+    #[serde(skip_serializing_if = "is_false")]
+    tls_first: bool,
+    #[serde(skip_serializing_if = "String::is_empty")]
     authorized_user: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     subscriptions_list: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     subscriptions_list_detail: Vec<SubDetail>,
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
 }
 
 pub(super) async fn handle(State(state): State<Arc<MonitorState>>, params: Params) -> Response {
@@ -189,6 +197,8 @@ fn conn_info(client: ClientSnapshot, now: SystemTime, query: &ConnzQuery) -> Con
         lang: client.lang,
         version: client.version,
         tls_version: client.tls_version,
+        tls_cipher_suite: client.tls_cipher_suite,
+        tls_first: client.tls_first,
         // As in nats-server, user names are shown only when asked for (`auth=1`); there is
         // no `account` because natrium has only the global account, which Go leaves out.
         authorized_user: if query.auth {
