@@ -1,12 +1,18 @@
 //! natrium-bench: a NATS load generator like `nats bench`, for any NATS server (natrium or
 //! the Go nats-server).
 //!
-//! Modes: `pub`, `sub`, `pubsub` (1:1), `fanout` (1:N), `multi` (N x M) and `reqrep`
+//! Core modes: `pub`, `sub`, `pubsub` (1:1), `fanout` (1:N), `multi` (N x M) and `reqrep`
 //! (request/reply latency). The default client is a small raw-protocol client built for the
 //! hot paths (pipelined `PUB` batches, in-place `MSG` parsing) so the bench is not the
 //! bottleneck; `--client async-nats` (feature `async-nats-client`) runs the same pub/sub
-//! modes over the async-nats crate for comparison. Every run is bounded by `--msgs` and
-//! `--timeout-s` and stops by itself; the exit code is 2 when messages were lost.
+//! modes over the async-nats crate for comparison.
+//!
+//! JetStream modes, always over async-nats (module `jetstream`): `js-pub` (PubAcks awaited,
+//! `--window` outstanding), `js-fetch` (durable pull consumer, `--batch`, `+ACK` each),
+//! `js-ordered` (ordered push consumer), `kv-put` and `kv-get`.
+//!
+//! Every run is bounded by `--msgs` and `--timeout-s` and stops by itself; the exit code is
+//! 2 when messages were lost.
 
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
 
@@ -19,6 +25,8 @@ mod run;
 mod stats;
 mod subscribe;
 
+#[cfg(feature = "async-nats-client")]
+mod jetstream;
 #[cfg(feature = "async-nats-client")]
 mod via_async_nats;
 
@@ -50,6 +58,33 @@ enum Mode {
     Multi,
     /// `--clients` requesters x `--services` repliers in one queue group.
     Reqrep,
+    /// JetStream publish to a fresh stream, `--window` PubAcks outstanding (1: sync).
+    JsPub,
+    /// Durable pull consumer over a pre-filled stream: fetch `--batch`, `+ACK` each message.
+    JsFetch,
+    /// Ordered push consumer reading a pre-filled stream.
+    JsOrdered,
+    /// KV puts over `--keys` keys, one at a time.
+    KvPut,
+    /// KV gets over `--keys` pre-filled keys, one at a time.
+    KvGet,
+}
+
+impl Mode {
+    /// True for the modes of the `jetstream` module (async-nats only).
+    fn is_jetstream(self) -> bool {
+        matches!(
+            self,
+            Self::JsPub | Self::JsFetch | Self::JsOrdered | Self::KvPut | Self::KvGet
+        )
+    }
+}
+
+/// Where JetStream modes store messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum StorageArg {
+    Memory,
+    File,
 }
 
 /// Which client library drives the connections.
@@ -104,6 +139,34 @@ struct Args {
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    jetstream: JetStreamArgs,
+}
+
+/// Options of the JetStream modes.
+#[derive(Debug, clap::Args)]
+struct JetStreamArgs {
+    /// Stream (or bucket) storage.
+    #[arg(long, value_enum, default_value_t = StorageArg::File)]
+    storage: StorageArg,
+    /// PubAcks outstanding at once in js-pub (1: publish, wait for the PubAck, repeat).
+    #[arg(long, default_value_t = 1)]
+    window: usize,
+    /// Messages per pull request in js-fetch.
+    #[arg(long, default_value_t = 100)]
+    batch: usize,
+    /// Distinct keys for kv-put and kv-get.
+    #[arg(long, default_value_t = 1000)]
+    keys: usize,
+    /// Stream name (deleted and created again by every run).
+    #[arg(long, default_value = "BENCH")]
+    stream: String,
+    /// KV bucket name (deleted and created again by every run).
+    #[arg(long, default_value = "natrium_bench")]
+    bucket: String,
+    /// The server's process id: report its CPU time over the measured phase.
+    #[arg(long)]
+    server_pid: Option<u32>,
 }
 
 /// Connection counts per mode: (publishers, subscribers).
@@ -117,6 +180,8 @@ fn shape(args: &Args) -> Result<(usize, usize)> {
         Mode::Fanout => (1, subs.unwrap_or(4)),
         Mode::Multi => (pubs, subs.unwrap_or(1)),
         Mode::Reqrep => (args.clients, args.services),
+        Mode::JsPub | Mode::KvPut | Mode::KvGet => (1, 0),
+        Mode::JsFetch | Mode::JsOrdered => (0, 1),
     };
     if shape.0 + shape.1 == 0 || shape.0 > 10_000 || shape.1 > 10_000 {
         bail!("between 1 and 10000 connections per side are supported");
@@ -136,6 +201,7 @@ fn run(args: &Args) -> Result<Report> {
         deadline: Instant::now() + Duration::from_secs(args.timeout_s),
     };
     let mut report = match (args.client, args.mode) {
+        (_, mode) if mode.is_jetstream() => run_jetstream(&settings, args)?,
         (Client::Raw, Mode::Reqrep) => run::request_reply(&settings, pubs, subs)?,
         (Client::Raw, _) => run::pub_sub(&settings, pubs, subs)?,
         (Client::AsyncNats, Mode::Reqrep) => bail!("reqrep runs on the raw client only"),
@@ -144,11 +210,48 @@ fn run(args: &Args) -> Result<Report> {
         #[cfg(not(feature = "async-nats-client"))]
         (Client::AsyncNats, _) => bail!("built without the async-nats-client feature"),
     };
-    report.mode = format!("{:?}", args.mode).to_lowercase();
+    report.mode = args
+        .mode
+        .to_possible_value()
+        .map_or_else(String::new, |value| value.get_name().to_string());
     report.pubs = pubs;
     report.subs = subs;
     report.finish();
     Ok(report)
+}
+
+/// Runs a JetStream mode (over async-nats whatever `--client` says).
+#[cfg(feature = "async-nats-client")]
+fn run_jetstream(settings: &Settings, args: &Args) -> Result<Report> {
+    use crate::jetstream::{JsMode, JsPlan, Storage};
+    let mode = match args.mode {
+        Mode::JsPub => JsMode::Publish,
+        Mode::JsFetch => JsMode::Fetch,
+        Mode::JsOrdered => JsMode::Ordered,
+        Mode::KvPut => JsMode::KvPut,
+        Mode::KvGet => JsMode::KvGet,
+        other => bail!("{other:?} is not a JetStream mode"),
+    };
+    let options = &args.jetstream;
+    let plan = JsPlan {
+        mode,
+        storage: match options.storage {
+            StorageArg::Memory => Storage::Memory,
+            StorageArg::File => Storage::File,
+        },
+        window: options.window,
+        batch: options.batch,
+        keys: options.keys,
+        stream: options.stream.clone(),
+        bucket: options.bucket.clone(),
+        server_pid: options.server_pid,
+    };
+    jetstream::run(settings, &plan)
+}
+
+#[cfg(not(feature = "async-nats-client"))]
+fn run_jetstream(_settings: &Settings, _args: &Args) -> Result<Report> {
+    bail!("the JetStream modes need the async-nats-client feature")
 }
 
 /// Prints the report (text or JSON); exit 0 complete, 2 incomplete, 1 failed to run.

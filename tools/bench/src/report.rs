@@ -38,6 +38,10 @@ pub struct Report {
     pub requests: Option<Side>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub latency_us: Option<LatencySummary>,
+    /// Server CPU seconds (user + system) over the measured phase of a JetStream mode, read
+    /// from `/proc/<--server-pid>/stat`; setup such as filling a stream is not in it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_cpu_phase_s: Option<f64>,
     /// CPU seconds (user + system) the bench process spent, handshakes included.
     pub bench_cpu_s: f64,
     pub wall_s: f64,
@@ -69,6 +73,7 @@ impl Report {
             aggregate: None,
             requests: None,
             latency_us: None,
+            server_cpu_phase_s: None,
             bench_cpu_s: 0.0,
             wall_s: 0.0,
             started: Instant::now(),
@@ -133,6 +138,13 @@ impl Report {
                 out,
                 "  latency  p50 {:.1} us  p90 {:.1} us  p99 {:.1} us  p99.9 {:.1} us  max {:.1} us",
                 latency.p50_us, latency.p90_us, latency.p99_us, latency.p999_us, latency.max_us
+            );
+        }
+        if let Some(seconds) = self.server_cpu_phase_s {
+            let per_msg_ns = seconds * 1e9 / self.msgs.max(1) as f64;
+            let _ = writeln!(
+                out,
+                "  server cpu {seconds:.2} s over the measured phase ({per_msg_ns:.0} ns/msg)"
             );
         }
         let _ = writeln!(

@@ -157,6 +157,17 @@ pub fn process_cpu_s() -> f64 {
         .map_or(0.0, |ticks| ticks as f64 / USER_HZ)
 }
 
+/// User plus system CPU seconds consumed so far by process `pid` (for example the server
+/// under test), or `None` when it is gone or unreadable.
+#[cfg_attr(
+    not(feature = "async-nats-client"),
+    allow(dead_code, reason = "only the JetStream modes read the server's CPU")
+)]
+pub fn process_cpu_s_of(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    cpu_ticks(&stat).map(|ticks| ticks as f64 / USER_HZ)
+}
+
 /// `utime + stime` from a `/proc/<pid>/stat` line. The command name may contain spaces
 /// and parentheses, so fields are counted from the last `)`.
 pub fn cpu_ticks(stat: &str) -> Option<u64> {
@@ -198,6 +209,7 @@ mod tests {
         assert_eq!(cpu_ticks(stat), Some(325));
         assert_eq!(cpu_ticks("garbage"), None);
         assert!(process_cpu_s() >= 0.0);
+        assert!(process_cpu_s_of(std::process::id()).is_some());
     }
 
     #[test]

@@ -59,7 +59,7 @@ async fn pub_sub_async(settings: &Settings, pubs: usize, subs: usize) -> Result<
 }
 
 /// Connects with the credentials of `--url`.
-async fn connect(settings: &Settings) -> Result<async_nats::Client> {
+pub async fn connect(settings: &Settings) -> Result<async_nats::Client> {
     let endpoint = &settings.endpoint;
     let options = match (&endpoint.user, &endpoint.pass) {
         (Some(user), Some(pass)) => {
