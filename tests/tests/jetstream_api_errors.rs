@@ -81,12 +81,8 @@ async fn refused_requests_carry_go_error_codes() {
         ),
         (
             "$JS.API.STREAM.CREATE.W",
-            r#"{"name":"W","subjects":["w"],"retention":"workqueue"}"#,
-            (
-                500,
-                Some(10052),
-                "retention \"workqueue\" is not supported by natrium yet",
-            ),
+            r#"{"name":"W","subjects":["w"],"retention":"everything"}"#,
+            (500, Some(10052), "retention \"everything\""),
         ),
         (
             "$JS.API.STREAM.CREATE.M",

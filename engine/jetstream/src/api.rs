@@ -216,6 +216,8 @@ pub(crate) fn tick_consumers(registry: &mut Registry) -> Turn {
                 return true;
             }
             tracing::info!(stream = %consumer.stream, consumer = %name, "inactive consumer deleted");
+            let advisory = crate::advisory::consumer_action(&consumer.stream, name, "delete");
+            crate::advisory::publish(&broker, advisory);
             if let Some(dir) = dir.as_ref().filter(|_| consumer.config.durable) {
                 crate::consumer::remove_files(dir, name);
             }
@@ -259,6 +261,11 @@ fn handle_json(registry: &mut Registry, subject: &str, body: &[u8]) -> Value {
         ),
         _ => ("error_response", Err(ApiError::not_implemented(subject))),
     };
+    if let Ok(response) = &result
+        && let Some(advisory) = crate::advisory::after_api(verb, name, response)
+    {
+        crate::advisory::publish(&registry.broker, advisory);
+    }
     let typed = json!({ "type": format!("io.nats.jetstream.api.v1.{kind}") });
     match result {
         Ok(fields) => merge(typed, fields),

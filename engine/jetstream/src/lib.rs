@@ -18,6 +18,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
 
 mod account;
+mod advisory;
 mod api;
 pub mod config;
 pub mod consumer;

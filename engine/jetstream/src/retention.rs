@@ -34,8 +34,14 @@ impl Retention {
     }
 }
 
-/// Removes what the stream's consumers are done with, as its retention says.
+/// Publishes the consumers' advisories, then removes what they are done with, as the
+/// stream's retention says.
 pub fn apply(stream: &mut Stream) {
+    for consumer in stream.consumers.values_mut() {
+        for advisory in consumer.take_advisories() {
+            crate::advisory::publish(&stream.broker, advisory);
+        }
+    }
     let acked: Vec<u64> = stream
         .consumers
         .values_mut()

@@ -292,6 +292,13 @@ fn answer(state: &Mutex<Registry>, broker: &Broker, request: &Request) {
         }
     }
     drop(registry);
+    if request.subject.starts_with("$JS.API.") {
+        let text = match &response {
+            api::Reply::Json(json) => json.to_string(),
+            _ => String::new(),
+        };
+        crate::advisory::api_audit(broker, &request.subject, &request.body, &text);
+    }
     let mut batch = PublishBatch::unbatched();
     match response {
         api::Reply::Json(json) => publish_reply(broker, &mut batch, &request.reply, &json),

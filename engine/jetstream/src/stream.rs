@@ -110,7 +110,7 @@ pub struct Stream {
     /// The account's limits and totals, and this stream's share of them.
     usage: Arc<AccountUsage>,
     bytes: Arc<AtomicU64>,
-    broker: Arc<Broker>,
+    pub(crate) broker: Arc<Broker>,
     /// Set while a [`crate::service::Work::Stored`] for this stream waits in the API queue.
     pub(crate) stored_queued: Arc<AtomicBool>,
     /// Why the store failed (an I/O error on append or fsync), if it did: `/healthz` fails.

@@ -370,24 +370,32 @@ pub fn check_update(old: &ConsumerConfig, new: &ConsumerConfig) -> Result<(), St
 /// `[A-Za-z0-9]`, like the Go server's. Unique enough to never collide in one stream (62^8):
 /// the std hasher's random per-process keys mixed with the clock and a counter.
 fn ephemeral_name() -> String {
+    random_id(8)
+}
+
+/// `len` characters from `[A-Za-z0-9]`: the std hasher's random per-process keys mixed with
+/// a counter and the clock, eight characters per hash (advisory ids, ephemeral names).
+pub fn random_id(len: usize) -> String {
     use std::hash::{BuildHasher, Hasher};
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     const ALPHABET: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    let clock = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map_or(0, |since| since.as_nanos());
-    hasher.write_u128(clock);
-    let mut bits = hasher.finish();
-    (0..8)
-        .map(|_| {
+    let mut id = String::with_capacity(len);
+    while id.len() < len {
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+        let clock = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |since| since.as_nanos());
+        hasher.write_u128(clock);
+        let mut bits = hasher.finish();
+        for _ in 0..8.min(len - id.len()) {
             let index = usize::try_from(bits % 62).unwrap_or(0);
             bits /= 62;
-            char::from(ALPHABET.get(index).copied().unwrap_or(b'0'))
-        })
-        .collect()
+            id.push(char::from(ALPHABET.get(index).copied().unwrap_or(b'0')));
+        }
+    }
+    id
 }
 
 /// The acknowledgement policy and where the consumer starts.

@@ -31,7 +31,7 @@ use natrium_store::{StoredMsg, StreamStore};
 use serde_json::{Value, json};
 
 pub use config::{
-    AckPolicy, Action, ConsumerConfig, PushConfig, StartAt, check_update, state_config,
+    AckPolicy, Action, ConsumerConfig, PushConfig, StartAt, check_update, random_id, state_config,
 };
 pub use files::{remove_files, save_config, saved_configs};
 pub use pull::PULL_BATCH_MAX;
@@ -89,6 +89,8 @@ pub struct Consumer {
     pending_in_turn: Option<u64>,
     /// Acknowledged since the last [`Consumer::take_acked`].
     acked: Vec<u64>,
+    /// Advisories raised since the last [`Consumer::take_advisories`].
+    advisories: Vec<crate::advisory::Advisory>,
 }
 
 impl std::fmt::Debug for Consumer {
@@ -145,6 +147,7 @@ impl Consumer {
             more: false,
             pending_in_turn: None,
             acked: Vec::new(),
+            advisories: Vec::new(),
         }
     }
 
@@ -329,6 +332,12 @@ impl Consumer {
             if self.config.max_deliver.is_some_and(|max| deliveries >= max) {
                 // Delivered as often as allowed: it stops counting against max_ack_pending.
                 self.pending.remove(&seq);
+                self.advisories.push(crate::advisory::max_deliveries(
+                    &self.stream,
+                    &self.config.name,
+                    seq,
+                    deliveries,
+                ));
                 self.advance_floor();
                 continue;
             }
@@ -460,6 +469,16 @@ impl Consumer {
             // An empty ack, `+ACK`, `+OK`, `+NXT ...` and `+TERM [reason]`: the message is
             // done. Anything else is ignored, as Go ignores it.
             "" | "+ACK" | "+OK" | "+NXT" | "+TERM" => {
+                if verb == "+TERM"
+                    && let Some(pending) = self.pending.get(&seq)
+                {
+                    self.advisories.push(crate::advisory::terminated(
+                        (&self.stream, &self.config.name),
+                        (seq, pending.consumer_seq),
+                        pending.deliveries,
+                        rest,
+                    ));
+                }
                 if self.config.ack_policy == AckPolicy::All {
                     let done: Vec<u64> = self.pending.range(..=seq).map(|(&s, _)| s).collect();
                     self.pending.retain(|&pending, _| pending > seq);
@@ -471,6 +490,11 @@ impl Consumer {
             }
             _ => {}
         }
+    }
+
+    /// Advisories raised since the last call (max deliveries, terminations).
+    pub fn take_advisories(&mut self) -> Vec<crate::advisory::Advisory> {
+        std::mem::take(&mut self.advisories)
     }
 
     /// Stream sequences acknowledged since the last call (acks, terms, cumulative acks, and
