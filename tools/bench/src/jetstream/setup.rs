@@ -53,24 +53,38 @@ pub async fn recreate_stream(
 }
 
 /// A fresh KV bucket `plan.bucket` in `plan.storage`, one value per key.
+///
+/// The bucket's stream is created with the configuration async-nats's `create_key_value`
+/// would send (`KV_<bucket>` on `$KV.<bucket>.>`, rollups, no deletes, direct gets, discard
+/// new), then bound with `get_key_value`: `create_key_value` first asks for the account's
+/// info, and async-nats 0.51 can not parse the Go 2.9 server's answer to that.
 pub async fn recreate_bucket(
     context: &Context,
     plan: &JsPlan,
     deadline: Instant,
 ) -> Result<kv::Store> {
-    delete_stream(context, &format!("KV_{}", plan.bucket), deadline).await?;
-    let config = kv::Config {
-        bucket: plan.bucket.clone(),
-        history: KV_HISTORY,
+    let stream_name = format!("KV_{}", plan.bucket);
+    delete_stream(context, &stream_name, deadline).await?;
+    let config = stream::Config {
+        name: stream_name,
+        subjects: vec![format!("$KV.{}.>", plan.bucket)],
+        max_messages_per_subject: KV_HISTORY,
         storage: plan.storage.stream_storage(),
-        ..kv::Config::default()
+        allow_rollup: true,
+        deny_delete: true,
+        allow_direct: true,
+        discard: stream::DiscardPolicy::New,
+        num_replicas: 1,
+        ..stream::Config::default()
     };
     within(
         deadline,
         "creating the bucket",
-        context.create_key_value(config),
+        context.create_stream(config),
     )
-    .await
+    .await?;
+    let binding = context.get_key_value(plan.bucket.clone());
+    within(deadline, "binding the bucket", binding).await
 }
 
 impl Storage {
