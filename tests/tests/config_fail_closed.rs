@@ -1,5 +1,5 @@
 //! Fail closed: the real binary refuses to start, and `-t` refuses to pass, a configuration with
-//! any key natrium does not implement (TLS, accounts, JWT auth, other listeners, ...), naming
+//! any key natrium does not implement (OCSP, TLS sub-keys, accounts, JWT auth, other listeners, ...), naming
 //! the key, file, line and column. Inert blocks run only with an explicit, logged opt-in.
 
 use natrium_tests::{ServerProcess, run_binary};
@@ -16,7 +16,11 @@ const REFUSED: &[(&str, &str)] = &[
     ("resolver_preload { ACC: jwt }", "resolver_preload"),
     ("trusted_keys: [OABC]", "trusted_keys"),
     ("system_account: SYS", "system_account"),
-    ("tls { cert_file: server.pem, key_file: server.key }", "tls"),
+    (
+        "tls { cert_file: server.pem, key_file: server.key, curve_preferences: [X25519] }",
+        "curve_preferences",
+    ),
+    ("ocsp { mode: always }", "ocsp"),
     ("websocket { port: 8080, no_tls: true }", "websocket"),
     ("mqtt { port: 1883 }", "mqtt"),
     ("leafnodes { port: 7422 }", "leafnodes"),
@@ -85,8 +89,8 @@ fn check_flag_reports_every_unimplemented_key() {
 #[test]
 fn security_keys_cannot_be_opted_out() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = write_config(&dir, "tls { cert_file: server.pem }");
-    let (status, stderr) = run_binary(&["-t", "--ignore_unsupported=tls", "-c", &path]);
+    let path = write_config(&dir, "ocsp { mode: always }");
+    let (status, stderr) = run_binary(&["-t", "--ignore_unsupported=ocsp", "-c", &path]);
     assert_eq!(status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("cannot be ignored"), "{stderr}");
 }

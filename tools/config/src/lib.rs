@@ -17,6 +17,7 @@ mod literal;
 mod parser;
 mod scanner;
 mod server;
+mod tls;
 mod unsupported;
 mod value;
 

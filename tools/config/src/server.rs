@@ -64,6 +64,10 @@ pub struct ServerConfig {
     pub lame_duck_duration: Option<Duration>,
     /// `lame_duck_grace_period`.
     pub lame_duck_grace_period: Option<Duration>,
+    /// `tls { ... }` of the client port (`allow_non_tls` is kept apart, as in Go).
+    pub tls: Option<natrium_tls::TlsSettings>,
+    /// `allow_non_tls`: clients may stay in plain text on a TLS port.
+    pub allow_non_tls: Option<bool>,
 }
 
 /// `jetstream: true` or `jetstream { ... }`. The default (from a lone top-level `store_dir`)
@@ -184,6 +188,8 @@ fn apply_simple(
             config.lame_duck_duration = Some(duration);
         }
         "lame_duck_grace_period" => config.lame_duck_grace_period = Some(field.duration_string()?),
+        "tls" => config.tls = Some(crate::tls::from_field(field)?),
+        "allow_non_tls" => config.allow_non_tls = Some(field.boolean()?),
         _ => unsupported::top_level(field, options, warnings)?,
     }
     Ok(())

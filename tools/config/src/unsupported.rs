@@ -3,7 +3,7 @@
 //! weaker (open, plain text, unchecked) than the configuration asked for.
 //!
 //! Two classes:
-//! - **security-relevant** keys (TLS, accounts, JWT auth, other listeners with their own
+//! - **security-relevant** keys (OCSP, accounts, JWT auth, other listeners with their own
 //!   authorization, ...): always refused, with the reason ignoring them would be unsafe;
 //! - **inert** keys whose absence weakens nothing (cluster, gateway, leafnodes, log rotation,
 //!   profiling, ...): refused by default, and ignored (with a logged warning) only when the
@@ -33,10 +33,8 @@ const SECURITY_KEYS: &[(&str, &str)] = &[
     ("system_account", ACCOUNTS_REASON),
     ("system", ACCOUNTS_REASON),
     ("no_system_account", ACCOUNTS_REASON),
-    ("tls", TLS_REASON),
-    ("allow_non_tls", TLS_REASON),
-    ("ocsp", TLS_REASON),
-    ("ocsp_cache", TLS_REASON),
+    ("ocsp", OCSP_REASON),
+    ("ocsp_cache", OCSP_REASON),
     (
         "https",
         "monitoring over TLS is not implemented; ignoring it would serve nothing or plain HTTP",
@@ -70,7 +68,8 @@ const JWT_REASON: &str = "JWT (operator mode) authentication is not implemented;
      the operator's accounts refuse";
 const ACCOUNTS_REASON: &str =
     "accounts are not implemented; ignoring the system account would change who sees $SYS";
-const TLS_REASON: &str = "TLS is not implemented yet; ignoring it would serve plain text";
+const OCSP_REASON: &str =
+    "OCSP stapling is not implemented; ignoring it would serve without the staple clients expect";
 const LISTENER_REASON: &str = "this listener is not implemented yet; ignoring it would drop the \
      authorization and TLS settings its clients expect";
 

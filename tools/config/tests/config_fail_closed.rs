@@ -39,8 +39,6 @@ const SECURITY_TOP_LEVEL: &[(&str, &str)] = &[
     ("trusted_keys", "trusted_keys: [ODSKR7MYFQZ5MMAJPRB]"),
     ("system_account", "system_account: SYS"),
     ("no_system_account", "no_system_account: true"),
-    ("tls", "tls { cert_file: a.pem, key_file: a.key }"),
-    ("allow_non_tls", "allow_non_tls: true"),
     ("ocsp", "ocsp { mode: always }"),
     ("https_port", "https_port: 8443"),
     ("websocket", "websocket { port: 8080, no_tls: true }"),
@@ -76,9 +74,28 @@ fn security_relevant_keys_cannot_be_opted_out() {
 }
 
 #[test]
-fn tls_is_refused_even_when_every_inert_key_is_ignored() {
-    let text = "tls { cert_file: a.pem }\n";
-    refused(text, IGNORABLE_KEYS, "tls", "1:1");
+fn ocsp_is_refused_even_when_every_inert_key_is_ignored() {
+    let text = "ocsp { mode: always }\n";
+    refused(text, IGNORABLE_KEYS, "ocsp", "1:1");
+}
+
+#[test]
+fn tls_keys_natrium_does_not_implement_are_refused() {
+    for key in [
+        "insecure: true",
+        "curve_preferences: [X25519]",
+        "connection_rate_limit: 10",
+        "cert_store: WindowsCurrentUser",
+        "ocsp_peer: true",
+        "certs: [{cert_file: a, key_file: b}]",
+        "verify_cert_and_check_known_urls: true",
+        "allow_insecure_cipher_suites: true",
+    ] {
+        let text = format!("tls {{\n  cert_file: a.pem\n  key_file: a.key\n  {key}\n}}\n");
+        let name = key.split(':').next().unwrap_or_default();
+        let error = refused(&text, &[], name, "4:3");
+        assert!(error.contains("not implemented"), "{error}");
+    }
 }
 
 #[test]

@@ -24,6 +24,13 @@ pub struct Flags {
     pub user: Option<String>,
     pub password: Option<String>,
     pub token: Option<String>,
+    /// `--tls`: `Some(false)` turns TLS off whatever the configuration says.
+    pub tls: Option<bool>,
+    /// `--tlsverify`: TLS with client certificate verification.
+    pub tls_verify: Option<bool>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    pub tls_ca_cert: Option<PathBuf>,
     pub debug: Option<bool>,
     pub trace: Option<bool>,
     pub log_file: Option<PathBuf>,
@@ -63,6 +70,11 @@ enum Target {
     User,
     Password,
     Token,
+    Tls,
+    TlsVerify,
+    TlsCert,
+    TlsKey,
+    TlsCaCert,
     Debug,
     Trace,
     DebugAndTrace,
@@ -81,6 +93,8 @@ impl Target {
         !matches!(
             self,
             Self::CheckConfig
+                | Self::Tls
+                | Self::TlsVerify
                 | Self::JetStream
                 | Self::Debug
                 | Self::Trace
@@ -115,6 +129,11 @@ const FLAG_TABLE: &[(&str, Target)] = &[
     ("user", Target::User),
     ("pass", Target::Password),
     ("auth", Target::Token),
+    ("tls", Target::Tls),
+    ("tlsverify", Target::TlsVerify),
+    ("tlscert", Target::TlsCert),
+    ("tlskey", Target::TlsKey),
+    ("tlscacert", Target::TlsCaCert),
     ("D", Target::Debug),
     ("debug", Target::Debug),
     ("V", Target::Trace),
@@ -193,6 +212,11 @@ fn apply(flags: &mut Flags, target: Target, name: &str, value: String) -> Result
         Target::User => flags.user = Some(value),
         Target::Password => flags.password = Some(value),
         Target::Token => flags.token = Some(value),
+        Target::Tls => flags.tls = Some(parse_bool(name, &value)?),
+        Target::TlsVerify => flags.tls_verify = Some(parse_bool(name, &value)?),
+        Target::TlsCert => flags.tls_cert = Some(PathBuf::from(value)),
+        Target::TlsKey => flags.tls_key = Some(PathBuf::from(value)),
+        Target::TlsCaCert => flags.tls_ca_cert = Some(PathBuf::from(value)),
         Target::Debug => flags.debug = Some(parse_bool(name, &value)?),
         Target::Trace => flags.trace = Some(parse_bool(name, &value)?),
         Target::DebugAndTrace => {
@@ -255,7 +279,7 @@ Server Options:
     -t                               Test configuration and exit
         --ignore_unsupported <keys>  Run without these inert configuration blocks natrium does
                                      not implement yet (comma-separated, e.g. cluster,gateway);
-                                     security-relevant keys (tls, accounts, ...) are always
+                                     security-relevant keys (accounts, ocsp, ...) are always
                                      refused
     -sl,--signal <signal>[=<pid>]    Send signal to natrium process (ldm, stop, quit, term, reopen, reload)
                                      <pid> can be either a PID (e.g. 1) or the path to a PID file
@@ -276,6 +300,13 @@ Authorization Options:
         --user <user>                User required for connections
         --pass <password>            Password required for connections
         --auth <token>               Authorization token required for connections
+
+TLS Options:
+        --tls                        Enable TLS, do not verify clients (default: false)
+        --tlscert <file>             Server certificate file
+        --tlskey <file>              Private key for server certificate
+        --tlsverify                  Enable TLS, verify client certificates
+        --tlscacert <file>           Client certificate CA for verification
 
 Common Options:
     -h, --help                       Show this message
@@ -356,6 +387,23 @@ mod tests {
         assert!(parse(["-js=maybe"]).is_err());
         assert!(parse(["stray"]).is_err());
         assert!(parse(["---p", "1"]).is_err());
+    }
+
+    #[test]
+    fn tls_flags() {
+        let flags = parsed(&[
+            "--tlsverify",
+            "--tlscert",
+            "s.pem",
+            "-tlskey=s.key",
+            "--tlscacert",
+            "ca.pem",
+        ]);
+        assert_eq!(flags.tls_verify, Some(true));
+        assert_eq!(flags.tls_cert, Some(PathBuf::from("s.pem")));
+        assert_eq!(flags.tls_key, Some(PathBuf::from("s.key")));
+        assert_eq!(flags.tls_ca_cert, Some(PathBuf::from("ca.pem")));
+        assert_eq!(parsed(&["--tls=false"]).tls, Some(false));
     }
 
     #[test]

@@ -12,6 +12,7 @@ mod server;
 mod settings;
 mod signals;
 mod timefmt;
+mod tls;
 
 use std::process::ExitCode;
 

@@ -14,6 +14,7 @@ use anyhow::Context as _;
 use natrium_auth::Authenticator;
 use natrium_nats::NatsFrontend;
 use natrium_router::{Broker, Frontend, ServerPhase};
+use natrium_tls::TlsSettings;
 use tokio::net::TcpListener;
 use tokio::signal::unix::{Signal, SignalKind, signal};
 use tokio::sync::{oneshot, watch};
@@ -26,6 +27,7 @@ use crate::logging::Logger;
 use crate::monitor::{self, MonitorState, ServerDescription};
 use crate::settings::{self, Settings, join_host_port};
 use crate::signals::PidFile;
+use crate::tls;
 
 /// How long connections get to flush and close at shutdown before their tasks are aborted.
 const SHUTDOWN_DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -45,6 +47,8 @@ pub struct Boot {
 struct Running {
     flags: Flags,
     settings: Settings,
+    /// The client port's TLS transport, reloaded on SIGHUP.
+    tls: Option<Arc<natrium_tls::TlsTransport>>,
     nats: Arc<NatsFrontend>,
     monitor: Option<Arc<MonitorState>>,
     logger: Arc<Logger>,
@@ -72,6 +76,7 @@ pub async fn run(boot: Boot) -> anyhow::Result<()> {
     for warning in &config_warnings {
         tracing::warn!("{warning}");
     }
+    let client_transport = tls::client_transport(settings.tls.as_ref())?;
     let client_listener = bind_clients(&settings).await?;
     let client_port = client_listener.local_addr()?.port();
     let broker = Broker::new();
@@ -102,6 +107,7 @@ pub async fn run(boot: Boot) -> anyhow::Result<()> {
         "Listening for client connections on {}",
         join_host_port(&settings.host, client_port)
     );
+    tls::log_startup(settings.tls.as_ref());
     let _pid_file = settings
         .pid_file
         .as_deref()
@@ -111,7 +117,7 @@ pub async fn run(boot: Boot) -> anyhow::Result<()> {
     let (stop_accepting, accept_stop) = oneshot::channel();
     let accept = tokio::spawn(listener::accept_loop(
         client_listener,
-        Arc::new(natrium_router::plugin::PlainTransport),
+        client_transport.transport,
         frontend,
         phase_watch,
         accept_stop,
@@ -122,6 +128,7 @@ pub async fn run(boot: Boot) -> anyhow::Result<()> {
     let mut running = Running {
         flags,
         settings,
+        tls: client_transport.tls,
         nats,
         monitor: monitor_state,
         logger,
@@ -274,6 +281,12 @@ fn describe(
         auth_timeout: settings.auth.timeout.unwrap_or(options.auth_timeout),
         write_deadline: options.write_deadline,
         config_load_time: None,
+        tls_required: settings.tls.as_ref().is_some_and(|tls| !tls.allow_non_tls),
+        tls_verify: settings.tls.as_ref().is_some_and(TlsSettings::verifies),
+        tls_timeout: settings
+            .tls
+            .as_ref()
+            .map_or(natrium_tls::TIMEOUT_DEFAULT, TlsSettings::timeout),
     }
 }
 
@@ -475,6 +488,8 @@ impl Running {
         }
         let auth = Authenticator::new(fresh.auth.clone()).context("invalid authorization")?;
         let auth_required = auth.auth_required();
+        // First, as it may fail: a reload that cannot read its certificates changes nothing.
+        tls::reload(self.tls.as_deref(), fresh.tls.as_ref())?;
         if fresh.auth != self.settings.auth {
             self.nats.reload_auth(auth);
             tracing::info!("Reloaded: authorization");
@@ -489,6 +504,8 @@ impl Running {
         if let Some(monitor) = &self.monitor {
             monitor.update(|description| {
                 description.auth_required = auth_required;
+                description.tls_verify = fresh.tls.as_ref().is_some_and(TlsSettings::verifies);
+                description.tls_required = fresh.tls.as_ref().is_some_and(|tls| !tls.allow_non_tls);
                 description.config_load_time = Some(SystemTime::now());
             });
         }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use natrium_auth::{AuthConfig, UserConfig};
 use natrium_config::ServerConfig;
 use natrium_nats::NatsOptions;
+use natrium_tls::TlsSettings;
 
 use crate::flags::Flags;
 
@@ -45,6 +46,10 @@ pub struct Settings {
     /// Limits and timers of the NATS front-end (ids, host and port are filled at start).
     pub nats: NatsOptions,
     pub auth: AuthConfig,
+    /// TLS on the client port (`tls {}`, `allow_non_tls`, `--tls*`); `None` is plain TCP.
+    pub tls: Option<TlsSettings>,
+    /// The top-level `allow_non_tls` (copied into `tls` once flags are applied).
+    pub allow_non_tls: bool,
 }
 
 impl Default for Settings {
@@ -68,6 +73,8 @@ impl Default for Settings {
             config_file: None,
             nats: NatsOptions::default(),
             auth: AuthConfig::default(),
+            tls: None,
+            allow_non_tls: false,
         }
     }
 }
@@ -158,10 +165,68 @@ pub fn load(flags: &Flags) -> anyhow::Result<(Settings, Vec<String>)> {
         settings.config_file = Some(path.clone());
     }
     settings.apply_flags(flags);
+    settings.apply_tls_flags(flags)?;
+    settings.derive_from_tls();
     // Checked here so that `-t` and a reload refuse what the server could not start with.
+    if let Some(tls) = &settings.tls {
+        natrium_tls::check(tls).map_err(|error| anyhow::anyhow!("TLS configuration: {error}"))?;
+    }
     natrium_auth::Authenticator::new(settings.auth.clone())
         .map_err(|error| anyhow::anyhow!("invalid authorization: {error}"))?;
     Ok((settings, warnings))
+}
+
+impl Settings {
+    /// The `--tls*` flags, as nats-server reads them: `--tls=false` turns TLS off; any other
+    /// `--tls*` flag replaces the configured certificate, key, CA and verification (and the
+    /// suite and version choices, with Go's defaults), keeping the rest of the `tls` block.
+    fn apply_tls_flags(&mut self, flags: &Flags) -> anyhow::Result<()> {
+        if flags.tls == Some(false) {
+            self.tls = None;
+            return Ok(());
+        }
+        let any = flags.tls.is_some()
+            || flags.tls_verify.is_some()
+            || flags.tls_cert.is_some()
+            || flags.tls_key.is_some()
+            || flags.tls_ca_cert.is_some();
+        if !any {
+            return Ok(());
+        }
+        let cert_file = flags
+            .tls_cert
+            .clone()
+            .ok_or_else(|| anyhow::anyhow!("TLS Server certificate must be present and valid"))?;
+        let key_file = flags
+            .tls_key
+            .clone()
+            .ok_or_else(|| anyhow::anyhow!("TLS Server private key must be present and valid"))?;
+        let base = self.tls.take().unwrap_or_default();
+        self.tls = Some(TlsSettings {
+            cert_file,
+            key_file,
+            ca_file: flags.tls_ca_cert.clone(),
+            verify: flags.tls_verify.unwrap_or(false),
+            cipher_suites: Vec::new(),
+            min_version: natrium_tls::TlsVersion::default(),
+            ..base
+        });
+        Ok(())
+    }
+
+    /// What TLS settles elsewhere, as in Go: `allow_non_tls` joins the TLS settings,
+    /// `verify_and_map` makes certificates name users, and without a configured
+    /// authorization timeout a client gets the TLS timeout plus one second to send CONNECT.
+    fn derive_from_tls(&mut self) {
+        let Some(tls) = &mut self.tls else {
+            return;
+        };
+        tls.allow_non_tls = self.allow_non_tls;
+        self.auth.map_certificates = tls.map_certificates;
+        if self.auth.timeout.is_none() {
+            self.nats.auth_timeout = tls.timeout() + std::time::Duration::from_secs(1);
+        }
+    }
 }
 
 /// A configured port: `Some(0)` is Go's random port (`-1`).
@@ -208,6 +273,8 @@ impl Settings {
         self.log_file = config.log_file.or(self.log_file.take());
         self.logtime = config.logtime.unwrap_or(self.logtime);
         self.pid_file = config.pid_file.or(self.pid_file.take());
+        self.tls = config.tls;
+        self.allow_non_tls = config.allow_non_tls.unwrap_or(false);
         if let Some(auth) = config.auth {
             if let Some(timeout) = auth.timeout {
                 self.nats.auth_timeout = timeout;
@@ -267,10 +334,12 @@ pub fn restart_needed(current: &Settings, fresh: &Settings) -> Vec<&'static str>
         .collect()
 }
 
-/// Takes over from `fresh` what a reload applies: authorization, log levels and the
+/// Takes over from `fresh` what a reload applies: authorization, TLS (the server reloaded its
+/// transport first), log levels and the
 /// lame-duck timers (read by the server when lame-duck mode starts).
 pub fn apply_reloadable(current: &mut Settings, fresh: Settings) {
     current.auth = fresh.auth;
+    current.tls = fresh.tls;
     current.debug = fresh.debug;
     current.trace = fresh.trace;
     current.nats.lame_duck_grace_period = fresh.nats.lame_duck_grace_period;

@@ -51,6 +51,10 @@ pub struct ServerDescription {
     pub auth_timeout: Duration,
     pub write_deadline: Duration,
     pub config_load_time: Option<SystemTime>,
+    /// TLS on the client port, required (not merely available) and verifying clients.
+    pub tls_required: bool,
+    pub tls_verify: bool,
+    pub tls_timeout: Duration,
 }
 
 /// Everything the handlers read.

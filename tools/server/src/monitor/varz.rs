@@ -42,6 +42,10 @@ struct Varz {
     port: u16,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     auth_required: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    tls_required: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    tls_verify: bool,
     max_connections: u32,
     #[serde(skip_serializing_if = "is_zero")]
     max_subscriptions: u32,
@@ -116,9 +120,6 @@ fn nanos(duration: Duration) -> u64 {
     u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX)
 }
 
-/// The TLS handshake timeout nats-server reports by default (seconds).
-const TLS_TIMEOUT_SECONDS: f64 = 2.0;
-
 pub(super) async fn handle(State(state): State<Arc<MonitorState>>) -> Response {
     state.count_request("/varz");
     json_response(&build(&state))
@@ -144,6 +145,8 @@ fn build(state: &MonitorState) -> Varz {
         host: description.host,
         port: description.port,
         auth_required: description.auth_required,
+        tls_required: description.tls_required,
+        tls_verify: description.tls_verify,
         max_connections: description.max_connections,
         max_subscriptions: description.max_subscriptions,
         ping_interval: nanos(description.ping_interval),
@@ -165,7 +168,7 @@ fn build(state: &MonitorState) -> Varz {
             .jetstream
             .as_ref()
             .map_or_else(|| serde_json::json!({}), |jetstream| jetstream.varz()),
-        tls_timeout: TLS_TIMEOUT_SECONDS,
+        tls_timeout: description.tls_timeout.as_secs_f64(),
         write_deadline: nanos(description.write_deadline),
         start: timefmt::rfc3339(state.start),
         now: timefmt::rfc3339(now),
