@@ -113,6 +113,20 @@ pub fn consumer_action(stream: &str, consumer: &str, action: &str) -> Advisory {
     }
 }
 
+/// A consumer paused or resumed (`CONSUMER.PAUSE`).
+pub fn consumer_pause(stream: &str, consumer: &str, paused: bool, until: &Value) -> Advisory {
+    Advisory {
+        subject: format!("{PREFIX}.CONSUMER.PAUSE.{stream}.{consumer}"),
+        body: json!({
+            "type": "io.nats.jetstream.advisory.v1.consumer_pause",
+            "stream": stream,
+            "consumer": consumer,
+            "paused": paused,
+            "pause_until": until,
+        }),
+    }
+}
+
 /// A message delivered `deliveries` times, as often as `max_deliver` allows.
 pub fn max_deliveries(stream: &str, consumer: &str, stream_seq: u64, deliveries: u64) -> Advisory {
     Advisory {

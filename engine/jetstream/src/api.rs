@@ -251,6 +251,10 @@ fn handle_json(registry: &mut Registry, subject: &str, body: &[u8]) -> Value {
         ),
         "CONSUMER.INFO" => ("consumer_info_response", consumer_info(registry, name)),
         "CONSUMER.DELETE" => ("consumer_delete_response", consumer_delete(registry, name)),
+        "CONSUMER.PAUSE" => (
+            "consumer_pause_response",
+            consumer_pause(registry, name, body),
+        ),
         "CONSUMER.NAMES" => (
             "consumer_names_response",
             consumer_names(registry, name, body),
@@ -287,6 +291,7 @@ fn split_verb(api: &str) -> (&str, &str) {
         "CONSUMER.CREATE.",
         "CONSUMER.INFO.",
         "CONSUMER.DELETE.",
+        "CONSUMER.PAUSE.",
         "CONSUMER.NAMES.",
         "CONSUMER.LIST.",
     ];
@@ -715,6 +720,57 @@ fn consumer_delete(registry: &mut Registry, name: &str) -> Result<Value, ApiErro
     // What only the deleted consumer held goes now (interest retention).
     crate::retention::apply(stream);
     Ok(json!({ "success": true }))
+}
+
+/// `CONSUMER.PAUSE.<stream>.<consumer>` with `{"pause_until": <RFC 3339>}`; an empty or past
+/// time resumes. Saved with a durable consumer's configuration.
+fn consumer_pause(registry: &mut Registry, name: &str, body: &[u8]) -> Result<Value, ApiError> {
+    #[derive(Debug, Default, Deserialize)]
+    struct PauseRequest {
+        #[serde(default)]
+        pause_until: String,
+    }
+    let request: PauseRequest = parse(body)?;
+    let until = match request.pause_until.as_str() {
+        "" => None,
+        text => Some(
+            natrium_router::timefmt::parse_rfc3339(text)
+                .ok_or_else(|| ApiError::invalid_json(&format!("pause_until {text:?}")))?,
+        ),
+    };
+    let (stream_name, consumer_name) = consumer_path(name);
+    let stream = registry
+        .streams
+        .get_mut(stream_name)
+        .ok_or_else(ApiError::stream_not_found)?;
+    let consumer = consumer_name
+        .and_then(|consumer| stream.consumers.get_mut(consumer))
+        .ok_or_else(ApiError::consumer_not_found)?;
+    consumer.pause(until);
+    if let Some(dir) = stream.dir.as_ref().filter(|_| consumer.config.durable) {
+        crate::consumer::save_config(&consumer.config, dir)?;
+    }
+    let mut response = json!({
+        "paused": consumer.paused_for().is_some(),
+        "pause_until": until.map_or_else(
+            || "0001-01-01T00:00:00Z".to_owned(),
+            natrium_router::timefmt::rfc3339,
+        ),
+    });
+    if let Some(left) = consumer.paused_for()
+        && let Some(fields) = response.as_object_mut()
+    {
+        let ns = u64::try_from(left.as_nanos()).unwrap_or(u64::MAX);
+        fields.insert("pause_remaining".to_owned(), json!(ns));
+    }
+    let advisory = crate::advisory::consumer_pause(
+        stream_name,
+        &consumer.config.name,
+        consumer.paused_for().is_some(),
+        response.get("pause_until").unwrap_or(&Value::Null),
+    );
+    crate::advisory::publish(&registry.broker, advisory);
+    Ok(response)
 }
 
 fn consumer_names(registry: &Registry, name: &str, body: &[u8]) -> Result<Value, ApiError> {

@@ -151,6 +151,15 @@ impl ApiError {
         )
     }
 
+    /// JSConsumerMaxDeliverBackoffErr (10116).
+    pub fn consumer_max_deliver_backoff() -> Self {
+        Self::go(
+            400,
+            10116,
+            "max deliver is required to be > length of backoff values",
+        )
+    }
+
     /// JSInvalidJSONErr (10025).
     pub fn invalid_json(detail: &str) -> Self {
         Self::go(400, 10025, format!("invalid JSON: {detail}"))

@@ -3,7 +3,8 @@
 //! count, consumer sequence and pending count, read from the ack subject) and the consumer's
 //! info (ack floor, delivered, pending counts) must be what the model says: first deliveries
 //! in stream order, a redelivery only after `ack_wait` or a nak, never after an ack or term,
-//! at most `max_deliver` times. Cases: 64, or `NATRIUM_PROPTEST_CASES`.
+//! at most `max_deliver` times; with `backoff`, after that delivery's wait. Cases: 64, or
+//! `NATRIUM_PROPTEST_CASES`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -86,9 +87,16 @@ struct Model {
     consumer_seq: u64,
     pending: BTreeMap<u64, (u64, u64, u64)>,
     last_delivered: u64,
+    /// The wait before the n-th redelivery, in ms (`backoff`; the last repeats).
+    waits: Vec<u64>,
 }
 
 impl Model {
+    fn wait(&self, deliveries: u64) -> u64 {
+        let index = usize::try_from(deliveries - 1).expect("small");
+        *self.waits.get(index).or(self.waits.last()).expect("a wait")
+    }
+
     /// The deliveries a pull of `batch` makes at `now_ms`.
     fn pull(&mut self, batch: u64, now_ms: u64) -> Vec<Delivery> {
         let mut out = Vec::new();
@@ -103,8 +111,9 @@ impl Model {
                     self.pending.remove(&seq);
                     continue;
                 }
+                let deadline = now_ms + self.wait(deliveries + 1);
                 self.pending
-                    .insert(seq, (deliveries + 1, now_ms + ACK_WAIT_MS, consumer_seq));
+                    .insert(seq, (deliveries + 1, deadline, consumer_seq));
                 out.push(Delivery {
                     seq,
                     deliveries: deliveries + 1,
@@ -120,8 +129,8 @@ impl Model {
             self.next_seq += 1;
             self.consumer_seq += 1;
             self.last_delivered = seq;
-            self.pending
-                .insert(seq, (1, now_ms + ACK_WAIT_MS, self.consumer_seq));
+            let deadline = now_ms + self.wait(1);
+            self.pending.insert(seq, (1, deadline, self.consumer_seq));
             out.push(Delivery {
                 seq,
                 deliveries: 1,
@@ -152,7 +161,8 @@ fn cases() -> u32 {
         .unwrap_or(64)
 }
 
-fn run(steps: &[Step]) {
+/// Runs `steps` on a consumer with `ack_wait` [`ACK_WAIT_MS`], or with `backoff` (ms).
+fn run(steps: &[Step], backoff: &[u64]) {
     let broker = Broker::new();
     let recorder = Arc::new(Recorder::default());
     let subscription = Subscription::new(
@@ -165,14 +175,20 @@ fn run(steps: &[Step]) {
     .expect("subscription");
     broker.subscribe(Arc::new(subscription)).expect("subscribe");
     let mut store = MemStore::new(StoreConfig::default());
+    let backoff_ns: Vec<u64> = backoff.iter().map(|ms| ms * 1_000_000).collect();
     let config = format!(
-        r#"{{"config":{{"durable_name":"c","ack_wait":{},"max_deliver":{MAX_DELIVER}}}}}"#,
+        r#"{{"config":{{"durable_name":"c","ack_wait":{},"max_deliver":{MAX_DELIVER},"backoff":{backoff_ns:?}}}}}"#,
         ACK_WAIT_MS * 1_000_000
     );
     let config = ConsumerConfig::from_request(config.as_bytes(), None).expect("config");
     let mut consumer = Consumer::new("S", config, &store);
     let mut model = Model {
         next_seq: 1,
+        waits: if backoff.is_empty() {
+            vec![ACK_WAIT_MS]
+        } else {
+            backoff.to_vec()
+        },
         ..Model::default()
     };
     let start = Instant::now();
@@ -252,6 +268,11 @@ proptest! {
 
     #[test]
     fn a_pull_consumer_follows_the_model(steps in proptest::collection::vec(step(), 1..80)) {
-        run(&steps);
+        run(&steps, &[]);
+    }
+
+    #[test]
+    fn a_consumer_with_backoff_follows_the_model(steps in proptest::collection::vec(step(), 1..80)) {
+        run(&steps, &[40, 130]);
     }
 }

@@ -239,7 +239,7 @@ fn start_jetstream(
     tracing::warn!(
         "JetStream features not served yet (refused with an API error when asked for): \
          mirrors and sources, \
-         snapshots and restore, consumer pause, replay original, backoff, rate limits"
+         snapshots and restore, replay original, rate limits"
     );
     Ok(Some(jetstream))
 }

@@ -43,7 +43,11 @@ const SUPPORTED: &[&str] = &[
     "idle_heartbeat",
     "headers_only",
     "mem_storage",
+    "backoff",
+    "pause_until",
 ];
+/// Values one `backoff` list may hold.
+const BACKOFF_LEN_MAX: usize = 1024;
 /// Filter subjects one consumer may list.
 pub const FILTER_SUBJECTS_MAX: usize = 1024;
 /// Go's lower bound on `idle_heartbeat`.
@@ -65,6 +69,8 @@ pub struct ConsumerConfig {
     pub json: Map<String, Value>,
     pub ack_policy: AckPolicy,
     pub ack_wait: Duration,
+    /// `backoff`: the wait before the n-th redelivery (the last value repeats); empty: `ack_wait`.
+    pub backoff: Vec<Duration>,
     pub max_deliver: Option<u64>,
     /// `filter_subject` or `filter_subjects` (non-overlapping); empty: the whole stream.
     pub filters: Vec<String>,
@@ -76,6 +82,8 @@ pub struct ConsumerConfig {
     pub max_waiting: usize,
     /// The first stream sequence to consider.
     pub start: StartAt,
+    /// `pause_until`: no deliveries before this time.
+    pub pause_until: Option<SystemTime>,
     /// Deleted after this long without pull requests or acks (Go's default for ephemeral
     /// consumers is 5 s; durable ones keep none unless asked).
     pub inactive_threshold: Option<Duration>,
@@ -165,7 +173,13 @@ impl ConsumerConfig {
         }
         let filters = filters(&fields)?;
         let push = push_config(&fields)?;
-        let ack_wait = fields.nanos("ack_wait").unwrap_or(ACK_WAIT_DEFAULT);
+        let backoff = backoff(&fields)?;
+        // Go: with a backoff list, ack_wait is its first value.
+        let ack_wait = backoff
+            .first()
+            .copied()
+            .or_else(|| fields.nanos("ack_wait"))
+            .unwrap_or(ACK_WAIT_DEFAULT);
         let positive = |key: &str, default: i64| match fields.int(key) {
             value if value > 0 => value,
             _ => default,
@@ -180,6 +194,9 @@ impl ConsumerConfig {
         let max_deliver = u64::try_from(fields.int("max_deliver"))
             .ok()
             .filter(|&max| max > 0);
+        if max_deliver.is_some_and(|max| max <= backoff.len() as u64) {
+            return Err(ApiError::consumer_max_deliver_backoff());
+        }
         let inactive_threshold = fields
             .nanos("inactive_threshold")
             .or_else(|| durable.is_empty().then_some(INACTIVE_THRESHOLD_DEFAULT));
@@ -202,6 +219,13 @@ impl ConsumerConfig {
             json,
             ack_policy,
             ack_wait,
+            backoff,
+            pause_until: match fields.text("pause_until") {
+                "" => None,
+                text => Some(natrium_router::timefmt::parse_rfc3339(text).ok_or_else(|| {
+                    ApiError::invalid_json(&format!("pause_until {text:?} is not an RFC 3339 time"))
+                })?),
+            },
             max_deliver,
             filters,
             push,
@@ -220,6 +244,42 @@ impl ConsumerConfig {
         } else {
             self.filters.iter().map(String::as_str).collect()
         }
+    }
+}
+
+/// `backoff`: a list of nanosecond waits, each positive.
+fn backoff(fields: &Fields<'_>) -> Result<Vec<Duration>, ApiError> {
+    let items = match fields.0.get("backoff") {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Array(items)) => items,
+        Some(_) => return Err(ApiError::invalid_json("backoff must be a list")),
+    };
+    if items.len() > BACKOFF_LEN_MAX {
+        return Err(consumer_error(format!(
+            "more than {BACKOFF_LEN_MAX} backoff values"
+        )));
+    }
+    items
+        .iter()
+        .map(|item| {
+            item.as_u64()
+                .filter(|&ns| ns > 0)
+                .map(Duration::from_nanos)
+                .ok_or_else(|| consumer_error("backoff values must be positive durations"))
+        })
+        .collect()
+}
+
+impl ConsumerConfig {
+    /// How long a message delivered `deliveries` times waits for its ack before it is due
+    /// again: the backoff value for that delivery (the last repeats), else `ack_wait`.
+    pub fn redelivery_wait(&self, deliveries: u64) -> Duration {
+        let index = usize::try_from(deliveries.saturating_sub(1)).unwrap_or(usize::MAX);
+        self.backoff
+            .get(index)
+            .or(self.backoff.last())
+            .copied()
+            .unwrap_or(self.ack_wait)
     }
 }
 
@@ -359,6 +419,10 @@ pub fn check_update(old: &ConsumerConfig, new: &ConsumerConfig) -> Result<(), St
             "max waiting can not be updated",
         ),
         (old.durable != new.durable, "durable can not be updated"),
+        (
+            old.push.is_some() != new.push.is_some(),
+            "can not update push consumer to pull based",
+        ),
     ];
     match fixed.into_iter().find(|(changed, _)| *changed) {
         Some((_, reason)) => Err(reason.to_owned()),

@@ -211,6 +211,32 @@ impl Consumer {
         })
     }
 
+    /// How much longer the consumer is paused (`pause_until` in the future).
+    pub fn paused_for(&self) -> Option<std::time::Duration> {
+        let until = self.config.pause_until?;
+        until
+            .duration_since(SystemTime::now())
+            .ok()
+            .filter(|left| !left.is_zero())
+    }
+
+    /// Pauses deliveries until `until` (`None`, or a past time, resumes them); the
+    /// configuration Go echoes carries it.
+    pub fn pause(&mut self, until: Option<SystemTime>) {
+        self.config.pause_until = until;
+        match until {
+            Some(until) => {
+                let text = natrium_router::timefmt::rfc3339(until);
+                self.config
+                    .json
+                    .insert("pause_until".to_owned(), json!(text));
+            }
+            None => {
+                self.config.json.remove("pause_until");
+            }
+        }
+    }
+
     /// A push consumer with nobody on its deliver subject at the last look.
     pub fn is_unbound_push(&self) -> bool {
         matches!(&self.mode, Mode::Push(push) if !push.bound)
@@ -298,11 +324,21 @@ impl Consumer {
         {
             info.insert("push_bound".to_owned(), json!(true));
         }
+        if let Some(left) = self.paused_for()
+            && let Some(info) = info.as_object_mut()
+        {
+            info.insert("paused".to_owned(), json!(true));
+            let ns = u64::try_from(left.as_nanos()).unwrap_or(u64::MAX);
+            info.insert("pause_remaining".to_owned(), json!(ns));
+        }
         info
     }
 
     /// Delivers what is due, to waiting pull requests or to the deliver subject.
     pub fn serve(&mut self, store: &dyn StreamStore, broker: &Broker, now: Instant) {
+        if self.paused_for().is_some() {
+            return;
+        }
         self.pending_in_turn = None;
         match self.mode {
             Mode::Pull(_) => self.serve_pull(store, broker, now),
@@ -435,7 +471,7 @@ impl Consumer {
                     Pending {
                         consumer_seq,
                         deliveries,
-                        deadline: now + self.config.ack_wait,
+                        deadline: now + self.config.redelivery_wait(deliveries),
                     },
                 );
             }
@@ -462,8 +498,9 @@ impl Consumer {
                 }
             }
             "+WPI" => {
+                let config = &self.config;
                 if let Some(pending) = self.pending.get_mut(&seq) {
-                    pending.deadline = now + self.config.ack_wait;
+                    pending.deadline = now + config.redelivery_wait(pending.deliveries);
                 }
             }
             // An empty ack, `+ACK`, `+OK`, `+NXT ...` and `+TERM [reason]`: the message is
