@@ -350,7 +350,15 @@ fn create(registry: &mut Registry, name: &str, body: &[u8]) -> Result<Value, Api
     registry
         .usage
         .check_stream(config.storage, config.max_bytes)?;
-    let (store, dir) = registry.open_store(&config)?;
+    let (mut store, dir) = registry.open_store(&config)?;
+    if config.first_seq > 1 && store.as_dyn().state().last_seq == 0 {
+        // The sequences before first_seq are consumed without messages.
+        let now = crate::stream::now_ns();
+        store
+            .as_dyn_mut()
+            .skip_many(1, config.first_seq - 1, now)
+            .map_err(|error| ApiError::store_failed(error.to_string()))?;
+    }
     let created = std::time::SystemTime::now();
     let usage = Arc::clone(&registry.usage);
     let stream = Stream::start(
@@ -389,6 +397,21 @@ fn update(registry: &mut Registry, name: &str, body: &[u8]) -> Result<Value, Api
     }
     if registry.overlaps(&config.subjects, &config.name) {
         return Err(ApiError::subjects_overlap());
+    }
+    if let Some(existing) = registry.streams.get(&config.name) {
+        let fixed = [
+            (
+                existing.config.compression != config.compression,
+                "stream configuration update can not change compression",
+            ),
+            (
+                existing.config.first_seq != config.first_seq,
+                "stream configuration update can not change first sequence",
+            ),
+        ];
+        if let Some((_, reason)) = fixed.into_iter().find(|(changed, _)| *changed) {
+            return Err(ApiError::invalid_config(reason));
+        }
     }
     if let Some(existing) = registry.streams.get(&config.name)
         && existing.config.retention != config.retention
@@ -685,6 +708,9 @@ fn consumer_create(registry: &mut Registry, name: &str, body: &[u8]) -> Result<V
         return Err(ApiError::consumer_does_not_exist());
     }
     crate::retention::check_consumer(stream, &config)?;
+    if usize::try_from(stream.config.max_consumers).is_ok_and(|max| stream.consumers.len() >= max) {
+        return Err(ApiError::maximum_consumers());
+    }
     let consumer = crate::stream::open_consumer(stream, config)?;
     let info = consumer.info(stream.store.lock().as_dyn(), &registry.broker);
     if let Some(dir) = stream.dir.as_ref().filter(|_| consumer.config.durable) {

@@ -41,6 +41,9 @@ const SUPPORTED: &[&str] = &[
     "deny_purge",
     "allow_rollup_hdrs",
     "allow_msg_ttl",
+    "no_ack",
+    "discard_new_per_subject",
+    "first_seq",
 ];
 
 /// Where a stream keeps its messages.
@@ -75,6 +78,10 @@ pub struct StreamConfig {
     pub max_msgs_per_subject: i64,
     pub max_msg_size: i64,
     pub discard: Discard,
+    /// With discard new and `max_msgs_per_subject`: refuse a subject's extra message instead
+    /// of dropping its oldest.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub discard_new_per_subject: bool,
     pub storage: Storage,
     pub num_replicas: i64,
     /// ns.
@@ -88,8 +95,24 @@ pub struct StreamConfig {
     pub allow_rollup_hdrs: bool,
     pub consumer_limits: Map<String, Value>,
     pub allow_msg_ttl: bool,
+    /// Publishes are stored without a PubAck.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub no_ack: bool,
+    /// The first sequence of a new stream (only at create).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub first_seq: u64,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub metadata: BTreeMap<String, String>,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_false(flag: &bool) -> bool {
+    !*flag
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_zero(value: &u64) -> bool {
+    *value == 0
 }
 
 impl StreamConfig {
@@ -142,11 +165,9 @@ impl StreamConfig {
         };
         let compression = match text("compression") {
             "" | "none" => "none".to_owned(),
-            other => {
-                return Err(ApiError::invalid_config(format!(
-                    "compression {other:?} is not supported by natrium yet"
-                )));
-            }
+            // natrium compresses file blocks with Snappy, the format S2 extends.
+            "s2" => "s2".to_owned(),
+            other => return Err(ApiError::invalid_config(format!("compression {other:?}"))),
         };
         let num_replicas = int("num_replicas", 1);
         if num_replicas > 1 {
@@ -162,6 +183,17 @@ impl StreamConfig {
         if allow_rollup_hdrs && deny_purge {
             return Err(ApiError::invalid_config(
                 "roll-ups require the purge permission",
+            ));
+        }
+        let discard_new_per_subject = flag("discard_new_per_subject");
+        if discard_new_per_subject && discard != Discard::New {
+            return Err(ApiError::invalid_config(
+                "discard new per subject requires discard new policy to be set",
+            ));
+        }
+        if discard_new_per_subject && int("max_msgs_per_subject", -1) <= 0 {
+            return Err(ApiError::invalid_config(
+                "discard new per subject requires max msgs per subject > 0",
             ));
         }
         let metadata = fields
@@ -185,6 +217,7 @@ impl StreamConfig {
             max_msgs_per_subject: int("max_msgs_per_subject", -1),
             max_msg_size: int("max_msg_size", -1),
             discard,
+            discard_new_per_subject,
             storage,
             num_replicas: 1,
             duplicate_window,
@@ -197,6 +230,8 @@ impl StreamConfig {
             allow_rollup_hdrs,
             consumer_limits: Map::new(),
             allow_msg_ttl: flag("allow_msg_ttl"),
+            no_ack: flag("no_ack"),
+            first_seq: u64::try_from(int("first_seq", 0)).unwrap_or(0),
             metadata,
         })
     }
@@ -215,7 +250,7 @@ impl StreamConfig {
                 Discard::New => natrium_store::DiscardPolicy::New,
             },
             allow_msg_ttl: self.allow_msg_ttl,
-            ..natrium_store::StoreConfig::default()
+            discard_new_per_subject: self.discard_new_per_subject,
         }
     }
 }

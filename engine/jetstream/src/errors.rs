@@ -160,6 +160,11 @@ impl ApiError {
         )
     }
 
+    /// JSMaximumConsumersLimitErr (10026).
+    pub fn maximum_consumers() -> Self {
+        Self::go(400, 10026, "maximum consumers limit reached")
+    }
+
     /// JSInvalidJSONErr (10025).
     pub fn invalid_json(detail: &str) -> Self {
         Self::go(400, 10025, format!("invalid JSON: {detail}"))

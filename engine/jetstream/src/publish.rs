@@ -19,6 +19,8 @@ pub struct PublishRules {
     pub allow_msg_ttl: bool,
     /// `duplicate_window` in ns: how long a `Nats-Msg-Id` is remembered.
     pub duplicate_window_ns: u64,
+    /// `no_ack`: stored without a PubAck.
+    pub no_ack: bool,
 }
 
 /// What a checked publish asks for beyond being stored.

@@ -336,6 +336,11 @@ impl Registry {
                 let dir = self.account_dir().join(&config.name);
                 let options = FileStoreOptions {
                     name: config.name.clone(),
+                    compression: if config.compression == "s2" {
+                        natrium_store::filestore::Compression::Snappy
+                    } else {
+                        natrium_store::filestore::Compression::None
+                    },
                     writer: WriterConfig {
                         sync: self.options.sync,
                         ..WriterConfig::default()

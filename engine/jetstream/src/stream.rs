@@ -290,6 +290,7 @@ fn rules_of(config: &StreamConfig) -> PublishRules {
         allow_rollup: config.allow_rollup_hdrs,
         allow_msg_ttl: config.allow_msg_ttl,
         duplicate_window_ns: u64::try_from(config.duplicate_window).unwrap_or(0),
+        no_ack: config.no_ack,
     }
 }
 
@@ -325,7 +326,7 @@ impl Sink for StreamSink {
     }
 }
 
-fn now_ns() -> u64 {
+pub(crate) fn now_ns() -> u64 {
     let since = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
@@ -399,8 +400,9 @@ fn run_writer(context: &WriterContext, receiver: &Receiver<Ingest>) {
             context.stored.send();
         }
         let mut replies = PublishBatch::unbatched();
+        let no_ack = context.rules.read().no_ack;
         for (message, outcome) in batch.iter().zip(outcomes) {
-            if message.reply.is_empty() {
+            if message.reply.is_empty() || no_ack {
                 continue;
             }
             let body = match outcome {
