@@ -115,6 +115,10 @@ pub struct Stream {
     pub(crate) stored_queued: Arc<AtomicBool>,
     /// Why the store failed (an I/O error on append or fsync), if it did: `/healthz` fails.
     failure: Arc<Mutex<Option<String>>>,
+    /// The last sequence consumers may deliver: under `sync: always` the last one whose
+    /// group commit completed, so no consumer ever sees a message a crash could take back
+    /// (and whose sequence the next publish after a restart would get again).
+    pub(crate) visible: Arc<AtomicU64>,
 }
 
 /// Tells the API thread that a stream stored messages, so its consumers deliver them at once
@@ -163,6 +167,7 @@ impl Stream {
         let stopping = Arc::new(AtomicBool::new(false));
         let rules = Arc::new(RwLock::new(rules_of(&config)));
         let failure = Arc::new(Mutex::new(None));
+        let visible = Arc::new(AtomicU64::new(store.lock().as_dyn().state().last_seq));
         let writer = {
             let context = WriterContext {
                 name: config.name.clone(),
@@ -175,6 +180,7 @@ impl Stream {
                 stopping: Arc::clone(&stopping),
                 stored: stored.clone(),
                 failure: Arc::clone(&failure),
+                visible: Arc::clone(&visible),
             };
             std::thread::Builder::new()
                 .name(format!("js-{}", config.name))
@@ -198,6 +204,7 @@ impl Stream {
             broker,
             stored_queued: stored.queued,
             failure,
+            visible,
         };
         stream.subscribe()?;
         Ok(stream)
@@ -345,6 +352,8 @@ struct WriterContext {
     stopping: Arc<AtomicBool>,
     stored: StoredNotice,
     failure: Arc<Mutex<Option<String>>>,
+    /// The last sequence consumers may deliver (see [`Stream::visible`]).
+    visible: Arc<AtomicU64>,
 }
 
 impl WriterContext {
@@ -423,6 +432,7 @@ type Appended = Result<(u64, bool), ApiError>;
 fn append_batch(context: &WriterContext, dedup: &mut Dedup, batch: &[Ingest]) -> Vec<Appended> {
     let mut outcomes = Vec::with_capacity(batch.len());
     let (mut last_ticket, mut waiter) = (None, None);
+    let appended_to;
     {
         let mut store = context.store.lock();
         let rules = *context.rules.read();
@@ -438,11 +448,18 @@ fn append_batch(context: &WriterContext, dedup: &mut Dedup, batch: &[Ingest]) ->
         if let Store::File(_, Some(durable)) = &*store {
             waiter = Some(durable.clone());
         }
+        appended_to = store.as_dyn().state().last_seq;
     }
     // The lock is released: other API calls proceed while the fsync runs.
-    if let (Some(ticket), Some(waiter)) = (last_ticket, waiter)
-        && let Err(error) = waiter.wait(ticket)
-    {
+    let synced = match (last_ticket, waiter) {
+        (Some(ticket), Some(waiter)) => waiter.wait(ticket),
+        _ => Ok(()),
+    };
+    if synced.is_ok() {
+        // Consumers deliver only what a crash cannot take back (under sync: always).
+        context.visible.fetch_max(appended_to, Ordering::AcqRel);
+    }
+    if let Err(error) = synced {
         tracing::error!(stream = %context.name, %error, "stream fsync failed");
         context.failed(&error);
         let failed = ApiError::store_failed(error.to_string());
@@ -605,8 +622,9 @@ pub fn open_consumer(
         None
     };
     let mut consumer = crate::consumer::Consumer::new(&stream.config.name, config, store.as_dyn());
+    consumer.limit_to(Arc::clone(&stream.visible));
     if let Some(state_store) = state_store {
-        consumer.attach(state_store);
+        consumer.attach(state_store, store.as_dyn());
     }
     Ok(consumer)
 }

@@ -91,6 +91,8 @@ pub struct Consumer {
     acked: Vec<u64>,
     /// Advisories raised since the last [`Consumer::take_advisories`].
     advisories: Vec<crate::advisory::Advisory>,
+    /// The last stream sequence it may deliver (the stream's durable point), if limited.
+    ceiling: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
 impl std::fmt::Debug for Consumer {
@@ -148,14 +150,45 @@ impl Consumer {
             pending_in_turn: None,
             acked: Vec::new(),
             advisories: Vec::new(),
+            ceiling: None,
         }
+    }
+
+    /// Delivers nothing past the sequence `ceiling` holds (the stream's durable point).
+    pub fn limit_to(&mut self, ceiling: std::sync::Arc<std::sync::atomic::AtomicU64>) {
+        self.ceiling = Some(ceiling);
+    }
+
+    /// True when `seq` may be delivered.
+    fn visible(&self, seq: u64) -> bool {
+        self.ceiling
+            .as_ref()
+            .is_none_or(|ceiling| seq <= ceiling.load(std::sync::atomic::Ordering::Acquire))
     }
 
     /// Attaches the state store; when it holds progress (a restart), resumes from it. A
     /// `last_per_subject` start list is dropped then: what follows the last delivery is
     /// delivered, possibly again, never skipped.
-    pub fn attach(&mut self, state_store: Box<dyn ConsumerStore>) {
-        let state = state_store.state();
+    /// Progress past the stream's last sequence (delivered before a crash took the messages
+    /// back) is cut to it: the sequences will be given again, to new messages, which must be
+    /// delivered.
+    pub fn attach(&mut self, state_store: Box<dyn ConsumerStore>, store: &dyn StreamStore) {
+        let mut state = state_store.state();
+        let last_seq = store.state().last_seq;
+        let clamped = state.delivered_stream_seq > last_seq;
+        if clamped {
+            tracing::warn!(
+                stream = %self.stream,
+                consumer = %self.config.name,
+                delivered = state.delivered_stream_seq,
+                last_seq,
+                "consumer progress past the stream's end: resuming at its end"
+            );
+            state.delivered_stream_seq = last_seq;
+            state.ack_floor_stream_seq = state.ack_floor_stream_seq.min(last_seq);
+            state.pending.retain(|&seq, _| seq <= last_seq);
+            state.redelivered.retain(|&seq, _| seq <= last_seq);
+        }
         if state.delivered_stream_seq > 0 || !state.pending.is_empty() {
             let deadline = Instant::now() + self.config.ack_wait;
             self.delivered = (state.delivered_consumer_seq, state.delivered_stream_seq);
@@ -175,7 +208,8 @@ impl Consumer {
                     (seq, pending)
                 })
                 .collect();
-            self.dirty = false;
+            // A cut progress is written back at the next tick.
+            self.dirty = clamped;
         }
         self.state_store = Some(state_store);
     }
@@ -389,7 +423,11 @@ impl Consumer {
         {
             return None;
         }
-        while let Some(seq) = self.start_list.pop_front() {
+        while let Some(&seq) = self.start_list.front() {
+            if !self.visible(seq) {
+                return None;
+            }
+            self.start_list.pop_front();
             if let Ok(message) = store.load(seq) {
                 return Some((message, 1));
             }
@@ -402,6 +440,9 @@ impl Consumer {
             _ => store.load_next_any(&self.config.store_filters(), self.next_seq),
         }
         .ok()?;
+        if !self.visible(message.seq) {
+            return None;
+        }
         self.next_seq = message.seq + 1;
         Some((message, 1))
     }
