@@ -299,7 +299,8 @@ fn answer(state: &Mutex<Registry>, broker: &Broker, request: &Request) {
         };
         crate::advisory::api_audit(broker, &request.subject, &request.body, &text);
     }
-    let mut batch = PublishBatch::unbatched();
+    // Batched, so the answer is written from this thread when the socket takes it at once.
+    let mut batch = PublishBatch::new();
     match response {
         api::Reply::Json(json) => publish_reply(broker, &mut batch, &request.reply, &json),
         api::Reply::Message { headers, payload } if headers.is_empty() => {
@@ -310,6 +311,7 @@ fn answer(state: &Mutex<Registry>, broker: &Broker, request: &Request) {
         }
         api::Reply::Nothing => {}
     }
+    batch.finish();
 }
 
 impl Registry {

@@ -408,7 +408,9 @@ fn run_writer(context: &WriterContext, receiver: &Receiver<Ingest>) {
         if outcomes.iter().any(Result::is_ok) {
             context.stored.send();
         }
-        let mut replies = PublishBatch::unbatched();
+        // Batched: at the end each client's PubAcks are written from this thread when its
+        // socket takes them at once, saving the hand-off to the connection's writer task.
+        let mut replies = PublishBatch::new();
         let no_ack = context.rules.read().no_ack;
         for (message, outcome) in batch.iter().zip(outcomes) {
             if message.reply.is_empty() || no_ack {
@@ -421,6 +423,7 @@ fn run_writer(context: &WriterContext, receiver: &Receiver<Ingest>) {
             };
             publish_reply(&context.broker, &mut replies, &message.reply, &body);
         }
+        replies.finish();
     }
     // Whatever is still queued was never acknowledged; the stream is going away.
 }

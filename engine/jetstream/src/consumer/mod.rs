@@ -25,7 +25,7 @@ mod push;
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Instant, SystemTime};
 
-use natrium_router::{Broker, Message, PublishBatch};
+use natrium_router::{Broker, LastMatch, Message, PublishBatch};
 use natrium_store::consumer::{ConsumerState, ConsumerStore, Pending as StoredPending};
 use natrium_store::{StoredMsg, StreamStore};
 use serde_json::{Value, json};
@@ -93,6 +93,9 @@ pub struct Consumer {
     advisories: Vec<crate::advisory::Advisory>,
     /// The last stream sequence it may deliver (the stream's durable point), if limited.
     ceiling: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+    /// The match of the last delivery target (a push consumer's deliver subject, a pull
+    /// request's inbox): a burst to one target matches it once.
+    last_match: LastMatch,
 }
 
 impl std::fmt::Debug for Consumer {
@@ -151,6 +154,7 @@ impl Consumer {
             acked: Vec::new(),
             advisories: Vec::new(),
             ceiling: None,
+            last_match: LastMatch::new(),
         }
     }
 
@@ -454,7 +458,7 @@ impl Consumer {
         message: &StoredMsg,
         deliveries: u64,
         target: &[u8],
-        (store, broker): (&dyn StreamStore, &Broker),
+        (store, broker, batch): (&dyn StreamStore, &Broker, &mut PublishBatch),
         now: Instant,
     ) -> u64 {
         let consumer_seq = if deliveries == 1 {
@@ -492,14 +496,8 @@ impl Consumer {
         };
         // Delivered to the subscribers of `target` (an inbox, the deliver subject) under the
         // message's own subject, as Go delivers.
-        let matched = broker.sublist().matches(target);
-        broker.deliver(
-            &matched,
-            &mut PublishBatch::unbatched(),
-            JETSTREAM_CLIENT,
-            true,
-            &delivery,
-        );
+        let matched = self.last_match.lookup(broker.sublist(), target);
+        broker.deliver(matched, batch, JETSTREAM_CLIENT, true, &delivery);
         self.dirty = true;
         match self.config.ack_policy {
             AckPolicy::None => {

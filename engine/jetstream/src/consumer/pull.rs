@@ -7,7 +7,7 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use natrium_router::Broker;
+use natrium_router::{Broker, PublishBatch};
 use natrium_store::StreamStore;
 use serde_json::Value;
 
@@ -98,6 +98,8 @@ impl Consumer {
     /// request ends as soon as nothing more is available.
     pub(super) fn serve_pull(&mut self, store: &dyn StreamStore, broker: &Broker, now: Instant) {
         let mut sent = 0;
+        // One flush per subscriber per burst, not one wake per message.
+        let mut batch = PublishBatch::new();
         while sent < DELIVER_BURST_MAX {
             let Some(reply) = self
                 .requests()
@@ -109,7 +111,13 @@ impl Consumer {
             let Some((message, deliveries)) = self.next_message(store, now) else {
                 break;
             };
-            self.send(&message, deliveries, &reply, (store, broker), now);
+            self.send(
+                &message,
+                deliveries,
+                &reply,
+                (store, broker, &mut batch),
+                now,
+            );
             let Some(requests) = self.requests() else {
                 break;
             };
@@ -123,6 +131,7 @@ impl Consumer {
             }
             sent += 1;
         }
+        batch.finish();
         self.more = sent == DELIVER_BURST_MAX;
         let Some(requests) = self.requests() else {
             return;

@@ -100,6 +100,9 @@ impl FileStore {
             return state;
         }
         let start = start_seq.max(self.first_seq);
+        if let super::read::SubjectFilter::All = accepts {
+            return self.all_from(start);
+        }
         for block in &self.blocks {
             if block.live == 0 || block.last_entry_seq().is_none_or(|last| last < start) {
                 continue;
@@ -115,6 +118,40 @@ impl FileStore {
                 state.msgs += 1;
                 state.last_seq = seq;
             }
+        }
+        state
+    }
+
+    /// Every live message from `start` on: whole blocks by their live count, so the cost is
+    /// the number of blocks plus the entries of the block holding `start` (a consumer counts
+    /// its pending messages this way on every turn).
+    fn all_from(&self, start: u64) -> SimpleState {
+        let mut state = SimpleState::default();
+        for block in &self.blocks {
+            if block.live == 0 || block.last_entry_seq().is_none_or(|last| last < start) {
+                continue;
+            }
+            let from = block
+                .entries
+                .partition_point(|entry| block.seq_of(entry) < start);
+            let tail = block.entries.get(from..).unwrap_or_default();
+            let live = if from == 0 {
+                block.live
+            } else {
+                tail.iter().filter(|entry| entry.is_live()).count() as u64
+            };
+            if live == 0 {
+                continue;
+            }
+            if state.msgs == 0
+                && let Some(first) = tail.iter().find(|entry| entry.is_live())
+            {
+                state.first_seq = block.seq_of(first);
+            }
+            if let Some(last) = tail.iter().rev().find(|entry| entry.is_live()) {
+                state.last_seq = block.seq_of(last);
+            }
+            state.msgs += live;
         }
         state
     }
