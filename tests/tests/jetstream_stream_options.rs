@@ -74,7 +74,16 @@ async fn no_ack_discard_new_per_subject_and_max_consumers() {
         .await
         .expect("publish");
     client.flush().await.expect("flush");
-    let info = request(&client, "$JS.API.STREAM.INFO.QUIET", "").await;
+    // The stream's writer stores on its own thread: without a PubAck nothing says when, so
+    // look again for a bounded while.
+    let mut info = request(&client, "$JS.API.STREAM.INFO.QUIET", "").await;
+    for _ in 0..50 {
+        if info["state"]["messages"] == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        info = request(&client, "$JS.API.STREAM.INFO.QUIET", "").await;
+    }
     assert_eq!(info["state"]["messages"], 1, "{info}");
     let ack = tokio::time::timeout(
         Duration::from_millis(300),

@@ -2,7 +2,7 @@
 //! (`type`, fields, error shape). The others get a clear "not implemented" error rather than
 //! silence, so a client fails fast instead of timing out.
 
-use natrium_store::StoredMsg;
+use natrium_store::{StoredMsg, StreamStore};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -593,8 +593,11 @@ pub(crate) struct MsgGetRequest {
 impl MsgGetRequest {
     /// The message the request names, if the stream has it.
     pub(crate) fn find(&self, stream: &Stream) -> natrium_store::Result<StoredMsg> {
-        let store = stream.store.lock();
-        let store = store.as_dyn();
+        self.find_in(stream.store.lock().as_dyn())
+    }
+
+    /// The message the request names, if `store` has it.
+    pub(crate) fn find_in(&self, store: &dyn StreamStore) -> natrium_store::Result<StoredMsg> {
         if !self.last_by_subj.is_empty() {
             store.load_last(&self.last_by_subj)
         } else if !self.next_by_subj.is_empty() {

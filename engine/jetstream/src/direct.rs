@@ -4,12 +4,74 @@
 //! with `Nats-Stream`, `Nats-Subject`, `Nats-Sequence` and `Nats-Time-Stamp`, or a
 //! `NATS/1.0 404 Message Not Found` status, as the Go server answers (KV gets use it).
 
+//!
+//! Direct gets are answered on the requester's own task, straight from the store, without the
+//! API thread's queue and registry lock (as Go answers them outside its API queue): a KV get
+//! is one store lookup and one reply. [`DirectIndex`] is how the requester's task finds the
+//! store: the API thread republishes it after every stream change.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Weak};
 use std::time::{Duration, UNIX_EPOCH};
 
 use natrium_router::timefmt::rfc3339;
+use natrium_router::{Broker, PublishBatch};
+use parking_lot::{Mutex, RwLock};
 
-use crate::api::{MsgGetRequest, Reply, stream_named};
+use crate::api::{MsgGetRequest, Reply};
 use crate::service::Registry;
+use crate::stream::Store;
+
+/// The streams that allow direct gets, by name.
+#[derive(Clone, Default)]
+pub(crate) struct DirectIndex {
+    stores: Arc<RwLock<HashMap<String, Arc<Mutex<Store>>>>>,
+}
+
+impl DirectIndex {
+    /// Replaces the index with the registry's streams that have `allow_direct`.
+    pub(crate) fn publish(&self, registry: &Registry) {
+        let stores = registry
+            .streams
+            .values()
+            .filter(|stream| stream.config.allow_direct)
+            .map(|stream| (stream.config.name.clone(), Arc::clone(&stream.store)))
+            .collect();
+        *self.stores.write() = stores;
+    }
+
+    fn store(&self, name: &str) -> Option<Arc<Mutex<Store>>> {
+        self.stores.read().get(name).cloned()
+    }
+}
+
+/// Answers a direct get (`rest` follows `$JS.API.DIRECT.GET.`) on the caller's task, with
+/// the caller's batch.
+pub(crate) fn answer_inline(
+    index: &DirectIndex,
+    broker: &Weak<Broker>,
+    batch: &mut PublishBatch,
+    (rest, reply, body): (&str, &[u8], &[u8]),
+) {
+    let Some(broker) = broker.upgrade() else {
+        return;
+    };
+    let (name, subject) = split(rest);
+    let answer = match index.store(name) {
+        Some(store) => answer(name, subject, body, &store),
+        None => status(NOT_FOUND),
+    };
+    if let Reply::Message { headers, payload } = answer {
+        crate::stream::publish_message(&broker, batch, reply, &headers, &payload);
+    }
+}
+
+fn split(rest: &str) -> (&str, Option<&str>) {
+    match rest.split_once('.') {
+        Some((name, subject)) => (name, Some(subject)),
+        None => (rest, None),
+    }
+}
 
 const NOT_FOUND: &[u8] = b"NATS/1.0 404 Message Not Found\r\n\r\n";
 const BAD_REQUEST: &[u8] = b"NATS/1.0 408 Bad Request\r\n\r\n";
@@ -23,16 +85,15 @@ fn status(block: &[u8]) -> Reply {
 
 /// `rest` is what follows `DIRECT.GET.`: the stream name, then optionally a subject.
 pub(crate) fn get(registry: &Registry, rest: &str, body: &[u8]) -> Reply {
-    let (name, subject) = match rest.split_once('.') {
-        Some((name, subject)) => (name, Some(subject)),
-        None => (rest, None),
-    };
-    let Ok(stream) = stream_named(registry, name) else {
-        return status(NOT_FOUND);
-    };
-    if !stream.config.allow_direct {
-        return status(NOT_FOUND);
+    let (name, subject) = split(rest);
+    match registry.streams.get(name) {
+        Some(stream) if stream.config.allow_direct => answer(name, subject, body, &stream.store),
+        _ => status(NOT_FOUND),
     }
+}
+
+/// The answer to a direct get on the stream `name`.
+fn answer(name: &str, subject: Option<&str>, body: &[u8], store: &Mutex<Store>) -> Reply {
     let request = match subject {
         Some(subject) => MsgGetRequest {
             last_by_subj: subject.to_owned(),
@@ -43,7 +104,7 @@ pub(crate) fn get(registry: &Registry, rest: &str, body: &[u8]) -> Reply {
             Err(_) => return status(BAD_REQUEST),
         },
     };
-    let Ok(found) = request.find(stream) else {
+    let Ok(found) = request.find_in(store.lock().as_dyn()) else {
         return status(NOT_FOUND);
     };
     let time = rfc3339(UNIX_EPOCH + Duration::from_nanos(found.ts_ns));

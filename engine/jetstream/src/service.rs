@@ -120,6 +120,8 @@ pub(crate) struct Registry {
     pub(crate) usage: Arc<AccountUsage>,
     /// Where streams' writers send [`Work::Stored`].
     pub(crate) work: SyncSender<Work>,
+    /// The streams requesters' tasks answer direct gets from (see [`crate::direct`]).
+    pub(crate) direct: crate::direct::DirectIndex,
 }
 
 impl JetStream {
@@ -136,10 +138,17 @@ impl JetStream {
             api_errors: 0,
             usage,
             work: sender.clone(),
+            direct: crate::direct::DirectIndex::default(),
         };
         registry.load_streams()?;
+        registry.direct.publish(&registry);
+        registry.refresh_notices(false);
+        let sink: Arc<dyn Sink> = Arc::new(ApiSink {
+            requests: sender,
+            direct: registry.direct.clone(),
+            broker: Arc::downgrade(&broker),
+        });
         let state = Arc::new(Mutex::new(registry));
-        let sink: Arc<dyn Sink> = Arc::new(ApiSink { requests: sender });
         // API requests, consumers' acknowledgements and flow-control replies go through the
         // same queue.
         let mut subscriptions = Vec::new();
@@ -212,9 +221,16 @@ impl Drop for JetStream {
     }
 }
 
-/// The `$JS.API.>` sink: copies each request into the bounded queue.
+/// Direct gets, which [`ApiSink`] answers itself.
+const DIRECT_GET_PREFIX: &[u8] = b"$JS.API.DIRECT.GET.";
+
+/// The `$JS.API.>` sink: copies each request into the bounded queue (direct gets excepted).
 struct ApiSink {
     requests: SyncSender<Work>,
+    /// Direct gets are answered here, on the requester's task.
+    direct: crate::direct::DirectIndex,
+    /// Weak: the broker holds this sink through the subscription.
+    broker: std::sync::Weak<Broker>,
 }
 
 impl Sink for ApiSink {
@@ -222,8 +238,17 @@ impl Sink for ApiSink {
         &self,
         _: &Subscription,
         message: &Message<'_>,
-        _: &mut PublishBatch,
+        batch: &mut PublishBatch,
     ) -> DeliveryOutcome {
+        if let Some(rest) = message.subject.strip_prefix(DIRECT_GET_PREFIX)
+            && !message.reply.is_empty()
+            && message.payload.len() <= API_REQUEST_BYTES_MAX
+            && let Ok(rest) = std::str::from_utf8(rest)
+        {
+            let request = (rest, message.reply, message.payload);
+            crate::direct::answer_inline(&self.direct, &self.broker, batch, request);
+            return DeliveryOutcome::Delivered;
+        }
         let is_ack =
             message.subject.starts_with(b"$JS.ACK.") || message.subject.starts_with(b"$JS.FC.");
         if (message.reply.is_empty() && !is_ack) || message.payload.len() > API_REQUEST_BYTES_MAX {
@@ -265,7 +290,11 @@ fn serve_api(state: &Mutex<Registry>, receiver: &Receiver<Work>, stopping: &Atom
         let now = Instant::now();
         let subscriptions_changed = broker.sublist().generation() != generation;
         if now >= next_tick {
-            turn = api::tick_consumers(&mut state.lock());
+            let mut registry = state.lock();
+            turn = api::tick_consumers(&mut registry);
+            // Inactive consumers may have gone.
+            registry.refresh_notices(false);
+            drop(registry);
             next_tick = now + crate::stream::STOP_POLL;
         } else if turn.more || (turn.unbound_push && subscriptions_changed) {
             turn = api::serve_all_consumers(&mut state.lock());
@@ -279,12 +308,30 @@ fn serve_api(state: &Mutex<Registry>, receiver: &Receiver<Work>, stopping: &Atom
 /// Answers one API request (or handles an ack or flow-control reply).
 fn answer(state: &Mutex<Registry>, broker: &Broker, request: &Request) {
     let mut registry = state.lock();
+    let changes_consumers = ["$JS.API.STREAM.", "$JS.API.CONSUMER."]
+        .iter()
+        .any(|prefix| request.subject.starts_with(prefix));
+    if changes_consumers {
+        registry.refresh_notices(true);
+    }
     let response = api::handle(
         &mut registry,
         &request.subject,
         &request.reply,
         &request.body,
     );
+    let changes_streams = ["CREATE.", "UPDATE.", "DELETE."].iter().any(|verb| {
+        request
+            .subject
+            .strip_prefix("$JS.API.STREAM.")
+            .is_some_and(|rest| rest.starts_with(verb))
+    });
+    if changes_streams {
+        registry.direct.publish(&registry);
+    }
+    if changes_consumers {
+        registry.refresh_notices(false);
+    }
     if request.subject.starts_with("$JS.API.") {
         registry.api_total += 1;
         if matches!(&response, api::Reply::Json(json) if json.get("error").is_some()) {
@@ -315,6 +362,13 @@ fn answer(state: &Mutex<Registry>, broker: &Broker, request: &Request) {
 }
 
 impl Registry {
+    /// See [`Stream::refresh_notice`].
+    pub(crate) fn refresh_notices(&self, force: bool) {
+        for stream in self.streams.values() {
+            stream.refresh_notice(force);
+        }
+    }
+
     fn account_dir(&self) -> PathBuf {
         self.options
             .store_dir

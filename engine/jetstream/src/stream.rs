@@ -119,6 +119,8 @@ pub struct Stream {
     /// group commit completed, so no consumer ever sees a message a crash could take back
     /// (and whose sequence the next publish after a restart would get again).
     pub(crate) visible: Arc<AtomicU64>,
+    /// Whether the writer tells the API thread about stored messages.
+    notice_wanted: Arc<AtomicBool>,
 }
 
 /// Tells the API thread that a stream stored messages, so its consumers deliver them at once
@@ -128,12 +130,15 @@ pub struct Stream {
 struct StoredNotice {
     work: SyncSender<crate::service::Work>,
     queued: Arc<AtomicBool>,
+    /// False while nobody needs the notice (no consumers, limits retention): the API thread
+    /// is then not woken for every store (see [`Stream::refresh_notice`]).
+    wanted: Arc<AtomicBool>,
     stream: String,
 }
 
 impl StoredNotice {
     fn send(&self) {
-        if self.queued.swap(true, Ordering::AcqRel) {
+        if !self.wanted.load(Ordering::Acquire) || self.queued.swap(true, Ordering::AcqRel) {
             return;
         }
         let notice = crate::service::Work::Stored(self.stream.clone());
@@ -158,6 +163,7 @@ impl Stream {
         let stored = StoredNotice {
             work,
             queued: Arc::new(AtomicBool::new(false)),
+            wanted: Arc::new(AtomicBool::new(true)),
             stream: config.name.clone(),
         };
         let bytes = Arc::new(AtomicU64::new(0));
@@ -203,11 +209,23 @@ impl Stream {
             bytes,
             broker,
             stored_queued: stored.queued,
+            notice_wanted: stored.wanted,
             failure,
             visible,
         };
         stream.subscribe()?;
         Ok(stream)
+    }
+
+    /// Makes the writer tell the API thread about stored messages only when someone needs
+    /// them: a consumer, or interest / work-queue retention. `force` turns the notices on
+    /// whatever the state (before a request that may add a consumer, so nothing stored in
+    /// between waits for the next tick).
+    pub(crate) fn refresh_notice(&self, force: bool) {
+        let wanted = force
+            || !self.consumers.is_empty()
+            || crate::retention::Retention::of(self) != crate::retention::Retention::Limits;
+        self.notice_wanted.store(wanted, Ordering::Release);
     }
 
     /// Why the stream's store failed, if it did.
