@@ -337,6 +337,11 @@ pub(crate) fn stream_named<'a>(registry: &'a Registry, name: &str) -> Result<&'a
 
 fn create(registry: &mut Registry, name: &str, body: &[u8]) -> Result<Value, ApiError> {
     let config = StreamConfig::from_request(body, name)?;
+    if config.sealed {
+        return Err(ApiError::invalid_config(
+            "stream configuration for create can not be sealed",
+        ));
+    }
     if let Some(existing) = registry.streams.get(&config.name) {
         // Go answers an identical create with the stream's info, a different one with 10058.
         if existing.config != config {
@@ -407,6 +412,19 @@ fn update(registry: &mut Registry, name: &str, body: &[u8]) -> Result<Value, Api
             (
                 existing.config.first_seq != config.first_seq,
                 "stream configuration update can not change first sequence",
+            ),
+            // One-way switches: set once, never cleared.
+            (
+                existing.config.sealed && !config.sealed,
+                "stream configuration update can not unseal a sealed stream",
+            ),
+            (
+                existing.config.deny_delete && !config.deny_delete,
+                "stream configuration update can not cancel deny message deletes",
+            ),
+            (
+                existing.config.deny_purge && !config.deny_purge,
+                "stream configuration update can not cancel deny purge",
             ),
         ];
         if let Some((_, reason)) = fixed.into_iter().find(|(changed, _)| *changed) {
@@ -549,6 +567,9 @@ fn parse<T: Default + for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, ApiEr
 
 fn purge(registry: &Registry, name: &str, body: &[u8]) -> Result<Value, ApiError> {
     let stream = stream_named(registry, name)?;
+    if stream.config.sealed {
+        return Err(ApiError::stream_sealed());
+    }
     if stream.config.deny_purge {
         return Err(ApiError::purge_failed("stream purge not permitted"));
     }
@@ -643,6 +664,9 @@ struct MsgDeleteRequest {
 
 fn msg_delete(registry: &Registry, name: &str, body: &[u8]) -> Result<Value, ApiError> {
     let stream = stream_named(registry, name)?;
+    if stream.config.sealed {
+        return Err(ApiError::stream_sealed());
+    }
     if stream.config.deny_delete {
         return Err(ApiError::msg_delete_failed("message delete not permitted"));
     }

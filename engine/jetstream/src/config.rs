@@ -44,6 +44,7 @@ const SUPPORTED: &[&str] = &[
     "no_ack",
     "discard_new_per_subject",
     "first_seq",
+    "sealed",
 ];
 
 /// Where a stream keeps its messages.
@@ -185,6 +186,19 @@ impl StreamConfig {
                 "roll-ups require the purge permission",
             ));
         }
+        let sealed = flag("sealed");
+        // Sealing freezes the stream as Go does: nothing added, deleted, purged or aged out.
+        let (discard, max_age, deny_delete, deny_purge, allow_rollup_hdrs) = if sealed {
+            (Discard::New, 0, true, true, false)
+        } else {
+            (
+                discard,
+                max_age,
+                flag("deny_delete"),
+                deny_purge,
+                allow_rollup_hdrs,
+            )
+        };
         let discard_new_per_subject = flag("discard_new_per_subject");
         if discard_new_per_subject && discard != Discard::New {
             return Err(ApiError::invalid_config(
@@ -224,8 +238,8 @@ impl StreamConfig {
             compression,
             allow_direct: flag("allow_direct"),
             mirror_direct: false,
-            sealed: false,
-            deny_delete: flag("deny_delete"),
+            sealed,
+            deny_delete,
             deny_purge,
             allow_rollup_hdrs,
             consumer_limits: Map::new(),

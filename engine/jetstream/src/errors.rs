@@ -219,6 +219,11 @@ impl ApiError {
         Self::go(500, 10057, detail)
     }
 
+    /// JSStreamSealedErr (10109): a publish, delete or purge on a sealed stream.
+    pub fn stream_sealed() -> Self {
+        Self::go(400, 10109, "invalid operation on sealed stream")
+    }
+
     /// JSStreamNotMatchErr (10060).
     pub fn expected_stream_mismatch() -> Self {
         Self::go(400, 10060, "expected stream does not match")

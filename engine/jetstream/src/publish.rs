@@ -21,6 +21,8 @@ pub struct PublishRules {
     pub duplicate_window_ns: u64,
     /// `no_ack`: stored without a PubAck.
     pub no_ack: bool,
+    /// `sealed`: nothing more is stored.
+    pub sealed: bool,
 }
 
 /// What a checked publish asks for beyond being stored.
@@ -48,6 +50,9 @@ pub fn check(
     subject: &str,
     headers: &[u8],
 ) -> Result<Checked, ApiError> {
+    if rules.sealed {
+        return Err(ApiError::stream_sealed());
+    }
     if headers.is_empty() {
         return Ok(Checked {
             rollup: Rollup::None,

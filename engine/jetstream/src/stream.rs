@@ -316,6 +316,7 @@ fn rules_of(config: &StreamConfig) -> PublishRules {
         allow_msg_ttl: config.allow_msg_ttl,
         duplicate_window_ns: u64::try_from(config.duplicate_window).unwrap_or(0),
         no_ack: config.no_ack,
+        sealed: config.sealed,
     }
 }
 
