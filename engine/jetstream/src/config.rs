@@ -45,6 +45,7 @@ const SUPPORTED: &[&str] = &[
     "discard_new_per_subject",
     "first_seq",
     "sealed",
+    "republish",
 ];
 
 /// Where a stream keeps its messages.
@@ -104,6 +105,63 @@ pub struct StreamConfig {
     pub first_seq: u64,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub metadata: BTreeMap<String, String>,
+    /// Stored messages are published again to a transformed subject (ADR-28).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub republish: Option<Republish>,
+}
+
+/// `republish`: after a message is stored, it is published to `dest` (a transform of `src`)
+/// with Nats-Stream, Nats-Subject, Nats-Sequence, Nats-Time-Stamp and Nats-Last-Sequence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Republish {
+    #[serde(default)]
+    pub src: String,
+    #[serde(default)]
+    pub dest: String,
+    /// Only the headers, with Nats-Msg-Size, and no payload.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub headers_only: bool,
+}
+
+impl Republish {
+    /// The checked transform (Go's checks and words).
+    pub fn transform(&self) -> Result<natrium_router::transform::SubjectTransform, ApiError> {
+        natrium_router::transform::SubjectTransform::new(&self.src, &self.dest).map_err(|error| {
+            let detail = match error {
+                natrium_router::transform::TransformError::Unsupported(_) => format!(": {error}"),
+                _ => String::new(),
+            };
+            ApiError::invalid_config(format!(
+                "stream configuration for republish with transform from '{}' to '{}' not valid{detail}",
+                self.src, self.dest
+            ))
+        })
+    }
+}
+
+/// Reads and checks `republish` against the stream's subjects.
+fn republish(
+    fields: &Map<String, Value>,
+    subjects: &[String],
+) -> Result<Option<Republish>, ApiError> {
+    let Some(value) = fields.get("republish").filter(|value| !value.is_null()) else {
+        return Ok(None);
+    };
+    let mut republish: Republish = serde_json::from_value(value.clone())
+        .map_err(|error| ApiError::invalid_json(&error.to_string()))?;
+    if republish.src.is_empty() {
+        republish.src = ">".to_owned();
+    }
+    if subjects
+        .iter()
+        .any(|subject| crate::service::filters_overlap(&republish.dest, subject))
+    {
+        return Err(ApiError::invalid_config(
+            "stream configuration for republish destination forms a cycle",
+        ));
+    }
+    republish.transform()?;
+    Ok(Some(republish))
 }
 
 #[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
@@ -210,6 +268,7 @@ impl StreamConfig {
                 "discard new per subject requires max msgs per subject > 0",
             ));
         }
+        let republish = republish(fields, &subjects)?;
         let metadata = fields
             .get("metadata")
             .and_then(Value::as_object)
@@ -247,6 +306,7 @@ impl StreamConfig {
             no_ack: flag("no_ack"),
             first_seq: u64::try_from(int("first_seq", 0)).unwrap_or(0),
             metadata,
+            republish,
         })
     }
 

@@ -28,6 +28,7 @@ pub mod errors;
 mod info;
 pub mod monitor;
 mod publish;
+mod republish;
 mod retention;
 pub mod service;
 pub mod stream;

@@ -107,6 +107,8 @@ pub struct Stream {
     stopping: Arc<AtomicBool>,
     /// What publishes may ask for, from the configuration (the writer reads it per batch).
     rules: Arc<RwLock<PublishRules>>,
+    /// The republish rule, from the configuration (the writer reads it per batch).
+    republish: crate::republish::SharedRepublish,
     /// The account's limits and totals, and this stream's share of them.
     usage: Arc<AccountUsage>,
     bytes: Arc<AtomicU64>,
@@ -172,6 +174,7 @@ impl Stream {
         let (sender, receiver) = sync_channel(INGEST_QUEUE_MAX);
         let stopping = Arc::new(AtomicBool::new(false));
         let rules = Arc::new(RwLock::new(rules_of(&config)));
+        let republish = Arc::new(RwLock::new(crate::republish::Republisher::of(&config)));
         let failure = Arc::new(Mutex::new(None));
         let visible = Arc::new(AtomicU64::new(store.lock().as_dyn().state().last_seq));
         let writer = {
@@ -180,6 +183,7 @@ impl Stream {
                 storage: config.storage,
                 store: Arc::clone(&store),
                 rules: Arc::clone(&rules),
+                republish: Arc::clone(&republish),
                 usage: Arc::clone(&usage),
                 bytes: Arc::clone(&bytes),
                 broker: Arc::clone(&broker),
@@ -205,6 +209,7 @@ impl Stream {
             dropped: Arc::new(AtomicU64::new(0)),
             stopping,
             rules,
+            republish,
             usage,
             bytes,
             broker,
@@ -242,6 +247,7 @@ impl Stream {
     /// Applies a changed configuration's publish rules (after an update).
     pub fn refresh_rules(&self) {
         *self.rules.write() = rules_of(&self.config);
+        *self.republish.write() = crate::republish::Republisher::of(&self.config);
     }
 
     /// (Re)subscribes every configured subject.
@@ -365,6 +371,7 @@ struct WriterContext {
     storage: Storage,
     store: Arc<Mutex<Store>>,
     rules: Arc<RwLock<PublishRules>>,
+    republish: crate::republish::SharedRepublish,
     usage: Arc<AccountUsage>,
     bytes: Arc<AtomicU64>,
     broker: Arc<Broker>,
@@ -423,13 +430,31 @@ fn run_writer(context: &WriterContext, receiver: &Receiver<Ingest>) {
                 Err(_) => break,
             }
         }
-        let outcomes = append_batch(context, &mut dedup, &batch);
+        let republisher = context.republish.read().clone();
+        let appended_at = now_ns();
+        let mut lasts = Vec::new();
+        let outcomes = append_batch(
+            context,
+            &mut dedup,
+            &batch,
+            republisher.is_some().then_some(&mut lasts),
+        );
         if outcomes.iter().any(Result::is_ok) {
             context.stored.send();
         }
         // Batched: at the end each client's PubAcks are written from this thread when its
         // socket takes them at once, saving the hand-off to the connection's writer task.
         let mut replies = PublishBatch::new();
+        // As Go: the republished copies go out before the PubAcks.
+        if let Some(republisher) = republisher {
+            republish(
+                context,
+                &republisher,
+                &mut replies,
+                (&batch, &outcomes, &lasts),
+                appended_at,
+            );
+        }
         let no_ack = context.rules.read().no_ack;
         for (message, outcome) in batch.iter().zip(outcomes) {
             if message.reply.is_empty() || no_ack {
@@ -450,8 +475,38 @@ fn run_writer(context: &WriterContext, receiver: &Receiver<Ingest>) {
 /// What a publish became: its sequence, and whether it was a duplicate (not stored again).
 type Appended = Result<(u64, bool), ApiError>;
 
+/// Republishes what the batch stored (duplicates and refusals excepted).
+fn republish(
+    context: &WriterContext,
+    republisher: &crate::republish::Republisher,
+    replies: &mut PublishBatch,
+    (batch, outcomes, lasts): (&[Ingest], &[Appended], &[u64]),
+    ts_ns: u64,
+) {
+    for ((message, outcome), &last_on_subject) in batch.iter().zip(outcomes).zip(lasts) {
+        if let Ok((seq, false)) = *outcome {
+            let stored = crate::republish::Stored {
+                subject: &message.subject,
+                headers: &message.headers,
+                payload: &message.payload,
+                seq,
+                last_on_subject,
+                ts_ns,
+            };
+            republisher.publish(&context.broker, replies, &stored);
+        }
+    }
+}
+
 /// Appends a batch under the store lock, then waits (unlocked) for it to be durable.
-fn append_batch(context: &WriterContext, dedup: &mut Dedup, batch: &[Ingest]) -> Vec<Appended> {
+/// With `lasts`, each message's subject's last sequence before it is pushed there (for
+/// republish).
+fn append_batch(
+    context: &WriterContext,
+    dedup: &mut Dedup,
+    batch: &[Ingest],
+    mut lasts: Option<&mut Vec<u64>>,
+) -> Vec<Appended> {
     let mut outcomes = Vec::with_capacity(batch.len());
     let (mut last_ticket, mut waiter) = (None, None);
     let appended_to;
@@ -459,6 +514,13 @@ fn append_batch(context: &WriterContext, dedup: &mut Dedup, batch: &[Ingest]) ->
         let mut store = context.store.lock();
         let rules = *context.rules.read();
         for message in batch {
+            if let Some(lasts) = lasts.as_deref_mut() {
+                let store = store.as_dyn();
+                lasts.push(crate::republish::Republisher::last_on_subject(
+                    store,
+                    &message.subject,
+                ));
+            }
             outcomes.push(append_one(
                 context,
                 (&mut store, &mut *dedup),

@@ -18,6 +18,7 @@ pub mod stats;
 pub mod subject;
 pub mod sublist;
 pub mod timefmt;
+pub mod transform;
 pub mod transport;
 
 pub use batch::{DeferredFlush, PublishBatch};
