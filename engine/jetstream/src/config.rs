@@ -46,6 +46,7 @@ const SUPPORTED: &[&str] = &[
     "first_seq",
     "sealed",
     "republish",
+    "subject_transform",
 ];
 
 /// Where a stream keeps its messages.
@@ -108,6 +109,38 @@ pub struct StreamConfig {
     /// Stored messages are published again to a transformed subject (ADR-28).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub republish: Option<Republish>,
+    /// Subjects are rewritten before they are stored (ADR-30).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_transform: Option<TransformConfig>,
+}
+
+/// `subject_transform`: `src` (empty: every subject) rewritten to `dest` (empty: unchanged).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransformConfig {
+    #[serde(default)]
+    pub src: String,
+    #[serde(default)]
+    pub dest: String,
+}
+
+impl TransformConfig {
+    /// The transform, or `None` when the destination is empty (nothing to rewrite).
+    pub fn transform(
+        &self,
+    ) -> Result<Option<natrium_router::transform::SubjectTransform>, ApiError> {
+        if !self.src.is_empty() && !subject::is_valid_filter(self.src.as_bytes()) {
+            return Err(ApiError::transform_invalid_source(format!(
+                "invalid subject {}",
+                self.src
+            )));
+        }
+        if self.dest.is_empty() {
+            return Ok(None);
+        }
+        natrium_router::transform::SubjectTransform::new(&self.src, &self.dest)
+            .map(Some)
+            .map_err(ApiError::transform_invalid_destination)
+    }
 }
 
 /// `republish`: after a message is stored, it is published to `dest` (a transform of `src`)
@@ -269,6 +302,15 @@ impl StreamConfig {
             ));
         }
         let republish = republish(fields, &subjects)?;
+        let subject_transform = match fields.get("subject_transform") {
+            Some(value) if !value.is_null() => {
+                let transform: TransformConfig = serde_json::from_value(value.clone())
+                    .map_err(|error| ApiError::invalid_json(&error.to_string()))?;
+                transform.transform()?;
+                Some(transform)
+            }
+            _ => None,
+        };
         let metadata = fields
             .get("metadata")
             .and_then(Value::as_object)
@@ -307,6 +349,7 @@ impl StreamConfig {
             first_seq: u64::try_from(int("first_seq", 0)).unwrap_or(0),
             metadata,
             republish,
+            subject_transform,
         })
     }
 

@@ -219,6 +219,16 @@ impl ApiError {
         Self::go(500, 10057, detail)
     }
 
+    /// JSStreamTransformInvalidSource (10155).
+    pub fn transform_invalid_source(detail: impl std::fmt::Display) -> Self {
+        Self::go(400, 10155, format!("stream transform source: {detail}"))
+    }
+
+    /// JSStreamTransformInvalidDestination (10156).
+    pub fn transform_invalid_destination(detail: impl std::fmt::Display) -> Self {
+        Self::go(400, 10156, format!("stream transform: {detail}"))
+    }
+
     /// JSStreamSealedErr (10109): a publish, delete or purge on a sealed stream.
     pub fn stream_sealed() -> Self {
         Self::go(400, 10109, "invalid operation on sealed stream")

@@ -109,6 +109,8 @@ pub struct Stream {
     rules: Arc<RwLock<PublishRules>>,
     /// The republish rule, from the configuration (the writer reads it per batch).
     republish: crate::republish::SharedRepublish,
+    /// `subject_transform`, from the configuration (the writer reads it per batch).
+    subject_transform: SharedTransform,
     /// The account's limits and totals, and this stream's share of them.
     usage: Arc<AccountUsage>,
     bytes: Arc<AtomicU64>,
@@ -175,6 +177,7 @@ impl Stream {
         let stopping = Arc::new(AtomicBool::new(false));
         let rules = Arc::new(RwLock::new(rules_of(&config)));
         let republish = Arc::new(RwLock::new(crate::republish::Republisher::of(&config)));
+        let subject_transform = Arc::new(RwLock::new(transform_of(&config)));
         let failure = Arc::new(Mutex::new(None));
         let visible = Arc::new(AtomicU64::new(store.lock().as_dyn().state().last_seq));
         let writer = {
@@ -184,6 +187,7 @@ impl Stream {
                 store: Arc::clone(&store),
                 rules: Arc::clone(&rules),
                 republish: Arc::clone(&republish),
+                subject_transform: Arc::clone(&subject_transform),
                 usage: Arc::clone(&usage),
                 bytes: Arc::clone(&bytes),
                 broker: Arc::clone(&broker),
@@ -210,6 +214,7 @@ impl Stream {
             stopping,
             rules,
             republish,
+            subject_transform,
             usage,
             bytes,
             broker,
@@ -248,6 +253,7 @@ impl Stream {
     pub fn refresh_rules(&self) {
         *self.rules.write() = rules_of(&self.config);
         *self.republish.write() = crate::republish::Republisher::of(&self.config);
+        *self.subject_transform.write() = transform_of(&self.config);
     }
 
     /// (Re)subscribes every configured subject.
@@ -316,6 +322,15 @@ impl Drop for Stream {
     }
 }
 
+/// A stream's `subject_transform`, shared like [`PublishRules`].
+type SharedTransform = Arc<RwLock<Option<Arc<natrium_router::transform::SubjectTransform>>>>;
+
+/// The subject transform `config` asks for (checked when the config was read).
+fn transform_of(config: &StreamConfig) -> Option<Arc<natrium_router::transform::SubjectTransform>> {
+    let transform = config.subject_transform.as_ref()?.transform().ok()??;
+    Some(Arc::new(transform))
+}
+
 fn rules_of(config: &StreamConfig) -> PublishRules {
     PublishRules {
         allow_rollup: config.allow_rollup_hdrs,
@@ -372,6 +387,7 @@ struct WriterContext {
     store: Arc<Mutex<Store>>,
     rules: Arc<RwLock<PublishRules>>,
     republish: crate::republish::SharedRepublish,
+    subject_transform: SharedTransform,
     usage: Arc<AccountUsage>,
     bytes: Arc<AtomicU64>,
     broker: Arc<Broker>,
@@ -428,6 +444,15 @@ fn run_writer(context: &WriterContext, receiver: &Receiver<Ingest>) {
             match receiver.try_recv() {
                 Ok(next) => batch.push(next),
                 Err(_) => break,
+            }
+        }
+        // Subjects are rewritten first: the store, the PubAck's checks and republish see the
+        // stored subject.
+        if let Some(transform) = context.subject_transform.read().clone() {
+            for message in &mut batch {
+                if let Some(subject) = transform.apply(&message.subject) {
+                    message.subject = subject;
+                }
             }
         }
         let republisher = context.republish.read().clone();
