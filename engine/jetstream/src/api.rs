@@ -464,6 +464,8 @@ fn update(registry: &mut Registry, name: &str, body: &[u8]) -> Result<Value, Api
         registry.streams.insert(stream.config.name.clone(), stream);
         return Err(error);
     }
+    stream.sources =
+        crate::sources::reconfigure(std::mem::take(&mut stream.sources), &stream.config.sources);
     stream.record_usage();
     let info = stream_info(&stream);
     registry.streams.insert(stream.config.name.clone(), stream);

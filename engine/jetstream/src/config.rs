@@ -47,7 +47,10 @@ const SUPPORTED: &[&str] = &[
     "sealed",
     "republish",
     "subject_transform",
+    "sources",
 ];
+/// Sources one stream may list.
+pub const SOURCES_MAX: usize = 256;
 
 /// Where a stream keeps its messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,6 +115,90 @@ pub struct StreamConfig {
     /// Subjects are rewritten before they are stored (ADR-30).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject_transform: Option<TransformConfig>,
+    /// Streams on this server whose messages are copied in (see `crate::sources`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<SourceConfig>,
+}
+
+/// One entry of `sources`, with Go's JSON names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceConfig {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub opt_start_seq: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opt_start_time: Option<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub filter_subject: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subject_transforms: Vec<TransformConfig>,
+}
+
+/// Reads and checks `sources`.
+fn sources(fields: &Map<String, Value>, name: &str) -> Result<Vec<SourceConfig>, ApiError> {
+    let Some(value) = fields.get("sources").filter(|value| !value.is_null()) else {
+        return Ok(Vec::new());
+    };
+    let listed = value
+        .as_array()
+        .ok_or_else(|| ApiError::invalid_json("sources must be an array"))?;
+    if listed.len() > SOURCES_MAX {
+        return Err(ApiError::invalid_config("too many sources"));
+    }
+    let mut sources = Vec::with_capacity(listed.len());
+    for entry in listed {
+        if entry
+            .get("external")
+            .is_some_and(|external| !is_default(external))
+        {
+            return Err(ApiError::invalid_config(
+                "sources from another domain or account (external) are not supported by natrium yet",
+            ));
+        }
+        let source: SourceConfig = serde_json::from_value(entry.clone())
+            .map_err(|error| ApiError::invalid_json(&error.to_string()))?;
+        check_name(&source.name)?;
+        if source.name == name {
+            return Err(ApiError::invalid_config(
+                "stream configuration for sources can not contain itself",
+            ));
+        }
+        if !source.filter_subject.is_empty()
+            && !subject::is_valid_filter(source.filter_subject.as_bytes())
+        {
+            return Err(ApiError::invalid_config(format!(
+                "source filter subject {:?} is invalid",
+                source.filter_subject
+            )));
+        }
+        if !source.filter_subject.is_empty() && !source.subject_transforms.is_empty() {
+            return Err(ApiError::invalid_config(
+                "source can not have both a filter subject and subject transforms",
+            ));
+        }
+        for transform in &source.subject_transforms {
+            transform.transform()?;
+        }
+        if let Some(start) = &source.opt_start_time
+            && natrium_router::timefmt::parse_rfc3339(start).is_none()
+        {
+            return Err(ApiError::invalid_json(
+                "source opt_start_time is not RFC 3339",
+            ));
+        }
+        // Go tells two sources of one stream apart by their filters; natrium keys a source's
+        // progress by the stream's name alone, so it refuses the same stream twice.
+        if sources
+            .iter()
+            .any(|earlier: &SourceConfig| earlier.name == source.name)
+        {
+            return Err(ApiError::invalid_config(
+                "duplicate source configuration detected",
+            ));
+        }
+        sources.push(source);
+    }
+    Ok(sources)
 }
 
 /// `subject_transform`: `src` (empty: every subject) rewritten to `dest` (empty: unchanged).
@@ -302,6 +389,7 @@ impl StreamConfig {
             ));
         }
         let republish = republish(fields, &subjects)?;
+        let sources = sources(fields, name)?;
         let subject_transform = match fields.get("subject_transform") {
             Some(value) if !value.is_null() => {
                 let transform: TransformConfig = serde_json::from_value(value.clone())
@@ -350,6 +438,7 @@ impl StreamConfig {
             metadata,
             republish,
             subject_transform,
+            sources,
         })
     }
 
@@ -400,7 +489,14 @@ fn subjects(fields: &Map<String, Value>, name: &str) -> Result<Vec<String>, ApiE
             .ok_or_else(|| ApiError::invalid_json("subjects must be strings"))?,
         Some(_) => return Err(ApiError::invalid_json("subjects must be an array")),
     };
-    let subjects = if listed.is_empty() {
+    let sourcing = fields
+        .get("sources")
+        .and_then(Value::as_array)
+        .is_some_and(|sources| !sources.is_empty());
+    // Go gives a stream without subjects its own name, unless it only takes from sources.
+    let subjects = if listed.is_empty() && sourcing {
+        Vec::new()
+    } else if listed.is_empty() {
         vec![name.to_owned()]
     } else {
         listed

@@ -44,12 +44,19 @@ pub fn stream_state(stream: &Stream) -> Value {
 
 /// The `config`, `created`, `state` and `ts` of a stream, as every stream response has them.
 pub fn stream_info(stream: &Stream) -> Value {
-    json!({
+    let mut info = json!({
         "config": stream.config,
         "created": rfc3339(stream.created),
         "state": stream_state(stream),
         "ts": rfc3339(SystemTime::now()),
-    })
+    });
+    if !stream.sources.is_empty()
+        && let Some(fields) = info.as_object_mut()
+    {
+        let sources: Vec<Value> = stream.sources.iter().map(|source| source.info()).collect();
+        fields.insert("sources".to_owned(), Value::Array(sources));
+    }
+    info
 }
 
 /// Adds `fields` (an object) to `response` (an object).

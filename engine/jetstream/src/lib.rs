@@ -31,6 +31,7 @@ mod publish;
 mod republish;
 mod retention;
 pub mod service;
+mod sources;
 pub mod stream;
 
 pub use errors::ApiError;

@@ -283,7 +283,11 @@ fn serve_api(state: &Mutex<Registry>, receiver: &Receiver<Work>, stopping: &Atom
         };
         match receiver.recv_timeout(timeout) {
             Ok(Work::Request(request)) => answer(state, &broker, &request),
-            Ok(Work::Stored(stream)) => turn.add(api::serve_consumers(&mut state.lock(), &stream)),
+            Ok(Work::Stored(stream)) => {
+                let mut registry = state.lock();
+                turn.add(api::serve_consumers(&mut registry, &stream));
+                turn.more |= crate::sources::pump(&mut registry, Some(&stream));
+            }
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,
         }
@@ -292,12 +296,15 @@ fn serve_api(state: &Mutex<Registry>, receiver: &Receiver<Work>, stopping: &Atom
         if now >= next_tick {
             let mut registry = state.lock();
             turn = api::tick_consumers(&mut registry);
+            turn.more |= crate::sources::pump(&mut registry, None);
             // Inactive consumers may have gone.
             registry.refresh_notices(false);
             drop(registry);
             next_tick = now + crate::stream::STOP_POLL;
         } else if turn.more || (turn.unbound_push && subscriptions_changed) {
-            turn = api::serve_all_consumers(&mut state.lock());
+            let mut registry = state.lock();
+            turn = api::serve_all_consumers(&mut registry);
+            turn.more |= crate::sources::pump(&mut registry, None);
         }
         if subscriptions_changed {
             generation = broker.sublist().generation();
@@ -364,8 +371,9 @@ fn answer(state: &Mutex<Registry>, broker: &Broker, request: &Request) {
 impl Registry {
     /// See [`Stream::refresh_notice`].
     pub(crate) fn refresh_notices(&self, force: bool) {
+        let origins = crate::sources::origins(self);
         for stream in self.streams.values() {
-            stream.refresh_notice(force);
+            stream.refresh_notice(force || origins.contains(&stream.config.name));
         }
     }
 

@@ -109,6 +109,8 @@ pub struct Stream {
     rules: Arc<RwLock<PublishRules>>,
     /// The republish rule, from the configuration (the writer reads it per batch).
     republish: crate::republish::SharedRepublish,
+    /// The streams it copies from and how far (driven by the API thread).
+    pub(crate) sources: Vec<crate::sources::Source>,
     /// `subject_transform`, from the configuration (the writer reads it per batch).
     subject_transform: SharedTransform,
     /// The account's limits and totals, and this stream's share of them.
@@ -177,6 +179,7 @@ impl Stream {
         let stopping = Arc::new(AtomicBool::new(false));
         let rules = Arc::new(RwLock::new(rules_of(&config)));
         let republish = Arc::new(RwLock::new(crate::republish::Republisher::of(&config)));
+        let sources = crate::sources::open(&config.sources, store.lock().as_dyn());
         let subject_transform = Arc::new(RwLock::new(transform_of(&config)));
         let failure = Arc::new(Mutex::new(None));
         let visible = Arc::new(AtomicU64::new(store.lock().as_dyn().state().last_seq));
@@ -214,6 +217,7 @@ impl Stream {
             stopping,
             rules,
             republish,
+            sources,
             subject_transform,
             usage,
             bytes,
@@ -254,6 +258,21 @@ impl Stream {
         *self.rules.write() = rules_of(&self.config);
         *self.republish.write() = crate::republish::Republisher::of(&self.config);
         *self.subject_transform.write() = transform_of(&self.config);
+    }
+
+    /// Queues a message a source copied, like a publish without a reply; false when the
+    /// queue is full (or the stream stopping), and nothing was queued.
+    pub(crate) fn enqueue_copy(&self, subject: String, headers: Vec<u8>, payload: Vec<u8>) -> bool {
+        let Some(sender) = &self.ingest else {
+            return false;
+        };
+        let copy = Ingest {
+            subject,
+            headers,
+            payload,
+            reply: Bytes::new(),
+        };
+        sender.try_send(copy).is_ok()
     }
 
     /// (Re)subscribes every configured subject.
