@@ -87,7 +87,16 @@ async fn refused_requests_carry_go_error_codes() {
         (
             "$JS.API.STREAM.CREATE.M",
             r#"{"name":"M","subjects":["m"],"mirror":{"name":"ORDERS"}}"#,
-            (500, Some(10052), "mirror is not supported by natrium yet"),
+            (400, Some(10034), "stream mirrors can not contain subjects"),
+        ),
+        (
+            "$JS.API.STREAM.CREATE.M",
+            r#"{"name":"M","subjects":["m"],"allow_msg_schedules":true}"#,
+            (
+                500,
+                Some(10052),
+                "allow_msg_schedules is not supported by natrium yet",
+            ),
         ),
         (
             "$JS.API.STREAM.CREATE.N",

@@ -191,3 +191,83 @@ async fn a_source_only_stream_and_its_refusals() {
         assert!(description.contains(words), "{refused}");
     }
 }
+
+#[tokio::test]
+async fn a_mirror_keeps_the_origin_sequences_across_a_restart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = dir.path().to_str().expect("utf-8");
+    {
+        let server = ServerProcess::start(&["-sd", store]);
+        let client = async_nats::connect(server.url()).await.expect("connect");
+        let js = async_nats::jetstream::new(client.clone());
+        create(&client, "O", r#"{"name":"O","subjects":["o.>"]}"#).await;
+        for index in 1..=5 {
+            publish(&js, &format!("o.{index}"), &format!("m{index}")).await;
+        }
+        let deleted = request(&client, "$JS.API.STREAM.MSG.DELETE.O", r#"{"seq":3}"#).await;
+        assert_eq!(deleted["success"], true, "{deleted}");
+        create(&client, "M", r#"{"name":"M","mirror":{"name":"O"}}"#).await;
+        create(
+            &client,
+            "LATE",
+            r#"{"name":"LATE","mirror":{"name":"O","opt_start_seq":4}}"#,
+        )
+        .await;
+        let info = wait_for(&client, "M", 4).await;
+        assert_eq!(info["state"]["messages"], 4, "{info}");
+        assert_eq!(info["state"]["last_seq"], 5);
+        assert_eq!(info["mirror"]["name"], "O", "{info}");
+        assert_eq!(info["mirror"]["lag"], 0);
+        let late = wait_for(&client, "LATE", 2).await;
+        assert_eq!(late["state"]["first_seq"], 4, "{late}");
+        let mirrored = contents(&js, "M").await;
+        assert_eq!(
+            mirrored.keys().copied().collect::<Vec<_>>(),
+            vec![1, 2, 4, 5]
+        );
+        assert_eq!(
+            mirrored[&4],
+            ("o.4".to_owned(), "m4".to_owned(), String::new())
+        );
+
+        let refusals = [
+            (
+                r#"{"name":"X","subjects":["x"],"mirror":{"name":"O"}}"#,
+                10034,
+            ),
+            (
+                r#"{"name":"X","mirror":{"name":"O"},"sources":[{"name":"M"}]}"#,
+                10031,
+            ),
+            (r#"{"name":"X","mirror":{"name":"O"},"first_seq":9}"#, 10143),
+            (
+                r#"{"name":"X","mirror":{"name":"O","opt_start_seq":2,"opt_start_time":"2026-01-01T00:00:00Z"}}"#,
+                10032,
+            ),
+        ];
+        for (body, err_code) in refusals {
+            let refused = request(&client, "$JS.API.STREAM.CREATE.X", body).await;
+            assert_eq!(refused["error"]["err_code"], err_code, "{refused}");
+        }
+        let changed = request(
+            &client,
+            "$JS.API.STREAM.UPDATE.M",
+            r#"{"name":"M","mirror":{"name":"LATE"}}"#,
+        )
+        .await;
+        assert_eq!(changed["error"]["err_code"], 10055, "{changed}");
+    }
+    let server = ServerProcess::start(&["-sd", store]);
+    let client = async_nats::connect(server.url()).await.expect("connect");
+    let js = async_nats::jetstream::new(client.clone());
+    publish(&js, "o.6", "m6").await;
+    let info = wait_for(&client, "M", 5).await;
+    assert_eq!(info["state"]["messages"], 5, "{info}");
+    assert_eq!(info["state"]["last_seq"], 6);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mirrored = contents(&js, "M").await;
+    assert_eq!(
+        mirrored.keys().copied().collect::<Vec<_>>(),
+        vec![1, 2, 4, 5, 6]
+    );
+}

@@ -404,6 +404,12 @@ fn update(registry: &mut Registry, name: &str, body: &[u8]) -> Result<Value, Api
         return Err(ApiError::subjects_overlap());
     }
     if let Some(existing) = registry.streams.get(&config.name) {
+        if existing.config.mirror != config.mirror {
+            return Err(ApiError::go_400(
+                10055,
+                "stream mirror configuration can not be updated",
+            ));
+        }
         let fixed = [
             (
                 existing.config.compression != config.compression,

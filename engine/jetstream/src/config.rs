@@ -48,6 +48,7 @@ const SUPPORTED: &[&str] = &[
     "republish",
     "subject_transform",
     "sources",
+    "mirror",
 ];
 /// Sources one stream may list.
 pub const SOURCES_MAX: usize = 256;
@@ -118,6 +119,9 @@ pub struct StreamConfig {
     /// Streams on this server whose messages are copied in (see `crate::sources`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<SourceConfig>,
+    /// The stream on this server it mirrors (sequences, time stamps and headers kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mirror: Option<SourceConfig>,
 }
 
 /// One entry of `sources`, with Go's JSON names.
@@ -132,6 +136,57 @@ pub struct SourceConfig {
     pub filter_subject: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub subject_transforms: Vec<TransformConfig>,
+}
+
+/// Reads and checks `mirror` (Go's refusals: subjects, sources, first sequence, a start
+/// sequence with a start time).
+fn mirror(
+    fields: &Map<String, Value>,
+    name: &str,
+    subjects: &[String],
+    listed_sources: &[SourceConfig],
+) -> Result<Option<SourceConfig>, ApiError> {
+    let Some(value) = fields.get("mirror").filter(|value| !value.is_null()) else {
+        return Ok(None);
+    };
+    if !subjects.is_empty() {
+        return Err(ApiError::go_400(
+            10034,
+            "stream mirrors can not contain subjects",
+        ));
+    }
+    if !listed_sources.is_empty() {
+        return Err(ApiError::go_400(
+            10031,
+            "stream mirrors can not also contain other sources",
+        ));
+    }
+    if fields
+        .get("first_seq")
+        .is_some_and(|first| !is_default(first))
+    {
+        return Err(ApiError::go_400(
+            10143,
+            "stream mirrors can not have first sequence configured",
+        ));
+    }
+    let wrapped = Map::from_iter([("sources".to_owned(), Value::Array(vec![value.clone()]))]);
+    let mut mirror = sources(&wrapped, name)?;
+    let mirror = mirror
+        .pop()
+        .ok_or_else(|| ApiError::invalid_json("mirror"))?;
+    if mirror.opt_start_seq > 0 && mirror.opt_start_time.is_some() {
+        return Err(ApiError::go_400(
+            10032,
+            "stream mirrors can not have both start seq and start time configured",
+        ));
+    }
+    if !mirror.filter_subject.is_empty() || !mirror.subject_transforms.is_empty() {
+        return Err(ApiError::invalid_config(
+            "mirror filters and subject transforms are not supported by natrium yet",
+        ));
+    }
+    Ok(Some(mirror))
 }
 
 /// Reads and checks `sources`.
@@ -390,6 +445,7 @@ impl StreamConfig {
         }
         let republish = republish(fields, &subjects)?;
         let sources = sources(fields, name)?;
+        let mirror = mirror(fields, name, &subjects, &sources)?;
         let subject_transform = match fields.get("subject_transform") {
             Some(value) if !value.is_null() => {
                 let transform: TransformConfig = serde_json::from_value(value.clone())
@@ -439,6 +495,7 @@ impl StreamConfig {
             republish,
             subject_transform,
             sources,
+            mirror,
         })
     }
 
@@ -492,7 +549,8 @@ fn subjects(fields: &Map<String, Value>, name: &str) -> Result<Vec<String>, ApiE
     let sourcing = fields
         .get("sources")
         .and_then(Value::as_array)
-        .is_some_and(|sources| !sources.is_empty());
+        .is_some_and(|sources| !sources.is_empty())
+        || fields.get("mirror").is_some_and(|mirror| !mirror.is_null());
     // Go gives a stream without subjects its own name, unless it only takes from sources.
     let subjects = if listed.is_empty() && sourcing {
         Vec::new()

@@ -229,6 +229,11 @@ impl ApiError {
         Self::go(400, 10156, format!("stream transform: {detail}"))
     }
 
+    /// One of Go's 400 errors with a fixed description (the mirror refusals).
+    pub fn go_400(err_code: u16, description: &str) -> Self {
+        Self::go(400, err_code, description)
+    }
+
     /// JSStreamSealedErr (10109): a publish, delete or purge on a sealed stream.
     pub fn stream_sealed() -> Self {
         Self::go(400, 10109, "invalid operation on sealed stream")

@@ -53,8 +53,12 @@ pub fn stream_info(stream: &Stream) -> Value {
     if !stream.sources.is_empty()
         && let Some(fields) = info.as_object_mut()
     {
-        let sources: Vec<Value> = stream.sources.iter().map(|source| source.info()).collect();
-        fields.insert("sources".to_owned(), Value::Array(sources));
+        let mut sources: Vec<Value> = stream.sources.iter().map(|source| source.info()).collect();
+        if stream.sources.iter().any(|source| source.mirror) {
+            fields.insert("mirror".to_owned(), sources.remove(0));
+        } else {
+            fields.insert("sources".to_owned(), Value::Array(sources));
+        }
     }
     info
 }

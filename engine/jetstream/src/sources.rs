@@ -40,6 +40,8 @@ const PUMP_BURST_MAX: usize = 1024;
 #[derive(Debug)]
 pub(crate) struct Source {
     pub(crate) config: SourceConfig,
+    /// A mirror: copies keep the origin's sequences, time stamps and headers.
+    pub(crate) mirror: bool,
     /// The next origin sequence to look at; `None` until the start is known (a start time
     /// needs the origin's store).
     next_seq: Option<u64>,
@@ -51,7 +53,7 @@ pub(crate) struct Source {
 }
 
 impl Source {
-    fn new(config: SourceConfig, recovered: Option<u64>) -> Self {
+    fn new(config: SourceConfig, recovered: Option<u64>, mirror: bool) -> Self {
         let transforms = config
             .subject_transforms
             .iter()
@@ -78,6 +80,7 @@ impl Source {
         };
         Self {
             config,
+            mirror,
             next_seq,
             filters,
             transforms,
@@ -167,17 +170,34 @@ impl Source {
     }
 }
 
-/// The sources of a stream opening on `store`, each at its recovered position.
-pub(crate) fn open(configs: &[SourceConfig], store: &dyn StreamStore) -> Vec<Source> {
+/// The sources of a stream opening on `store`, each at its recovered position; a mirror
+/// resumes after the store's last sequence (which is the origin's).
+pub(crate) fn open(
+    configs: &[SourceConfig],
+    mirror: Option<&SourceConfig>,
+    store: &dyn StreamStore,
+) -> Vec<Source> {
+    if let Some(mirror) = mirror {
+        let last = store.state().last_seq;
+        return vec![Source::new(
+            mirror.clone(),
+            (last > 0).then_some(last),
+            true,
+        )];
+    }
     let positions = recover_positions(store, configs);
     configs
         .iter()
-        .map(|config| Source::new(config.clone(), positions.get(&config.name).copied()))
+        .map(|config| Source::new(config.clone(), positions.get(&config.name).copied(), false))
         .collect()
 }
 
 /// Sources after a configuration update: kept sources keep their position.
 pub(crate) fn reconfigure(old: Vec<Source>, configs: &[SourceConfig]) -> Vec<Source> {
+    if old.iter().any(|source| source.mirror) {
+        // A mirror's configuration can not change.
+        return old;
+    }
     let mut positions: HashMap<String, Option<u64>> = old
         .into_iter()
         .map(|source| (source.config.name.clone(), source.next_seq))
@@ -185,7 +205,7 @@ pub(crate) fn reconfigure(old: Vec<Source>, configs: &[SourceConfig]) -> Vec<Sou
     configs
         .iter()
         .map(|config| {
-            let mut source = Source::new(config.clone(), None);
+            let mut source = Source::new(config.clone(), None, false);
             if let Some(next) = positions.remove(&config.name).flatten() {
                 source.next_seq = Some(next);
             }
@@ -285,13 +305,27 @@ fn copy_burst(
         if message.seq > durable {
             return false;
         }
-        let subject = source.subject_for(&message.subject);
-        let headers = source.headers_for(&message);
-        if !target.enqueue_copy(subject, headers, message.payload) {
+        let seq = message.seq;
+        let queued = if source.mirror {
+            let at = Some((seq, message.ts_ns));
+            target.enqueue_copy(
+                (
+                    message.subject.to_string(),
+                    message.headers,
+                    message.payload,
+                ),
+                at,
+            )
+        } else {
+            let subject = source.subject_for(&message.subject);
+            let headers = source.headers_for(&message);
+            target.enqueue_copy((subject, headers, message.payload), None)
+        };
+        if !queued {
             // The target's queue is full: the next turn tries again from here.
             return false;
         }
-        source.next_seq = Some(message.seq + 1);
+        source.next_seq = Some(seq + 1);
         source.last_copied = Some(Instant::now());
     }
     true
@@ -303,10 +337,9 @@ pub(crate) fn origins(registry: &Registry) -> Vec<String> {
         .streams
         .values()
         .flat_map(|stream| {
-            stream
-                .config
-                .sources
-                .iter()
+            let mirror = stream.config.mirror.iter();
+            mirror
+                .chain(&stream.config.sources)
                 .map(|source| source.name.clone())
         })
         .collect()

@@ -80,6 +80,19 @@ impl Store {
             Self::Memory(store) => store.store(msg, now_ns).map(|(seq, _)| (seq, None)),
         }
     }
+
+    /// Appends at a given sequence and time stamp (a mirror's copy); the skipped sequences
+    /// become gaps. Returns the durability ticket of a file store.
+    fn append_at(
+        &mut self,
+        msg: &NewMsg<'_>,
+        (seq, ts_ns): (u64, u64),
+    ) -> natrium_store::Result<Option<u64>> {
+        match self {
+            Self::File(store, _) => store.store_raw_deferred(msg, seq, ts_ns).map(Some),
+            Self::Memory(store) => store.store_raw(msg, seq, ts_ns).map(|()| None),
+        }
+    }
 }
 
 /// One message on its way to the writer.
@@ -88,6 +101,8 @@ struct Ingest {
     headers: Vec<u8>,
     payload: Vec<u8>,
     reply: Bytes,
+    /// A mirror's copy: the origin's sequence and time stamp, kept as they are.
+    at: Option<(u64, u64)>,
 }
 
 /// A running stream.
@@ -179,7 +194,11 @@ impl Stream {
         let stopping = Arc::new(AtomicBool::new(false));
         let rules = Arc::new(RwLock::new(rules_of(&config)));
         let republish = Arc::new(RwLock::new(crate::republish::Republisher::of(&config)));
-        let sources = crate::sources::open(&config.sources, store.lock().as_dyn());
+        let sources = crate::sources::open(
+            &config.sources,
+            config.mirror.as_ref(),
+            store.lock().as_dyn(),
+        );
         let subject_transform = Arc::new(RwLock::new(transform_of(&config)));
         let failure = Arc::new(Mutex::new(None));
         let visible = Arc::new(AtomicU64::new(store.lock().as_dyn().state().last_seq));
@@ -262,7 +281,12 @@ impl Stream {
 
     /// Queues a message a source copied, like a publish without a reply; false when the
     /// queue is full (or the stream stopping), and nothing was queued.
-    pub(crate) fn enqueue_copy(&self, subject: String, headers: Vec<u8>, payload: Vec<u8>) -> bool {
+    /// With `at` (a mirror), the copy keeps the origin's sequence and time stamp.
+    pub(crate) fn enqueue_copy(
+        &self,
+        (subject, headers, payload): (String, Vec<u8>, Vec<u8>),
+        at: Option<(u64, u64)>,
+    ) -> bool {
         let Some(sender) = &self.ingest else {
             return false;
         };
@@ -271,6 +295,7 @@ impl Stream {
             headers,
             payload,
             reply: Bytes::new(),
+            at,
         };
         sender.try_send(copy).is_ok()
     }
@@ -381,6 +406,7 @@ impl Sink for StreamSink {
             headers: message.headers.unwrap_or_default().to_vec(),
             payload: message.payload.to_vec(),
             reply: Bytes::copy_from_slice(message.reply),
+            at: None,
         };
         match self.ingest.try_send(ingest) {
             Ok(()) => DeliveryOutcome::Delivered,
@@ -624,6 +650,9 @@ fn append_one(
     message: &Ingest,
     last_ticket: &mut Option<u64>,
 ) -> Appended {
+    if let Some(at) = message.at {
+        return append_mirrored(context, store, message, at, last_ticket);
+    }
     let id = crate::dedup::msg_id(&message.headers);
     if let Some(id) = &id {
         if id.len() > crate::dedup::MSG_ID_LEN_MAX {
@@ -674,6 +703,41 @@ fn append_one(
             Ok((seq, false))
         }
         Err(natrium_store::Error::MsgTooLarge { .. }) => Err(ApiError::message_exceeds_maximum()),
+        Err(error @ natrium_store::Error::Io { .. }) => {
+            context.failed(&error);
+            Err(ApiError::store_failed(error.to_string()))
+        }
+        Err(error) => Err(ApiError::store_failed(error.to_string())),
+    }
+}
+
+/// A mirror's copy: stored as it is, at the origin's sequence and time stamp (no publish
+/// checks, no deduplication: the origin did those). A sequence the mirror already has (a
+/// copy queued twice around a restart) is skipped.
+fn append_mirrored(
+    context: &WriterContext,
+    store: &mut Store,
+    message: &Ingest,
+    (seq, ts_ns): (u64, u64),
+    last_ticket: &mut Option<u64>,
+) -> Appended {
+    if seq <= store.as_dyn().state().last_seq {
+        return Ok((seq, true));
+    }
+    let msg = NewMsg {
+        subject: &message.subject,
+        headers: &message.headers,
+        payload: &message.payload,
+        ttl: natrium_store::types::MsgTtl::Stream,
+    };
+    match store.append_at(&msg, (seq, ts_ns)) {
+        Ok(ticket) => {
+            if ticket.is_some() {
+                *last_ticket = ticket;
+            }
+            context.record_usage(store);
+            Ok((seq, false))
+        }
         Err(error @ natrium_store::Error::Io { .. }) => {
             context.failed(&error);
             Err(ApiError::store_failed(error.to_string()))

@@ -240,6 +240,26 @@ impl FileStore {
         Ok((seq, now_ns, ticket))
     }
 
+    /// Like [`StreamStore::store_raw`] (a given sequence above `last_seq`, the skipped ones
+    /// becoming gaps; for mirrors), without waiting for durability; returns the ticket.
+    ///
+    /// [`StreamStore::store_raw`]: crate::store::StreamStore::store_raw
+    pub fn store_raw_deferred(&mut self, msg: &NewMsg<'_>, seq: u64, ts_ns: u64) -> Result<u64> {
+        self.check_open()?;
+        if seq <= self.last_seq {
+            return Err(Error::SequenceMismatch {
+                expected: self.last_seq.saturating_add(1),
+                got: seq,
+            });
+        }
+        self.check_subject(msg.subject)?;
+        limits::admit(&self.config, self, msg)?;
+        let ticket = self.append_message(msg, seq, ts_ns)?;
+        let config = self.config.clone();
+        limits::enforce_after_store(&config, self, msg.subject)?;
+        Ok(ticket.max(self.writer.appended()))
+    }
+
     pub(super) fn check_subject(&self, subject: &str) -> Result<()> {
         if crate::subject::is_valid_subject(subject) {
             Ok(())
