@@ -18,7 +18,10 @@ use natrium_router::timefmt::rfc3339;
 use natrium_router::{Broker, PublishBatch};
 use parking_lot::{Mutex, RwLock};
 
+use natrium_store::StoredMsg;
+
 use crate::api::{MsgGetRequest, Reply};
+use crate::direct_batch::DirectRequest;
 use crate::service::Registry;
 use crate::stream::Store;
 
@@ -57,12 +60,14 @@ pub(crate) fn answer_inline(
         return;
     };
     let (name, subject) = split(rest);
-    let answer = match index.store(name) {
+    let answers = match index.store(name) {
         Some(store) => answer(name, subject, body, &store),
-        None => status(NOT_FOUND),
+        None => vec![status(NOT_FOUND)],
     };
-    if let Reply::Message { headers, payload } = answer {
-        crate::stream::publish_message(&broker, batch, reply, &headers, &payload);
+    for answer in answers {
+        if let Reply::Message { headers, payload } = answer {
+            crate::stream::publish_message(&broker, batch, reply, &headers, &payload);
+        }
     }
 }
 
@@ -76,7 +81,15 @@ fn split(rest: &str) -> (&str, Option<&str>) {
 const NOT_FOUND: &[u8] = b"NATS/1.0 404 Message Not Found\r\n\r\n";
 const BAD_REQUEST: &[u8] = b"NATS/1.0 408 Bad Request\r\n\r\n";
 
-fn status(block: &[u8]) -> Reply {
+pub(crate) fn not_found() -> Reply {
+    status(NOT_FOUND)
+}
+
+pub(crate) fn bad_request() -> Reply {
+    status(BAD_REQUEST)
+}
+
+pub(crate) fn status(block: &[u8]) -> Reply {
     Reply::Message {
         headers: block.to_vec(),
         payload: Vec::new(),
@@ -87,26 +100,63 @@ fn status(block: &[u8]) -> Reply {
 pub(crate) fn get(registry: &Registry, rest: &str, body: &[u8]) -> Reply {
     let (name, subject) = split(rest);
     match registry.streams.get(name) {
-        Some(stream) if stream.config.allow_direct => answer(name, subject, body, &stream.store),
+        // The API thread's path (a request the sink could not answer itself): one reply.
+        Some(stream) if stream.config.allow_direct => answer(name, subject, body, &stream.store)
+            .into_iter()
+            .next()
+            .unwrap_or_else(not_found),
         _ => status(NOT_FOUND),
     }
 }
 
-/// The answer to a direct get on the stream `name`.
-fn answer(name: &str, subject: Option<&str>, body: &[u8], store: &Mutex<Store>) -> Reply {
+/// The answers to a direct get on the stream `name`: one message or status, or a batch
+/// ended by its EOB status.
+fn answer(name: &str, subject: Option<&str>, body: &[u8], store: &Mutex<Store>) -> Vec<Reply> {
     let request = match subject {
-        Some(subject) => MsgGetRequest {
+        // The subject-in-subject form takes no body (Go: 408).
+        Some(_) if !body.iter().all(u8::is_ascii_whitespace) => return vec![bad_request()],
+        Some(subject) => DirectRequest {
             last_by_subj: subject.to_owned(),
-            ..MsgGetRequest::default()
+            ..DirectRequest::default()
         },
-        None => match serde_json::from_slice::<MsgGetRequest>(body) {
+        None => match serde_json::from_slice::<DirectRequest>(body) {
             Ok(request) => request,
-            Err(_) => return status(BAD_REQUEST),
+            Err(_) => return vec![bad_request()],
         },
     };
-    let Ok(found) = request.find_in(store.lock().as_dyn()) else {
-        return status(NOT_FOUND);
+    let render = |found: &StoredMsg, extra: &[(&str, u64)]| render(name, found, extra);
+    if !request.multi_last.is_empty() {
+        return crate::direct_batch::multi_last(&request, store, &render);
+    }
+    if request.batch > 0 {
+        return crate::direct_batch::batch(&request, store, &render);
+    }
+    let found = {
+        let store = store.lock();
+        let store = store.as_dyn();
+        match request.start_seq(store) {
+            Err(()) => return vec![bad_request()],
+            Ok(Some(start)) => {
+                let filter = Some(request.next_by_subj.as_str()).filter(|f| !f.is_empty());
+                store.load_next(filter.unwrap_or(">"), start.max(request.seq))
+            }
+            Ok(None) => MsgGetRequest {
+                seq: request.seq,
+                last_by_subj: request.last_by_subj.clone(),
+                next_by_subj: request.next_by_subj.clone(),
+            }
+            .find_in(store),
+        }
     };
+    match found {
+        Ok(found) => vec![render(&found, &[])],
+        Err(_) => vec![not_found()],
+    }
+}
+
+/// A found message as a direct get answers it: the stream's headers, `extra`, then the
+/// message's own headers.
+fn render(name: &str, found: &StoredMsg, extra: &[(&str, u64)]) -> Reply {
     let time = rfc3339(UNIX_EPOCH + Duration::from_nanos(found.ts_ns));
     let mut headers = format!(
         "NATS/1.0\r\nNats-Stream: {name}\r\nNats-Subject: {}\r\nNats-Sequence: {}\r\n\
@@ -114,6 +164,9 @@ fn answer(name: &str, subject: Option<&str>, body: &[u8], store: &Mutex<Store>) 
         found.subject, found.seq
     )
     .into_bytes();
+    for (header, value) in extra {
+        headers.extend_from_slice(format!("{header}: {value}\r\n").as_bytes());
+    }
     // The stored headers follow, without their own status line and final blank line.
     let stored = String::from_utf8_lossy(&found.headers);
     for line in stored.split("\r\n").skip(1).filter(|line| !line.is_empty()) {
@@ -123,6 +176,6 @@ fn answer(name: &str, subject: Option<&str>, body: &[u8], store: &Mutex<Store>) 
     headers.extend_from_slice(b"\r\n");
     Reply::Message {
         headers,
-        payload: found.payload,
+        payload: found.payload.clone(),
     }
 }

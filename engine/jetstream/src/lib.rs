@@ -24,6 +24,7 @@ pub mod config;
 pub mod consumer;
 mod dedup;
 mod direct;
+mod direct_batch;
 pub mod errors;
 mod info;
 pub mod monitor;
