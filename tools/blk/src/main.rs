@@ -8,6 +8,7 @@ mod cli;
 mod consumer_reset;
 mod dump;
 mod inspect;
+mod jetstream;
 mod key;
 mod lock;
 mod progress;
@@ -26,8 +27,16 @@ fn main() -> ExitCode {
     // clap prints help and version to stdout with exit 0, usage errors to stderr with exit 2.
     let cli = Cli::parse();
     let result = match &cli.command {
-        Command::Inspect(args) => inspect::inspect(args),
-        Command::Verify(args) => verify::verify(args),
+        Command::Inspect(args) => match jetstream::streams_in(&args.stream.dir) {
+            Ok(Some(streams)) => jetstream::inspect(&streams, args),
+            Ok(None) => inspect::inspect(args),
+            Err(error) => Err(error),
+        },
+        Command::Verify(args) => match jetstream::streams_in(&args.stream.dir) {
+            Ok(Some(streams)) => jetstream::verify(&streams, args),
+            Ok(None) => verify::verify(args),
+            Err(error) => Err(error),
+        },
         Command::Dump(args) => dump::dump(args),
         Command::Recover(args) => rewrite::recover(args),
         Command::Compact(args) => rewrite::compact(args),
