@@ -56,7 +56,10 @@ impl MemStore {
         if start_seq <= first_seq {
             return self.filtered_from_index(filter);
         }
-        if !subject::is_match_all(filter) && subject::is_literal(filter) {
+        if subject::is_match_all(filter) {
+            return self.filtered_all(start_seq);
+        }
+        if subject::is_literal(filter) {
             return self.filtered_literal(start_seq, filter);
         }
         let mut state = SimpleState::default();
@@ -72,6 +75,23 @@ impl MemStore {
             state.last_seq = seq;
         }
         state
+    }
+
+    /// Every message at or after `start_seq`, counted by chunk (a consumer's pending count
+    /// asks on every turn, so this must not walk every message).
+    fn filtered_all(&self, start_seq: u64) -> SimpleState {
+        let msgs = self.slots.count_from(start_seq);
+        if msgs == 0 {
+            return SimpleState::default();
+        }
+        SimpleState {
+            msgs,
+            first_seq: self.slots.range(start_seq).next().map_or(0, |(seq, _)| seq),
+            last_seq: self
+                .slots
+                .last_at_or_before(u64::MAX)
+                .map_or(0, |(seq, _)| seq),
+        }
     }
 
     /// One subject's messages at or after `start_seq`: a walk back along the subject's links

@@ -314,6 +314,26 @@ impl Slots {
         })
     }
 
+    /// Live messages at or after `from`: whole chunks by their live count, so the cost is the
+    /// number of chunks plus the slots of the chunk holding `from`.
+    pub fn count_from(&self, from: u64) -> u64 {
+        let start = self
+            .chunks
+            .range(..=from)
+            .next_back()
+            .map_or(from, |(&base, _)| base);
+        self.chunks
+            .range(start..)
+            .map(|(&base, chunk)| {
+                if base >= from {
+                    return chunk.live as u64;
+                }
+                let skip = usize::try_from(from - base).unwrap_or(usize::MAX);
+                chunk.slots.iter().skip(skip).flatten().count() as u64
+            })
+            .sum()
+    }
+
     /// The last live message at or before `seq`.
     pub fn last_at_or_before(&self, seq: u64) -> Option<(u64, &Slot)> {
         self.chunks.range(..=seq).rev().find_map(|(&base, chunk)| {
