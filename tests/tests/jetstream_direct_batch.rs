@@ -91,8 +91,13 @@ async fn batches_and_multi_last_end_with_their_eob() {
     let answers = direct(&client, "$JS.API.DIRECT.GET.D", r#"{"multi_last":["d.>"]}"#).await;
     let payloads: Vec<&[u8]> = answers.iter().map(|m| m.payload.as_ref()).collect();
     assert_eq!(payloads, vec![&b"2"[..], b"3", b"4", b""]);
-    assert_eq!(header(&answers[0], "Nats-UpTo-Sequence"), "4");
+    assert_eq!(
+        header(&answers[0], "Nats-UpTo-Sequence"),
+        "",
+        "only on the EOB, as Go"
+    );
     assert_eq!(status(&answers[3]), (204, "EOB".to_owned()));
+    assert_eq!(header(&answers[3], "Nats-UpTo-Sequence"), "4");
     assert_eq!(header(&answers[3], "Nats-Num-Pending"), "0");
 
     let answers = direct(

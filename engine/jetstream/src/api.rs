@@ -336,7 +336,16 @@ pub(crate) fn stream_named<'a>(registry: &'a Registry, name: &str) -> Result<&'a
 }
 
 fn create(registry: &mut Registry, name: &str, body: &[u8]) -> Result<Value, ApiError> {
-    let config = StreamConfig::from_request(body, name)?;
+    let mut config = StreamConfig::from_request(body, name)?;
+    // Go marks a mirror of a stream with direct gets as able to answer them too.
+    if let Some(mirror) = &config.mirror
+        && registry
+            .streams
+            .get(&mirror.name)
+            .is_some_and(|origin| origin.config.allow_direct)
+    {
+        config.mirror_direct = true;
+    }
     if config.sealed {
         return Err(ApiError::invalid_config(
             "stream configuration for create can not be sealed",

@@ -75,6 +75,7 @@ pub struct StreamConfig {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub subjects: Vec<String>,
     pub retention: String,
     pub max_consumers: i64,
@@ -91,7 +92,8 @@ pub struct StreamConfig {
     pub discard_new_per_subject: bool,
     pub storage: Storage,
     pub num_replicas: i64,
-    /// ns.
+    /// ns; 0 (not shown) for a stream without subjects of its own (mirrors, sources only).
+    #[serde(default, skip_serializing_if = "is_zero_i64")]
     pub duplicate_window: i64,
     pub compression: String,
     pub allow_direct: bool,
@@ -349,6 +351,11 @@ fn is_zero(value: &u64) -> bool {
     *value == 0
 }
 
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_zero_i64(value: &i64) -> bool {
+    *value == 0
+}
+
 impl StreamConfig {
     /// Parses and checks a request body; `name_in_subject` is the name the API subject gave.
     pub fn from_request(body: &[u8], name_in_subject: &str) -> Result<Self, ApiError> {
@@ -408,7 +415,13 @@ impl StreamConfig {
             return Err(ApiError::replicas_not_supported());
         }
         let max_age = int("max_age", 0).max(0);
-        let mut duplicate_window = int("duplicate_window", DUPLICATE_WINDOW_DEFAULT_NS);
+        // Go gives the default window only to a stream that takes publishes of its own.
+        let default_window = if subjects.is_empty() {
+            0
+        } else {
+            DUPLICATE_WINDOW_DEFAULT_NS
+        };
+        let mut duplicate_window = int("duplicate_window", default_window);
         if max_age > 0 && duplicate_window > max_age {
             duplicate_window = max_age;
         }
