@@ -82,7 +82,11 @@ async fn refused_requests_carry_go_error_codes() {
         (
             "$JS.API.STREAM.CREATE.W",
             r#"{"name":"W","subjects":["w"],"retention":"everything"}"#,
-            (500, Some(10052), "retention \"everything\""),
+            (
+                400,
+                Some(10025),
+                r#"invalid JSON: can not unmarshal "\"everything\"""#,
+            ),
         ),
         (
             "$JS.API.STREAM.CREATE.M",
@@ -206,4 +210,265 @@ async fn account_storage_limits_are_enforced() {
     let info = request(&client, "$JS.API.STREAM.INFO.LOGS", "").await;
     assert_eq!(info["state"]["messages"], stored);
     assert!(info["state"]["bytes"].as_u64().expect("bytes") <= 2048);
+}
+
+/// Sends each request and checks Go's `(code, err_code, description)` in the answer.
+async fn expect_errors(client: &async_nats::Client, cases: &[(&str, &str, (u64, u64, &str))]) {
+    for (subject, body, (code, err_code, description)) in cases {
+        let response = request(client, subject, body).await;
+        assert_eq!(
+            error_of(&response),
+            (*code, Some(*err_code), (*description).to_owned()),
+            "{subject} {body}: {response}"
+        );
+    }
+}
+
+/// Stream requests refused as nats-server 2.15.1 refuses them: Go's JSON decoding (types,
+/// enums) before the name check, the name required in the body, Go's config checks and
+/// texts, the message get/delete and purge request checks; fields Go does not know are
+/// ignored (Go outside strict mode).
+#[tokio::test]
+async fn stream_requests_are_checked_as_go_checks_them() {
+    let server = ServerProcess::start(&[]);
+    let client = async_nats::connect(server.url()).await.expect("connect");
+    let created = request(
+        &client,
+        "$JS.API.STREAM.CREATE.S",
+        r#"{"name":"S","subjects":["s.>"],"no_such_field":1}"#,
+    )
+    .await;
+    assert!(created.get("error").is_none(), "{created}");
+    assert_eq!(created["config"].get("no_such_field"), None);
+    for seq in 1..=3 {
+        let ack = client
+            .request(format!("s.{seq}"), "x".into())
+            .await
+            .expect("ack");
+        assert!(!ack.payload.is_empty());
+    }
+    let mismatch = (400, 10056, "stream name in subject does not match request");
+    let invalid_name = "stream name is required and can not contain '.', '*', '>', '\\', '/'";
+    let cases = [
+        ("$JS.API.STREAM.CREATE.E", "", mismatch),
+        ("$JS.API.STREAM.CREATE.E", r#"{"subjects":["e"]}"#, mismatch),
+        (
+            "$JS.API.STREAM.CREATE.E",
+            r#"{"name":"E","storage":"bogus"}"#,
+            (400, 10025, r#"invalid JSON: can not unmarshal "\"bogus\"""#),
+        ),
+        (
+            "$JS.API.STREAM.CREATE.E",
+            r#"{"name":"E","max_msgs":"ten"}"#,
+            (
+                400,
+                10025,
+                "invalid JSON: json: cannot unmarshal string into Go struct field \
+                 StreamConfigRequest.max_msgs of type int64",
+            ),
+        ),
+        (
+            "$JS.API.STREAM.CREATE.a*b",
+            r#"{"name":"a*b"}"#,
+            (500, 10052, invalid_name),
+        ),
+        (
+            "$JS.API.STREAM.CREATE.E",
+            r#"{"name":"E","max_age":-1}"#,
+            (500, 10052, "max age can not be negative"),
+        ),
+        (
+            "$JS.API.STREAM.CREATE.E",
+            r#"{"name":"E","max_age":1000000000,"duplicate_window":5000000000}"#,
+            (
+                500,
+                10052,
+                "duplicates window can not be larger then max age",
+            ),
+        ),
+        (
+            "$JS.API.STREAM.CREATE.E",
+            r#"{"name":"E","subjects":["a..b"]}"#,
+            (500, 10052, "invalid subject"),
+        ),
+        (
+            "$JS.API.STREAM.CREATE.E",
+            r#"{"name":"E","subjects":["d","d"]}"#,
+            (500, 10052, r#"subject "d" overlaps with "d""#),
+        ),
+        ("$JS.API.STREAM.MSG.GET.S", "", (400, 10003, "bad request")),
+        (
+            "$JS.API.STREAM.MSG.GET.S",
+            "{}",
+            (400, 10003, "bad request"),
+        ),
+        (
+            "$JS.API.STREAM.MSG.GET.S",
+            r#"{"seq":1,"last_by_subj":"s.1"}"#,
+            (400, 10003, "bad request"),
+        ),
+        (
+            "$JS.API.STREAM.MSG.DELETE.S",
+            "{}",
+            (400, 10003, "bad request"),
+        ),
+        (
+            "$JS.API.STREAM.MSG.DELETE.S",
+            r#"{"seq":99}"#,
+            (500, 10057, "stream store EOF"),
+        ),
+        (
+            "$JS.API.STREAM.PURGE.S",
+            r#"{"seq":2,"keep":1}"#,
+            (400, 10003, "bad request"),
+        ),
+    ];
+    expect_errors(&client, &cases).await;
+    let deleted = request(&client, "$JS.API.STREAM.MSG.DELETE.S", r#"{"seq":2}"#).await;
+    assert_eq!(deleted["success"], true, "{deleted}");
+    let again = [(
+        "$JS.API.STREAM.MSG.DELETE.S",
+        r#"{"seq":2}"#,
+        (400, 10043, "sequence 2 not found"),
+    )];
+    expect_errors(&client, &again).await;
+    // Go's response structs carry their paging and counts in error answers too.
+    let purge = request(&client, "$JS.API.STREAM.PURGE.NOPE", "").await;
+    assert_eq!(purge["purged"], 0, "{purge}");
+    let info = request(&client, "$JS.API.STREAM.INFO.NOPE", "").await;
+    assert_eq!(
+        (info["total"].as_u64(), info["limit"].as_u64()),
+        (Some(0), Some(0))
+    );
+    let names = request(&client, "$JS.API.CONSUMER.NAMES.NOPE", "{}").await;
+    assert_eq!(names["consumers"], serde_json::json!([]), "{names}");
+    // Past the end: the offset is cut to the total, and no names is null.
+    let past = request(&client, "$JS.API.STREAM.NAMES", r#"{"offset":100}"#).await;
+    assert_eq!(
+        (past["offset"].as_u64(), &past["streams"]),
+        (Some(1), &Value::Null)
+    );
+}
+
+/// Consumer create requests refused as nats-server 2.15.1 refuses them, and a create without
+/// a config or an ack policy made as Go makes it (Go's zero values: no acks, no ack_wait).
+#[tokio::test]
+async fn consumer_requests_are_checked_as_go_checks_them() {
+    let server = ServerProcess::start(&[]);
+    let client = async_nats::connect(server.url()).await.expect("connect");
+    for (name, retention) in [("F", "limits"), ("WQ", "workqueue")] {
+        let body = format!(
+            r#"{{"name":"{name}","subjects":["{}.>"],"retention":"{retention}"}}"#,
+            name.to_lowercase()
+        );
+        let created = request(&client, &format!("$JS.API.STREAM.CREATE.{name}"), &body).await;
+        assert!(created.get("error").is_none(), "{created}");
+    }
+    let cfg = |config: &str| format!(r#"{{"stream_name":"F","config":{config}}}"#);
+    let durable_mismatch = (
+        400,
+        10017,
+        "consumer name in subject does not match durable name in request",
+    );
+    let bodies = [
+        cfg(r#"{"durable_name":"Y"}"#),
+        cfg(r#"{"durable_name":"a.b"}"#),
+        cfg(r#"{"durable_name":"S","deliver_policy":"by_start_sequence"}"#),
+        cfg(r#"{"durable_name":"S","deliver_policy":"all","opt_start_seq":3}"#),
+        cfg(r#"{"durable_name":"S","deliver_policy":"by_start_time"}"#),
+        cfg(r#"{"durable_name":"S","ack_policy":"bogus"}"#),
+        cfg(r#"{"durable_name":"S","deliver_subject":"a.*"}"#),
+        r#"{"stream_name":"WQ","config":{"durable_name":"W","ack_policy":"none"}}"#.to_owned(),
+        cfg(r#"{"name":"E","filter_subject":"f.a"}"#),
+        r#"{"stream_name":"OTHER","config":{"durable_name":"X"}}"#.to_owned(),
+        String::new(),
+        cfg(r#"{"name":"a b"}"#),
+    ];
+    let expected = [
+        ("$JS.API.CONSUMER.CREATE.F.X", durable_mismatch),
+        ("$JS.API.CONSUMER.DURABLE.CREATE.F.a", durable_mismatch),
+        (
+            "$JS.API.CONSUMER.CREATE.F.S",
+            (
+                400,
+                10094,
+                "consumer delivery policy is deliver by start sequence, but optional start \
+                 sequence is not set",
+            ),
+        ),
+        (
+            "$JS.API.CONSUMER.CREATE.F.S",
+            (
+                400,
+                10094,
+                "consumer delivery policy is deliver all, but optional start sequence is also \
+                 set",
+            ),
+        ),
+        (
+            "$JS.API.CONSUMER.CREATE.F.S",
+            (
+                400,
+                10094,
+                "consumer delivery policy is deliver by start time, but optional start time is \
+                 not set",
+            ),
+        ),
+        (
+            "$JS.API.CONSUMER.CREATE.F.S",
+            (400, 10025, r#"invalid JSON: can not unmarshal "\"bogus\"""#),
+        ),
+        (
+            "$JS.API.CONSUMER.CREATE.F.S",
+            (400, 10079, "consumer deliver subject has wildcards"),
+        ),
+        (
+            "$JS.API.CONSUMER.CREATE.WQ.W",
+            (
+                400,
+                10084,
+                "consumer in pull mode requires explicit ack policy on workqueue stream",
+            ),
+        ),
+        (
+            "$JS.API.CONSUMER.CREATE.F.E.f.other",
+            (
+                400,
+                10131,
+                "Consumer create request did not match filtered subject from create subject",
+            ),
+        ),
+        (
+            "$JS.API.CONSUMER.CREATE.F.X",
+            (400, 10056, "stream name in subject does not match request"),
+        ),
+        (
+            "$JS.API.CONSUMER.CREATE.F.X",
+            (400, 10056, "stream name in subject does not match request"),
+        ),
+        (
+            "$JS.API.CONSUMER.CREATE.F",
+            (
+                500,
+                10052,
+                "consumer name can not contain '.', '*', '>', '\\', '/'",
+            ),
+        ),
+    ];
+    let cases: Vec<(&str, &str, (u64, u64, &str))> = expected
+        .iter()
+        .zip(&bodies)
+        .map(|((subject, error), body)| (*subject, body.as_str(), *error))
+        .collect();
+    expect_errors(&client, &cases).await;
+    let defaults = request(
+        &client,
+        "$JS.API.CONSUMER.CREATE.F.X",
+        r#"{"stream_name":"F"}"#,
+    )
+    .await;
+    assert!(defaults.get("error").is_none(), "{defaults}");
+    assert_eq!(defaults["config"]["ack_policy"], "none", "{defaults}");
+    assert_eq!(defaults["config"].get("ack_wait"), None, "{defaults}");
+    assert_eq!(defaults["config"]["inactive_threshold"], 5_000_000_000u64);
 }

@@ -235,7 +235,7 @@ fn handle_json(registry: &mut Registry, subject: &str, body: &[u8]) -> Value {
         "INFO" => ("account_info_response", Ok(account_info(registry))),
         "STREAM.CREATE" => ("stream_create_response", create(registry, name, body)),
         "STREAM.UPDATE" => ("stream_update_response", update(registry, name, body)),
-        "STREAM.INFO" => ("stream_info_response", info(registry, name)),
+        "STREAM.INFO" => ("stream_info_response", info(registry, name, body)),
         "STREAM.DELETE" => ("stream_delete_response", delete(registry, name)),
         "STREAM.NAMES" => ("stream_names_response", names(registry, body)),
         "STREAM.LIST" => ("stream_list_response", list(registry, body)),
@@ -247,7 +247,7 @@ fn handle_json(registry: &mut Registry, subject: &str, body: &[u8]) -> Value {
         ),
         "CONSUMER.CREATE" | "CONSUMER.DURABLE.CREATE" => (
             "consumer_create_response",
-            consumer_create(registry, name, body),
+            consumer_create(registry, name, body, verb == "CONSUMER.DURABLE.CREATE"),
         ),
         "CONSUMER.INFO" => ("consumer_info_response", consumer_info(registry, name)),
         "CONSUMER.DELETE" => ("consumer_delete_response", consumer_delete(registry, name)),
@@ -273,7 +273,21 @@ fn handle_json(registry: &mut Registry, subject: &str, body: &[u8]) -> Value {
     let typed = json!({ "type": format!("io.nats.jetstream.api.v1.{kind}") });
     match result {
         Ok(fields) => merge(typed, fields),
-        Err(error) => merge(typed, json!({ "error": error })),
+        Err(error) => merge(merge(typed, error_fields(verb)), json!({ "error": error })),
+    }
+}
+
+/// The fields Go's response structs carry without `omitempty`, so they appear (zero) in an
+/// error answer too.
+fn error_fields(verb: &str) -> Value {
+    let paged = json!({ "total": 0, "offset": 0, "limit": 0 });
+    match verb {
+        "STREAM.INFO" => paged,
+        "STREAM.NAMES" => merge(paged, json!({ "streams": null })),
+        "STREAM.LIST" => merge(paged, json!({ "streams": [] })),
+        "CONSUMER.NAMES" | "CONSUMER.LIST" => merge(paged, json!({ "consumers": [] })),
+        "STREAM.PURGE" => json!({ "purged": 0 }),
+        _ => json!({}),
     }
 }
 
@@ -452,12 +466,10 @@ fn update(registry: &mut Registry, name: &str, body: &[u8]) -> Result<Value, Api
     Ok(info)
 }
 
-fn info(registry: &Registry, name: &str) -> Result<Value, ApiError> {
+fn info(registry: &Registry, name: &str, body: &[u8]) -> Result<Value, ApiError> {
     let stream = stream_named(registry, name)?;
-    Ok(merge(
-        json!({ "total": 0, "offset": 0, "limit": 0 }),
-        stream_info(stream),
-    ))
+    let request: crate::info::InfoRequest = parse(body)?;
+    Ok(crate::info::stream_info_detailed(stream, &request))
 }
 
 fn delete(registry: &mut Registry, name: &str) -> Result<Value, ApiError> {
@@ -498,17 +510,19 @@ fn selected_streams<'a>(registry: &'a Registry, request: &ListRequest) -> Vec<&'
 fn names(registry: &Registry, body: &[u8]) -> Result<Value, ApiError> {
     let request: ListRequest = parse(body)?;
     let streams = selected_streams(registry, &request);
+    // Go cuts the offset to the total, and answers an empty page of names with null.
+    let offset = request.offset.min(streams.len());
     let page: Vec<&String> = streams
         .iter()
-        .skip(request.offset)
+        .skip(offset)
         .take(NAMES_PAGE)
         .map(|stream| &stream.config.name)
         .collect();
     Ok(json!({
         "total": streams.len(),
-        "offset": request.offset,
+        "offset": offset,
         "limit": NAMES_PAGE,
-        "streams": page,
+        "streams": if page.is_empty() { Value::Null } else { json!(page) },
     }))
 }
 
@@ -523,7 +537,7 @@ fn list(registry: &Registry, body: &[u8]) -> Result<Value, ApiError> {
         .collect();
     Ok(json!({
         "total": streams.len(),
-        "offset": request.offset,
+        "offset": request.offset.min(streams.len()),
         "limit": LIST_PAGE,
         "streams": infos,
     }))
@@ -541,10 +555,11 @@ struct PurgeRequest {
 }
 
 fn parse<T: Default + for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
+    // Go decodes `null` (async-nats sends it) as it decodes nothing: all defaults.
+    if body.iter().all(u8::is_ascii_whitespace) || body.trim_ascii() == b"null" {
         return Ok(T::default());
     }
-    serde_json::from_slice(body).map_err(|error| ApiError::invalid_json(&error.to_string()))
+    serde_json::from_slice(body).map_err(|error| crate::gojson::invalid_json(body, &error))
 }
 
 fn purge(registry: &Registry, name: &str, body: &[u8]) -> Result<Value, ApiError> {
@@ -554,9 +569,7 @@ fn purge(registry: &Registry, name: &str, body: &[u8]) -> Result<Value, ApiError
     }
     let request: PurgeRequest = parse(body)?;
     if request.seq > 0 && request.keep > 0 {
-        return Err(ApiError::invalid_config(
-            "sequence and keep can not both be set",
-        ));
+        return Err(ApiError::bad_request());
     }
     let purged = {
         let mut guard = stream.store.lock();
@@ -605,9 +618,28 @@ impl MsgGetRequest {
     }
 }
 
+/// Go's `isEmptyRequest`: no body, or a JSON object without fields.
+fn is_empty_request(body: &[u8]) -> bool {
+    body.is_empty()
+        || serde_json::from_slice::<Value>(body)
+            .is_ok_and(|value| value.as_object().is_some_and(serde_json::Map::is_empty))
+}
+
 fn msg_get(registry: &Registry, name: &str, body: &[u8]) -> Result<Value, ApiError> {
-    let stream = stream_named(registry, name)?;
+    // Go checks the request before it looks the stream up.
+    if is_empty_request(body) {
+        return Err(ApiError::bad_request());
+    }
     let request: MsgGetRequest = parse(body)?;
+    let (by_seq, last, next) = (
+        request.seq > 0,
+        !request.last_by_subj.is_empty(),
+        !request.next_by_subj.is_empty(),
+    );
+    if last && (by_seq || next) || !(by_seq || last || next) {
+        return Err(ApiError::bad_request());
+    }
+    let stream = stream_named(registry, name)?;
     let found = request
         .find(stream)
         .map_err(|_| ApiError::no_message_found())?;
@@ -639,11 +671,15 @@ struct MsgDeleteRequest {
 }
 
 fn msg_delete(registry: &Registry, name: &str, body: &[u8]) -> Result<Value, ApiError> {
+    // Go checks the request before it looks the stream up.
+    if is_empty_request(body) {
+        return Err(ApiError::bad_request());
+    }
+    let request: MsgDeleteRequest = parse(body)?;
     let stream = stream_named(registry, name)?;
     if stream.config.deny_delete {
         return Err(ApiError::msg_delete_failed("message delete not permitted"));
     }
-    let request: MsgDeleteRequest = parse(body)?;
     let removed = {
         let mut guard = stream.store.lock();
         let store = guard.as_dyn_mut();
@@ -656,14 +692,25 @@ fn msg_delete(registry: &Registry, name: &str, body: &[u8]) -> Result<Value, Api
     };
     // The store lock is released before the usage is read again.
     stream.record_usage();
-    let removed = removed.map_err(|error| ApiError::store_failed(error.to_string()))?;
+    let removed = removed.map_err(|error| ApiError::msg_delete_failed(error.to_string()))?;
     if !removed {
-        return Err(ApiError::store_failed(format!(
-            "no message found at sequence {}",
-            request.seq
-        )));
+        return Err(missing_for_delete(stream, request.seq));
     }
     Ok(json!({ "success": true }))
+}
+
+/// Go's answer to deleting a sequence the stream does not hold: its file store fails on 0
+/// and past the last sequence (10057), anything else is 10043.
+fn missing_for_delete(stream: &Stream, seq: u64) -> ApiError {
+    if stream.config.storage == crate::config::Storage::File {
+        if seq == 0 {
+            return ApiError::msg_delete_failed("no message found");
+        }
+        if seq > stream.store.lock().as_dyn().state().last_seq {
+            return ApiError::msg_delete_failed("stream store EOF");
+        }
+    }
+    ApiError::sequence_not_found(seq)
 }
 
 /// Standard base64 with padding, as Go's `[]byte` JSON.
@@ -682,7 +729,13 @@ fn consumer_path(name: &str) -> (&str, Option<&str>) {
 
 /// `CONSUMER.CREATE` and `CONSUMER.DURABLE.CREATE`: creates, or updates what may change
 /// (Go's `action`: `create` refuses a different existing config, `update` a missing consumer).
-fn consumer_create(registry: &mut Registry, name: &str, body: &[u8]) -> Result<Value, ApiError> {
+fn consumer_create(
+    registry: &mut Registry,
+    name: &str,
+    body: &[u8],
+    durable_api: bool,
+) -> Result<Value, ApiError> {
+    crate::consumer::check_request(body, name, durable_api)?;
     let (stream_name, consumer_name) = consumer_path(name);
     let config = ConsumerConfig::from_request(body, consumer_name)?;
     let action = crate::consumer::Action::from_request(body)?;
@@ -810,7 +863,7 @@ fn consumer_names(registry: &Registry, name: &str, body: &[u8]) -> Result<Value,
         .collect();
     Ok(json!({
         "total": stream.consumers.len(),
-        "offset": request.offset,
+        "offset": request.offset.min(stream.consumers.len()),
         "limit": NAMES_PAGE,
         "consumers": names,
     }))
@@ -829,7 +882,7 @@ fn consumer_list(registry: &Registry, name: &str, body: &[u8]) -> Result<Value, 
         .collect();
     Ok(json!({
         "total": stream.consumers.len(),
-        "offset": request.offset,
+        "offset": request.offset.min(stream.consumers.len()),
         "limit": LIST_PAGE,
         "consumers": infos,
     }))

@@ -25,6 +25,7 @@ pub mod consumer;
 mod dedup;
 mod direct;
 pub mod errors;
+mod gojson;
 mod info;
 pub mod monitor;
 mod publish;

@@ -67,7 +67,22 @@ impl Consumer {
             send_status(broker, &reply, "409 Consumer is push based", b"");
             return;
         };
-        let request: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+        // An empty body asks for one message; anything else must be JSON (Go: 400).
+        let request: Value = if body.iter().all(u8::is_ascii_whitespace) {
+            Value::Null
+        } else {
+            match serde_json::from_slice(body) {
+                Ok(request) => request,
+                Err(error) => {
+                    let status = format!(
+                        "400 Bad Request - {}",
+                        crate::gojson::syntax_error(body, &error)
+                    );
+                    send_status(broker, &reply, &status, b"");
+                    return;
+                }
+            }
+        };
         let number = |key: &str| request.get(key).and_then(Value::as_u64).unwrap_or(0);
         let batch = match &request {
             Value::Number(batch) => batch.as_u64().unwrap_or(1),
@@ -127,34 +142,40 @@ impl Consumer {
         let Some(requests) = self.requests() else {
             return;
         };
+        // Go ends a no_wait request at the end of the stream with 404, unless it also has
+        // an expiry and got nothing yet: that one waits for a message or its 408.
         requests.queue.retain(|request| {
-            if !request.no_wait {
+            if !request.no_wait || request.expires.is_some() && request.delivered == 0 {
                 return true;
             }
-            let status = if request.delivered == 0 {
-                "404 No Messages"
-            } else {
-                "408 Request Timeout"
-            };
-            send_status(broker, &request.reply, status, b"");
+            send_status(broker, &request.reply, "404 No Messages", b"");
             false
         });
     }
 
     /// Ends expired requests (408) and sends due heartbeats (100).
     pub(super) fn tick_pull(&mut self, broker: &Broker, now: Instant) {
+        let (consumer_seq, stream_seq) = self.delivered;
         let Some(requests) = self.requests() else {
             return;
         };
         requests.queue.retain_mut(|request| {
             if request.expires.is_some_and(|expires| expires <= now) {
-                send_status(broker, &request.reply, "408 Request Timeout", b"");
+                // What the request still wanted, as Go says it (natrium keeps no byte budget).
+                let status = format!(
+                    "408 Request Timeout\r\nNats-Pending-Messages: {}\r\nNats-Pending-Bytes: 0",
+                    request.remaining
+                );
+                send_status(broker, &request.reply, &status, b"");
                 return false;
             }
             if let Some(heartbeat) = request.heartbeat
                 && now.duration_since(request.last_sent) >= heartbeat
             {
-                send_status(broker, &request.reply, "100 Idle Heartbeat", b"");
+                let status = format!(
+                    "100 Idle Heartbeat\r\nNats-Last-Consumer: {consumer_seq}\r\nNats-Last-Stream: {stream_seq}"
+                );
+                send_status(broker, &request.reply, &status, b"");
                 request.last_sent = now;
             }
             true
