@@ -472,3 +472,110 @@ async fn consumer_requests_are_checked_as_go_checks_them() {
     assert_eq!(defaults["config"].get("ack_wait"), None, "{defaults}");
     assert_eq!(defaults["config"]["inactive_threshold"], 5_000_000_000u64);
 }
+
+/// Publishes `body` to `subject` with a fresh inbox as the reply and returns the one answer.
+async fn status_of(client: &async_nats::Client, subject: &str, body: &str) -> async_nats::Message {
+    use futures::StreamExt as _;
+    let inbox = client.new_inbox();
+    let mut answers = client.subscribe(inbox.clone()).await.expect("subscribe");
+    client
+        .publish_with_reply(subject.to_owned(), inbox, body.to_owned().into())
+        .await
+        .expect("publish");
+    tokio::time::timeout(std::time::Duration::from_secs(5), answers.next())
+        .await
+        .unwrap_or_else(|_| panic!("{subject} {body}: no answer"))
+        .expect("answer")
+}
+
+fn status_line(message: &async_nats::Message) -> (u16, String) {
+    (
+        message.status.map_or(0, |status| status.as_u16()),
+        message.description.clone().unwrap_or_default(),
+    )
+}
+
+fn header<'a>(message: &'a async_nats::Message, name: &str) -> Option<&'a str> {
+    message
+        .headers
+        .as_ref()
+        .and_then(|headers| headers.get(name))
+        .map(|value| value.as_str())
+}
+
+/// DIRECT.GET and pull requests end with Go's status lines: 408 Empty / Malformed / Bad
+/// Request for a direct get it can not serve, a 503 naming the subject where Go has no
+/// listener (a stream without allow_direct, a consumer that does not exist), 404 No
+/// Messages at the end of a no_wait pull, 408 with the pending counts when a pull expires,
+/// and 400 for a pull request that is not JSON.
+#[tokio::test]
+async fn direct_get_and_pull_end_with_go_status_lines() {
+    let server = ServerProcess::start(&[]);
+    let client = async_nats::connect(server.url()).await.expect("connect");
+    for (name, direct) in [("D", true), ("N", false)] {
+        let body = format!(
+            r#"{{"name":"{name}","subjects":["{}.>"],"allow_direct":{direct}}}"#,
+            name.to_lowercase()
+        );
+        let created = request(&client, &format!("$JS.API.STREAM.CREATE.{name}"), &body).await;
+        assert!(created.get("error").is_none(), "{created}");
+    }
+    let ack = client.request("d.a", "one".into()).await.expect("ack");
+    assert!(!ack.payload.is_empty());
+    let direct = "$JS.API.DIRECT.GET.D";
+    for (body, expected) in [
+        ("", (408, "Empty Request")),
+        ("{}", (408, "Empty Request")),
+        ("{nope", (408, "Malformed Request")),
+        (r#"{"seq":1,"last_by_subj":"d.a"}"#, (408, "Bad Request")),
+    ] {
+        let answer = status_of(&client, direct, body).await;
+        assert_eq!(
+            status_line(&answer),
+            (expected.0, expected.1.to_owned()),
+            "{body}"
+        );
+    }
+    let found = status_of(&client, direct, r#"{"seq":1}"#).await;
+    assert_eq!(found.payload.as_ref(), b"one");
+    for subject in ["$JS.API.DIRECT.GET.N", "$JS.API.DIRECT.GET.NOPE"] {
+        let answer = status_of(&client, subject, r#"{"seq":1}"#).await;
+        assert_eq!(status_line(&answer).0, 503, "{subject}");
+        assert_eq!(header(&answer, "Nats-Subject"), Some(subject));
+    }
+
+    let consumer = request(
+        &client,
+        "$JS.API.CONSUMER.CREATE.D.P",
+        r#"{"stream_name":"D","config":{"durable_name":"P","ack_policy":"explicit"}}"#,
+    )
+    .await;
+    assert!(consumer.get("error").is_none(), "{consumer}");
+    let next = "$JS.API.CONSUMER.MSG.NEXT.D.P";
+    let first = status_of(&client, next, r#"{"batch":1,"no_wait":true}"#).await;
+    assert_eq!(first.payload.as_ref(), b"one");
+    let drained = status_of(&client, next, r#"{"batch":5,"no_wait":true}"#).await;
+    assert_eq!(status_line(&drained), (404, "No Messages".to_owned()));
+    let expired = status_of(
+        &client,
+        next,
+        r#"{"batch":3,"no_wait":true,"expires":200000000}"#,
+    )
+    .await;
+    assert_eq!(status_line(&expired), (408, "Request Timeout".to_owned()));
+    assert_eq!(header(&expired, "Nats-Pending-Messages"), Some("3"));
+    assert_eq!(header(&expired, "Nats-Pending-Bytes"), Some("0"));
+    let malformed = status_of(&client, next, "{nope").await;
+    assert_eq!(
+        status_line(&malformed),
+        (
+            400,
+            "Bad Request - invalid character 'n' looking for beginning of object key string"
+                .to_owned()
+        )
+    );
+    let unknown = "$JS.API.CONSUMER.MSG.NEXT.D.NOPE";
+    let missing = status_of(&client, unknown, r#"{"batch":1}"#).await;
+    assert_eq!(status_line(&missing).0, 503);
+    assert_eq!(header(&missing, "Nats-Subject"), Some(unknown));
+}

@@ -54,15 +54,21 @@ pub(crate) fn handle(registry: &mut Registry, subject: &str, reply: &Bytes, body
         return crate::direct::get(registry, rest, body);
     }
     if let Some(rest) = api.strip_prefix("CONSUMER.MSG.NEXT.") {
+        // Go listens on MSG.NEXT per consumer: without one the requester gets no responders.
         return match pull(registry, rest, reply, body) {
             Ok(()) => Reply::Nothing,
-            Err(error) => Reply::Json(json!({
-                "type": "io.nats.jetstream.api.v1.consumer_getnext_response",
-                "error": error,
-            })),
+            Err(_) => no_responders(subject),
         };
     }
     Reply::Json(handle_json(registry, subject, body))
+}
+
+/// What a requester gets from Go for a subject nobody serves: a 503 naming the subject.
+pub(crate) fn no_responders(subject: &str) -> Reply {
+    Reply::Message {
+        headers: format!("NATS/1.0 503\r\nNats-Subject: {subject}\r\n\r\n").into_bytes(),
+        payload: Vec::new(),
+    }
 }
 
 /// `$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<ts>.<pending>`; the

@@ -27,20 +27,19 @@ pub(crate) fn get(registry: &Registry, rest: &str, body: &[u8]) -> Reply {
         Some((name, subject)) => (name, Some(subject)),
         None => (rest, None),
     };
-    let Ok(stream) = stream_named(registry, name) else {
-        return status(NOT_FOUND);
+    let stream = match stream_named(registry, name) {
+        Ok(stream) if stream.config.allow_direct => stream,
+        // Go does not listen on DIRECT.GET of such a stream: the requester gets no responders.
+        _ => return crate::api::no_responders(&format!("$JS.API.DIRECT.GET.{rest}")),
     };
-    if !stream.config.allow_direct {
-        return status(NOT_FOUND);
-    }
     let request = match subject {
         Some(subject) => MsgGetRequest {
             last_by_subj: subject.to_owned(),
             ..MsgGetRequest::default()
         },
-        None => match serde_json::from_slice::<MsgGetRequest>(body) {
+        None => match parse_request(body) {
             Ok(request) => request,
-            Err(_) => return status(BAD_REQUEST),
+            Err(block) => return status(block),
         },
     };
     let Ok(found) = request.find(stream) else {
@@ -64,4 +63,26 @@ pub(crate) fn get(registry: &Registry, rest: &str, body: &[u8]) -> Reply {
         headers,
         payload: found.payload,
     }
+}
+
+/// The JSON request checked as Go checks it, each refusal with Go's status line.
+fn parse_request(body: &[u8]) -> Result<MsgGetRequest, &'static [u8]> {
+    const EMPTY: &[u8] = b"NATS/1.0 408 Empty Request\r\n\r\n";
+    const MALFORMED: &[u8] = b"NATS/1.0 408 Malformed Request\r\n\r\n";
+    if body.is_empty() {
+        return Err(EMPTY);
+    }
+    let request = serde_json::from_slice::<MsgGetRequest>(body).map_err(|_| MALFORMED)?;
+    let (by_seq, last, next) = (
+        request.seq > 0,
+        !request.last_by_subj.is_empty(),
+        !request.next_by_subj.is_empty(),
+    );
+    if !(by_seq || last || next) {
+        return Err(EMPTY);
+    }
+    if last && (by_seq || next) {
+        return Err(BAD_REQUEST);
+    }
+    Ok(request)
 }

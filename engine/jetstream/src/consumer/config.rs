@@ -162,8 +162,10 @@ impl ConsumerConfig {
             name_in_subject.unwrap_or_default(),
         ]
         .into_iter()
-        .find(|name| !name.is_empty())
-        .map_or_else(ephemeral_name, str::to_owned);
+        .find(|name| !name.is_empty());
+        // Go echoes no name for an ephemeral consumer it named itself.
+        let named = name.is_some();
+        let name = name.map_or_else(ephemeral_name, str::to_owned);
         if !durable.is_empty() && durable != name || name_in_subject.is_some_and(|n| n != name) {
             return Err(ApiError::consumer_durable_mismatch());
         }
@@ -210,6 +212,9 @@ impl ConsumerConfig {
             max_deliver,
             (max_waiting, max_ack_pending),
         );
+        if !named {
+            json.remove("name");
+        }
         if let Some(threshold) = inactive_threshold {
             let ns = u64::try_from(threshold.as_nanos()).unwrap_or(u64::MAX);
             json.insert("inactive_threshold".to_owned(), json!(ns));
