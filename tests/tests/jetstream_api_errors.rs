@@ -335,6 +335,9 @@ async fn stream_requests_are_checked_as_go_checks_them() {
     // Go's response structs carry their paging and counts in error answers too.
     let purge = request(&client, "$JS.API.STREAM.PURGE.NOPE", "").await;
     assert_eq!(purge["purged"], 0, "{purge}");
+    // Outside a cluster Go names itself the leader of every stream.
+    let found = request(&client, "$JS.API.STREAM.INFO.S", "").await;
+    assert!(found["cluster"]["leader"].is_string(), "{found}");
     let info = request(&client, "$JS.API.STREAM.INFO.NOPE", "").await;
     assert_eq!(
         (info["total"].as_u64(), info["limit"].as_u64()),

@@ -278,6 +278,11 @@ fn handle_json(registry: &mut Registry, subject: &str, body: &[u8]) -> Value {
     }
     let typed = json!({ "type": format!("io.nats.jetstream.api.v1.{kind}") });
     match result {
+        // Go's stream info outside a cluster names this server as the leader.
+        Ok(fields) if verb == "STREAM.INFO" => merge(
+            merge(typed, fields),
+            json!({ "cluster": { "leader": registry.options.server_name } }),
+        ),
         Ok(fields) => merge(typed, fields),
         Err(error) => merge(merge(typed, error_fields(verb)), json!({ "error": error })),
     }
