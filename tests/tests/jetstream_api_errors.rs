@@ -577,6 +577,24 @@ async fn direct_get_and_pull_end_with_go_status_lines() {
                 .to_owned()
         )
     );
+    // A message larger than what the request may take ends it with 409, and stays for the
+    // next request.
+    let ack = client.request("d.b", "two".into()).await.expect("ack");
+    assert!(!ack.payload.is_empty());
+    let small = status_of(
+        &client,
+        next,
+        r#"{"batch":1,"max_bytes":10,"no_wait":true}"#,
+    )
+    .await;
+    assert_eq!(
+        status_line(&small),
+        (409, "Message Size Exceeds MaxBytes".to_owned())
+    );
+    assert_eq!(header(&small, "Nats-Pending-Messages"), Some("1"));
+    assert_eq!(header(&small, "Nats-Pending-Bytes"), Some("10"));
+    let second = status_of(&client, next, r#"{"batch":1,"no_wait":true}"#).await;
+    assert_eq!(second.payload.as_ref(), b"two");
     let unknown = "$JS.API.CONSUMER.MSG.NEXT.D.NOPE";
     let missing = status_of(&client, unknown, r#"{"batch":1}"#).await;
     assert_eq!(status_line(&missing).0, 503);
