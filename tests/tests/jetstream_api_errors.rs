@@ -335,6 +335,20 @@ async fn stream_requests_are_checked_as_go_checks_them() {
     // Go's response structs carry their paging and counts in error answers too.
     let purge = request(&client, "$JS.API.STREAM.PURGE.NOPE", "").await;
     assert_eq!(purge["purged"], 0, "{purge}");
+    // Go reserves a stream's max_bytes in the account's totals.
+    let limited = request(
+        &client,
+        "$JS.API.STREAM.CREATE.R",
+        r#"{"name":"R","subjects":["r"],"storage":"memory","max_bytes":4096}"#,
+    )
+    .await;
+    assert!(limited.get("error").is_none(), "{limited}");
+    let account = request(&client, "$JS.API.INFO", "").await;
+    assert_eq!(
+        (&account["reserved_memory"], &account["reserved_storage"]),
+        (&serde_json::json!(4096), &serde_json::json!(0)),
+        "{account}"
+    );
     // Outside a cluster Go names itself the leader of every stream.
     let found = request(&client, "$JS.API.STREAM.INFO.S", "").await;
     assert!(found["cluster"]["leader"].is_string(), "{found}");
@@ -349,7 +363,7 @@ async fn stream_requests_are_checked_as_go_checks_them() {
     let past = request(&client, "$JS.API.STREAM.NAMES", r#"{"offset":100}"#).await;
     assert_eq!(
         (past["offset"].as_u64(), &past["streams"]),
-        (Some(1), &Value::Null)
+        (Some(2), &Value::Null)
     );
 }
 

@@ -330,11 +330,21 @@ fn split_verb(api: &str) -> (&str, &str) {
 
 fn account_info(registry: &Registry) -> Value {
     let (memory, storage) = registry.usage();
+    // Go reserves each stream's max_bytes, when it has one, in its storage's total.
+    let reserved = |kind: crate::config::Storage| -> u64 {
+        let limits = registry
+            .streams
+            .values()
+            .filter(|s| s.config.storage == kind);
+        limits
+            .filter_map(|stream| u64::try_from(stream.config.max_bytes).ok())
+            .sum()
+    };
     json!({
         "memory": memory,
         "storage": storage,
-        "reserved_memory": 0,
-        "reserved_storage": 0,
+        "reserved_memory": reserved(crate::config::Storage::Memory),
+        "reserved_storage": reserved(crate::config::Storage::File),
         "streams": registry.streams.len(),
         "consumers": registry.consumer_count(),
         "limits": {
