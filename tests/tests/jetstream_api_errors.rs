@@ -400,6 +400,7 @@ async fn consumer_requests_are_checked_as_go_checks_them() {
         r#"{"stream_name":"OTHER","config":{"durable_name":"X"}}"#.to_owned(),
         String::new(),
         cfg(r#"{"name":"a b"}"#),
+        r#"{"stream_name":"F","action":"bogus","config":{"durable_name":"A"}}"#.to_owned(),
     ];
     let expected = [
         ("$JS.API.CONSUMER.CREATE.F.X", durable_mismatch),
@@ -469,6 +470,14 @@ async fn consumer_requests_are_checked_as_go_checks_them() {
                 500,
                 10052,
                 "consumer name can not contain '.', '*', '>', '\\', '/'",
+            ),
+        ),
+        (
+            "$JS.API.CONSUMER.CREATE.F.A",
+            (
+                400,
+                10025,
+                r#"invalid JSON: unknown consumer action: "bogus""#,
             ),
         ),
     ];

@@ -483,16 +483,14 @@ pub enum Action {
 impl Action {
     pub fn from_request(body: &[u8]) -> Result<Self, ApiError> {
         let value = request_json(body)?;
-        match value
-            .get("action")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-        {
-            "" => Ok(Self::CreateOrUpdate),
-            "create" => Ok(Self::Create),
-            "update" => Ok(Self::Update),
-            other => Err(ApiError::invalid_json(&format!(
-                "can not unmarshal consumer action {other:?}"
+        match value.get("action") {
+            None | Some(Value::Null) => Ok(Self::CreateOrUpdate),
+            Some(Value::String(action)) if action.is_empty() => Ok(Self::CreateOrUpdate),
+            Some(Value::String(action)) if action == "create" => Ok(Self::Create),
+            Some(Value::String(action)) if action == "update" => Ok(Self::Update),
+            // Go's text, with the raw JSON it refused.
+            Some(other) => Err(ApiError::invalid_json(&format!(
+                "unknown consumer action: {other}"
             ))),
         }
     }
