@@ -401,6 +401,10 @@ async fn consumer_requests_are_checked_as_go_checks_them() {
         String::new(),
         cfg(r#"{"name":"a b"}"#),
         r#"{"stream_name":"F","action":"bogus","config":{"durable_name":"A"}}"#.to_owned(),
+        cfg(r#"{"durable_name":"H","deliver_subject":"h","idle_heartbeat":50000000}"#),
+        cfg(r#"{"durable_name":"H","ack_policy":"explicit","backoff":[-1]}"#),
+        cfg(r#"{"durable_name":"H","ack_policy":"explicit","ack_wait":-1}"#),
+        cfg(r#"{"durable_name":"H","filter_subject":"f..a"}"#),
     ];
     let expected = [
         ("$JS.API.CONSUMER.CREATE.F.X", durable_mismatch),
@@ -479,6 +483,22 @@ async fn consumer_requests_are_checked_as_go_checks_them() {
                 10025,
                 r#"invalid JSON: unknown consumer action: "bogus""#,
             ),
+        ),
+        (
+            "$JS.API.CONSUMER.CREATE.F.H",
+            (400, 10083, "consumer idle heartbeat needs to be >= 100ms"),
+        ),
+        (
+            "$JS.API.CONSUMER.CREATE.F.H",
+            (400, 10184, "consumer backoff needs to be positive"),
+        ),
+        (
+            "$JS.API.CONSUMER.CREATE.F.H",
+            (400, 10183, "consumer ack wait needs to be positive"),
+        ),
+        (
+            "$JS.API.CONSUMER.CREATE.F.H",
+            (500, 10052, "invalid subject"),
         ),
     ];
     let cases: Vec<(&str, &str, (u64, u64, &str))> = expected

@@ -74,6 +74,21 @@ impl ApiError {
         Self::go(400, 10043, format!("sequence {seq} not found"))
     }
 
+    /// JSConsumerSmallHeartbeatErr (10083).
+    pub fn consumer_small_heartbeat() -> Self {
+        Self::go(400, 10083, "consumer idle heartbeat needs to be >= 100ms")
+    }
+
+    /// JSConsumerAckWaitNegativeErr (10183).
+    pub fn consumer_ack_wait_negative() -> Self {
+        Self::go(400, 10183, "consumer ack wait needs to be positive")
+    }
+
+    /// JSConsumerBackOffNegativeErr (10184).
+    pub fn consumer_backoff_negative() -> Self {
+        Self::go(400, 10184, "consumer backoff needs to be positive")
+    }
+
     /// JSConsumerDeliverToWildcardsErr (10079).
     pub fn consumer_deliver_to_wildcards() -> Self {
         Self::go(400, 10079, "consumer deliver subject has wildcards")

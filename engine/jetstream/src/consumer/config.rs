@@ -177,6 +177,9 @@ impl ConsumerConfig {
         let filters = filters(&fields)?;
         let push = push_config(&fields)?;
         let backoff = backoff(&fields)?;
+        if fields.int("ack_wait") < 0 {
+            return Err(ApiError::consumer_ack_wait_negative());
+        }
         // Go: with a backoff list, ack_wait is its first value.
         let ack_wait = backoff
             .first()
@@ -361,7 +364,7 @@ fn backoff(fields: &Fields<'_>) -> Result<Vec<Duration>, ApiError> {
             item.as_u64()
                 .filter(|&ns| ns > 0)
                 .map(Duration::from_nanos)
-                .ok_or_else(|| consumer_error("backoff values must be positive durations"))
+                .ok_or_else(ApiError::consumer_backoff_negative)
         })
         .collect()
 }
@@ -410,7 +413,7 @@ fn filters(fields: &Fields<'_>) -> Result<Vec<String>, ApiError> {
     };
     for filter in &filters {
         if !subject::is_valid_filter(filter.as_bytes()) {
-            return Err(consumer_error(format!("invalid filter subject {filter:?}")));
+            return Err(ApiError::invalid_config("invalid subject"));
         }
     }
     for (index, filter) in filters.iter().enumerate() {
@@ -457,9 +460,7 @@ fn push_config(fields: &Fields<'_>) -> Result<Option<PushConfig>, ApiError> {
         return Err(ApiError::consumer_flow_control_needs_heartbeat());
     }
     if heartbeat.is_some_and(|heartbeat| heartbeat < IDLE_HEARTBEAT_MIN) {
-        return Err(consumer_error(
-            "consumer idle heartbeat needs to be >= 100ms",
-        ));
+        return Err(ApiError::consumer_small_heartbeat());
     }
     let group = Some(fields.text("deliver_group"))
         .filter(|group| !group.is_empty())
