@@ -108,7 +108,7 @@ async fn backoff_spaces_the_redeliveries() {
         .expect("stream");
     let refused = request(
         &client,
-        "$JS.API.CONSUMER.CREATE.RETRY",
+        "$JS.API.CONSUMER.CREATE.RETRY.x",
         r#"{"stream_name":"RETRY","config":{"durable_name":"x","max_deliver":2,"backoff":[100000000,900000000]}}"#,
     )
     .await;

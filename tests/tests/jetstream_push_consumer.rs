@@ -185,7 +185,8 @@ async fn push_only_settings_and_bad_filters_are_refused_as_go_refuses_them() {
         (r#"{"durable_name":"a","flow_control":true}"#, 10089),
         (r#"{"deliver_subject":"d.x","flow_control":true}"#, 10108),
         (r#"{"deliver_subject":"d.x","max_waiting":5}"#, 10080),
-        (r#"{"deliver_subject":"d.*"}"#, 10112),
+        (r#"{"deliver_subject":"d.*"}"#, 10079),
+        (r#"{"deliver_subject":"d..x"}"#, 10112),
         (
             r#"{"filter_subject":"checks.a","filter_subjects":["checks.b"]}"#,
             10136,
@@ -195,7 +196,13 @@ async fn push_only_settings_and_bad_filters_are_refused_as_go_refuses_them() {
     ];
     for (config, err_code) in cases {
         let body = format!(r#"{{"stream_name":"CHECKS","config":{config}}}"#);
-        let answer = api(&client, "$JS.API.CONSUMER.CREATE.CHECKS", &body).await;
+        // A durable's name goes in the subject too, as Go requires.
+        let subject = if config.contains(r#""durable_name":"a""#) {
+            "$JS.API.CONSUMER.CREATE.CHECKS.a"
+        } else {
+            "$JS.API.CONSUMER.CREATE.CHECKS"
+        };
+        let answer = api(&client, subject, &body).await;
         assert_eq!(answer["error"]["err_code"], err_code, "{config}: {answer}");
     }
 }

@@ -70,8 +70,14 @@ async fn fetch_and_ack(consumer: &consumer::PullConsumer, count: usize) -> Vec<S
 
 async fn create_error(client: &async_nats::Client, stream: &str, config: &str) -> Value {
     let body = format!(r#"{{"stream_name":"{stream}","config":{config}}}"#);
+    // The durable's name goes in the subject too, as Go requires.
+    let parsed: Value = serde_json::from_str(config).expect("config JSON");
+    let durable = parsed["durable_name"].as_str().expect("durable_name");
     let reply = client
-        .request(format!("$JS.API.CONSUMER.CREATE.{stream}"), body.into())
+        .request(
+            format!("$JS.API.CONSUMER.CREATE.{stream}.{durable}"),
+            body.into(),
+        )
         .await
         .expect("request");
     let answer: Value = serde_json::from_slice(&reply.payload).expect("JSON");
@@ -98,14 +104,29 @@ async fn a_work_queue_drops_what_its_consumer_acknowledges() {
     wait_for_messages(&mut queue, 2).await;
 
     assert_eq!(
-        create_error(&client, "WORK", r#"{"durable_name":"second"}"#).await,
+        create_error(
+            &client,
+            "WORK",
+            r#"{"durable_name":"second","ack_policy":"explicit"}"#
+        )
+        .await,
         10099
     );
+    // Without acks: Go refuses a pull consumer with 10084, a push consumer with 10098.
     assert_eq!(
         create_error(
             &client,
             "WORK",
             r#"{"durable_name":"x","ack_policy":"none","filter_subject":"work.x"}"#
+        )
+        .await,
+        10084
+    );
+    assert_eq!(
+        create_error(
+            &client,
+            "WORK",
+            r#"{"durable_name":"y","ack_policy":"none","deliver_subject":"d.y","filter_subject":"work.y"}"#
         )
         .await,
         10098
@@ -127,7 +148,7 @@ async fn a_work_queue_drops_what_its_consumer_acknowledges() {
         create_error(
             &client,
             "SPLIT",
-            r#"{"durable_name":"all","filter_subject":"split.*"}"#
+            r#"{"durable_name":"all","ack_policy":"explicit","filter_subject":"split.*"}"#
         )
         .await,
         10100

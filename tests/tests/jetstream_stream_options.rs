@@ -116,14 +116,14 @@ async fn no_ack_discard_new_per_subject_and_max_consumers() {
 
     let first = request(
         &client,
-        "$JS.API.CONSUMER.CREATE.ONE",
+        "$JS.API.CONSUMER.CREATE.ONE.a",
         r#"{"stream_name":"ONE","config":{"durable_name":"a"}}"#,
     )
     .await;
     assert!(first.get("error").is_none(), "{first}");
     let extra = request(
         &client,
-        "$JS.API.CONSUMER.CREATE.ONE",
+        "$JS.API.CONSUMER.CREATE.ONE.b",
         r#"{"stream_name":"ONE","config":{"durable_name":"b"}}"#,
     )
     .await;

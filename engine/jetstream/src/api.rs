@@ -54,15 +54,21 @@ pub(crate) fn handle(registry: &mut Registry, subject: &str, reply: &Bytes, body
         return crate::direct::get(registry, rest, body);
     }
     if let Some(rest) = api.strip_prefix("CONSUMER.MSG.NEXT.") {
+        // Go listens on MSG.NEXT per consumer: without one the requester gets no responders.
         return match pull(registry, rest, reply, body) {
             Ok(()) => Reply::Nothing,
-            Err(error) => Reply::Json(json!({
-                "type": "io.nats.jetstream.api.v1.consumer_getnext_response",
-                "error": error,
-            })),
+            Err(_) => no_responders(subject),
         };
     }
     Reply::Json(handle_json(registry, subject, body))
+}
+
+/// What a requester gets from Go for a subject nobody serves: a 503 naming the subject.
+pub(crate) fn no_responders(subject: &str) -> Reply {
+    Reply::Message {
+        headers: format!("NATS/1.0 503\r\nNats-Subject: {subject}\r\n\r\n").into_bytes(),
+        payload: Vec::new(),
+    }
 }
 
 /// `$JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<ts>.<pending>`; the
@@ -235,7 +241,7 @@ fn handle_json(registry: &mut Registry, subject: &str, body: &[u8]) -> Value {
         "INFO" => ("account_info_response", Ok(account_info(registry))),
         "STREAM.CREATE" => ("stream_create_response", create(registry, name, body)),
         "STREAM.UPDATE" => ("stream_update_response", update(registry, name, body)),
-        "STREAM.INFO" => ("stream_info_response", info(registry, name)),
+        "STREAM.INFO" => ("stream_info_response", info(registry, name, body)),
         "STREAM.DELETE" => ("stream_delete_response", delete(registry, name)),
         "STREAM.NAMES" => ("stream_names_response", names(registry, body)),
         "STREAM.LIST" => ("stream_list_response", list(registry, body)),
@@ -247,7 +253,7 @@ fn handle_json(registry: &mut Registry, subject: &str, body: &[u8]) -> Value {
         ),
         "CONSUMER.CREATE" | "CONSUMER.DURABLE.CREATE" => (
             "consumer_create_response",
-            consumer_create(registry, name, body),
+            consumer_create(registry, name, body, verb == "CONSUMER.DURABLE.CREATE"),
         ),
         "CONSUMER.INFO" => ("consumer_info_response", consumer_info(registry, name)),
         "CONSUMER.DELETE" => ("consumer_delete_response", consumer_delete(registry, name)),
@@ -272,8 +278,27 @@ fn handle_json(registry: &mut Registry, subject: &str, body: &[u8]) -> Value {
     }
     let typed = json!({ "type": format!("io.nats.jetstream.api.v1.{kind}") });
     match result {
+        // Go's stream info outside a cluster names this server as the leader.
+        Ok(fields) if verb == "STREAM.INFO" => merge(
+            merge(typed, fields),
+            json!({ "cluster": { "leader": registry.options.server_name } }),
+        ),
         Ok(fields) => merge(typed, fields),
-        Err(error) => merge(typed, json!({ "error": error })),
+        Err(error) => merge(merge(typed, error_fields(verb)), json!({ "error": error })),
+    }
+}
+
+/// The fields Go's response structs carry without `omitempty`, so they appear (zero) in an
+/// error answer too.
+fn error_fields(verb: &str) -> Value {
+    let paged = json!({ "total": 0, "offset": 0, "limit": 0 });
+    match verb {
+        "STREAM.INFO" => paged,
+        "STREAM.NAMES" => merge(paged, json!({ "streams": null })),
+        "STREAM.LIST" => merge(paged, json!({ "streams": [] })),
+        "CONSUMER.NAMES" | "CONSUMER.LIST" => merge(paged, json!({ "consumers": [] })),
+        "STREAM.PURGE" => json!({ "purged": 0 }),
+        _ => json!({}),
     }
 }
 
@@ -305,11 +330,21 @@ fn split_verb(api: &str) -> (&str, &str) {
 
 fn account_info(registry: &Registry) -> Value {
     let (memory, storage) = registry.usage();
+    // Go reserves each stream's max_bytes, when it has one, in its storage's total.
+    let reserved = |kind: crate::config::Storage| -> u64 {
+        let limits = registry
+            .streams
+            .values()
+            .filter(|s| s.config.storage == kind);
+        limits
+            .filter_map(|stream| u64::try_from(stream.config.max_bytes).ok())
+            .sum()
+    };
     json!({
         "memory": memory,
         "storage": storage,
-        "reserved_memory": 0,
-        "reserved_storage": 0,
+        "reserved_memory": reserved(crate::config::Storage::Memory),
+        "reserved_storage": reserved(crate::config::Storage::File),
         "streams": registry.streams.len(),
         "consumers": registry.consumer_count(),
         "limits": {
@@ -487,12 +522,10 @@ fn update(registry: &mut Registry, name: &str, body: &[u8]) -> Result<Value, Api
     Ok(info)
 }
 
-fn info(registry: &Registry, name: &str) -> Result<Value, ApiError> {
+fn info(registry: &Registry, name: &str, body: &[u8]) -> Result<Value, ApiError> {
     let stream = stream_named(registry, name)?;
-    Ok(merge(
-        json!({ "total": 0, "offset": 0, "limit": 0 }),
-        stream_info(stream),
-    ))
+    let request: crate::info::InfoRequest = parse(body)?;
+    Ok(crate::info::stream_info_detailed(stream, &request))
 }
 
 fn delete(registry: &mut Registry, name: &str) -> Result<Value, ApiError> {
@@ -533,17 +566,19 @@ fn selected_streams<'a>(registry: &'a Registry, request: &ListRequest) -> Vec<&'
 fn names(registry: &Registry, body: &[u8]) -> Result<Value, ApiError> {
     let request: ListRequest = parse(body)?;
     let streams = selected_streams(registry, &request);
+    // Go cuts the offset to the total, and answers an empty page of names with null.
+    let offset = request.offset.min(streams.len());
     let page: Vec<&String> = streams
         .iter()
-        .skip(request.offset)
+        .skip(offset)
         .take(NAMES_PAGE)
         .map(|stream| &stream.config.name)
         .collect();
     Ok(json!({
         "total": streams.len(),
-        "offset": request.offset,
+        "offset": offset,
         "limit": NAMES_PAGE,
-        "streams": page,
+        "streams": if page.is_empty() { Value::Null } else { json!(page) },
     }))
 }
 
@@ -558,7 +593,7 @@ fn list(registry: &Registry, body: &[u8]) -> Result<Value, ApiError> {
         .collect();
     Ok(json!({
         "total": streams.len(),
-        "offset": request.offset,
+        "offset": request.offset.min(streams.len()),
         "limit": LIST_PAGE,
         "streams": infos,
     }))
@@ -576,10 +611,11 @@ struct PurgeRequest {
 }
 
 fn parse<T: Default + for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
+    // Go decodes `null` (async-nats sends it) as it decodes nothing: all defaults.
+    if body.iter().all(u8::is_ascii_whitespace) || body.trim_ascii() == b"null" {
         return Ok(T::default());
     }
-    serde_json::from_slice(body).map_err(|error| ApiError::invalid_json(&error.to_string()))
+    serde_json::from_slice(body).map_err(|error| crate::gojson::invalid_json(body, &error))
 }
 
 fn purge(registry: &Registry, name: &str, body: &[u8]) -> Result<Value, ApiError> {
@@ -592,9 +628,7 @@ fn purge(registry: &Registry, name: &str, body: &[u8]) -> Result<Value, ApiError
     }
     let request: PurgeRequest = parse(body)?;
     if request.seq > 0 && request.keep > 0 {
-        return Err(ApiError::invalid_config(
-            "sequence and keep can not both be set",
-        ));
+        return Err(ApiError::bad_request());
     }
     let purged = {
         let mut guard = stream.store.lock();
@@ -646,9 +680,28 @@ impl MsgGetRequest {
     }
 }
 
+/// Go's `isEmptyRequest`: no body, or a JSON object without fields.
+fn is_empty_request(body: &[u8]) -> bool {
+    body.is_empty()
+        || serde_json::from_slice::<Value>(body)
+            .is_ok_and(|value| value.as_object().is_some_and(serde_json::Map::is_empty))
+}
+
 fn msg_get(registry: &Registry, name: &str, body: &[u8]) -> Result<Value, ApiError> {
-    let stream = stream_named(registry, name)?;
+    // Go checks the request before it looks the stream up.
+    if is_empty_request(body) {
+        return Err(ApiError::bad_request());
+    }
     let request: MsgGetRequest = parse(body)?;
+    let (by_seq, last, next) = (
+        request.seq > 0,
+        !request.last_by_subj.is_empty(),
+        !request.next_by_subj.is_empty(),
+    );
+    if last && (by_seq || next) || !(by_seq || last || next) {
+        return Err(ApiError::bad_request());
+    }
+    let stream = stream_named(registry, name)?;
     let found = request
         .find(stream)
         .map_err(|_| ApiError::no_message_found())?;
@@ -680,6 +733,11 @@ struct MsgDeleteRequest {
 }
 
 fn msg_delete(registry: &Registry, name: &str, body: &[u8]) -> Result<Value, ApiError> {
+    // Go checks the request before it looks the stream up.
+    if is_empty_request(body) {
+        return Err(ApiError::bad_request());
+    }
+    let request: MsgDeleteRequest = parse(body)?;
     let stream = stream_named(registry, name)?;
     if stream.config.sealed {
         return Err(ApiError::stream_sealed());
@@ -687,7 +745,6 @@ fn msg_delete(registry: &Registry, name: &str, body: &[u8]) -> Result<Value, Api
     if stream.config.deny_delete {
         return Err(ApiError::msg_delete_failed("message delete not permitted"));
     }
-    let request: MsgDeleteRequest = parse(body)?;
     let removed = {
         let mut guard = stream.store.lock();
         let store = guard.as_dyn_mut();
@@ -700,14 +757,25 @@ fn msg_delete(registry: &Registry, name: &str, body: &[u8]) -> Result<Value, Api
     };
     // The store lock is released before the usage is read again.
     stream.record_usage();
-    let removed = removed.map_err(|error| ApiError::store_failed(error.to_string()))?;
+    let removed = removed.map_err(|error| ApiError::msg_delete_failed(error.to_string()))?;
     if !removed {
-        return Err(ApiError::store_failed(format!(
-            "no message found at sequence {}",
-            request.seq
-        )));
+        return Err(missing_for_delete(stream, request.seq));
     }
     Ok(json!({ "success": true }))
+}
+
+/// Go's answer to deleting a sequence the stream does not hold: its file store fails on 0
+/// and past the last sequence (10057), anything else is 10043.
+fn missing_for_delete(stream: &Stream, seq: u64) -> ApiError {
+    if stream.config.storage == crate::config::Storage::File {
+        if seq == 0 {
+            return ApiError::msg_delete_failed("no message found");
+        }
+        if seq > stream.store.lock().as_dyn().state().last_seq {
+            return ApiError::msg_delete_failed("stream store EOF");
+        }
+    }
+    ApiError::sequence_not_found(seq)
 }
 
 /// Standard base64 with padding, as Go's `[]byte` JSON.
@@ -726,7 +794,13 @@ fn consumer_path(name: &str) -> (&str, Option<&str>) {
 
 /// `CONSUMER.CREATE` and `CONSUMER.DURABLE.CREATE`: creates, or updates what may change
 /// (Go's `action`: `create` refuses a different existing config, `update` a missing consumer).
-fn consumer_create(registry: &mut Registry, name: &str, body: &[u8]) -> Result<Value, ApiError> {
+fn consumer_create(
+    registry: &mut Registry,
+    name: &str,
+    body: &[u8],
+    durable_api: bool,
+) -> Result<Value, ApiError> {
+    crate::consumer::check_request(body, name, durable_api)?;
     let (stream_name, consumer_name) = consumer_path(name);
     let config = ConsumerConfig::from_request(body, consumer_name)?;
     let action = crate::consumer::Action::from_request(body)?;
@@ -854,7 +928,7 @@ fn consumer_names(registry: &Registry, name: &str, body: &[u8]) -> Result<Value,
         .collect();
     Ok(json!({
         "total": stream.consumers.len(),
-        "offset": request.offset,
+        "offset": request.offset.min(stream.consumers.len()),
         "limit": NAMES_PAGE,
         "consumers": names,
     }))
@@ -873,7 +947,7 @@ fn consumer_list(registry: &Registry, name: &str, body: &[u8]) -> Result<Value, 
         .collect();
     Ok(json!({
         "total": stream.consumers.len(),
-        "offset": request.offset,
+        "offset": request.offset.min(stream.consumers.len()),
         "limit": LIST_PAGE,
         "consumers": infos,
     }))

@@ -359,25 +359,29 @@ fn is_zero_i64(value: &i64) -> bool {
 impl StreamConfig {
     /// Parses and checks a request body; `name_in_subject` is the name the API subject gave.
     pub fn from_request(body: &[u8], name_in_subject: &str) -> Result<Self, ApiError> {
-        let value: Value = serde_json::from_slice(body)
-            .map_err(|error| ApiError::invalid_json(&error.to_string()))?;
+        // Go decodes an empty body as an empty configuration (whose name then mismatches).
+        let value: Value = if body.iter().all(u8::is_ascii_whitespace) {
+            Value::Object(Map::new())
+        } else {
+            serde_json::from_slice(body)
+                .map_err(|error| crate::gojson::invalid_json(body, &error))?
+        };
         let Value::Object(fields) = value else {
             return Err(ApiError::invalid_json("expected an object"));
         };
-        refuse_unsupported(&fields)?;
+        let go_fields = crate::gojson::STREAM_FIELDS;
+        crate::gojson::check(&fields, go_fields, "StreamConfigRequest", "")?;
         let text = |key: &str| fields.get(key).and_then(Value::as_str).unwrap_or_default();
         let int = |key: &str, default: i64| match fields.get(key).and_then(Value::as_i64) {
             Some(0) | None => default,
             Some(value) => value,
         };
+        // Go requires the name in the body too: a missing one mismatches the subject's.
         let name = text("name").to_owned();
-        if name.is_empty() {
-            // Go fills a missing name from the subject.
-            return Self::from_request_named(&fields, name_in_subject, int);
-        }
         if name != name_in_subject {
             return Err(ApiError::name_mismatch());
         }
+        refuse_unsupported(&fields)?;
         Self::from_request_named(&fields, &name, int)
     }
 
@@ -414,17 +418,13 @@ impl StreamConfig {
         if num_replicas > 1 {
             return Err(ApiError::replicas_not_supported());
         }
-        let max_age = int("max_age", 0).max(0);
+        let (max_age, duplicate_window) = ages(int("max_age", 0), int("duplicate_window", 0))?;
         // Go gives the default window only to a stream that takes publishes of its own.
-        let default_window = if subjects.is_empty() {
+        let duplicate_window = if subjects.is_empty() && int("duplicate_window", 0) == 0 {
             0
         } else {
-            DUPLICATE_WINDOW_DEFAULT_NS
+            duplicate_window
         };
-        let mut duplicate_window = int("duplicate_window", default_window);
-        if max_age > 0 && duplicate_window > max_age {
-            duplicate_window = max_age;
-        }
         let flag = |key: &str| fields.get(key).and_then(Value::as_bool).unwrap_or(false);
         let (allow_rollup_hdrs, deny_purge) = (flag("allow_rollup_hdrs"), flag("deny_purge"));
         if allow_rollup_hdrs && deny_purge {
@@ -531,20 +531,43 @@ impl StreamConfig {
     }
 }
 
+/// `max_age` and `duplicate_window` (ns) checked as Go checks them; an unset window is Go's
+/// default, cut to `max_age`.
+fn ages(max_age: i64, duplicate_window: i64) -> Result<(i64, i64), ApiError> {
+    if max_age < 0 {
+        return Err(ApiError::invalid_config("max age can not be negative"));
+    }
+    let window = match duplicate_window {
+        0 if max_age > 0 => DUPLICATE_WINDOW_DEFAULT_NS.min(max_age),
+        0 => DUPLICATE_WINDOW_DEFAULT_NS,
+        window => window,
+    };
+    if window < 0 {
+        return Err(ApiError::invalid_config(
+            "duplicates window can not be negative",
+        ));
+    }
+    if max_age != 0 && window > max_age {
+        return Err(ApiError::invalid_config(
+            "duplicates window can not be larger then max age",
+        ));
+    }
+    Ok((max_age, window))
+}
+
 /// Go's stream name rules: not empty, at most 255 bytes, no whitespace, `.`, `*`, `>` or path
 /// separators (the name is a directory and an API subject token).
 pub fn check_name(name: &str) -> Result<(), ApiError> {
-    if name.is_empty() {
-        return Err(ApiError::bad_name("empty"));
+    let refused = |c: char| c.is_whitespace() || matches!(c, '.' | '*' | '>' | '/' | '\\');
+    if name.is_empty() || name.chars().any(refused) {
+        return Err(ApiError::invalid_config(
+            "stream name is required and can not contain '.', '*', '>', '\\', '/'",
+        ));
     }
     if name.len() > STREAM_NAME_LEN_MAX {
-        return Err(ApiError::bad_name("too long"));
-    }
-    let refused = |c: char| c.is_whitespace() || matches!(c, '.' | '*' | '>' | '/' | '\\');
-    if name.chars().any(refused) {
-        return Err(ApiError::bad_name(
-            "may not contain '.', '*', '>', path separators or whitespace",
-        ));
+        return Err(ApiError::invalid_config(format!(
+            "stream name is too long, maximum allowed is {STREAM_NAME_LEN_MAX}"
+        )));
     }
     Ok(())
 }
@@ -577,9 +600,7 @@ fn subjects(fields: &Map<String, Value>, name: &str) -> Result<Vec<String>, ApiE
     }
     for (at, subject) in subjects.iter().enumerate() {
         if !subject::is_valid_filter(subject.as_bytes()) {
-            return Err(ApiError::invalid_config(format!(
-                "invalid subject {subject:?}"
-            )));
+            return Err(ApiError::invalid_config("invalid subject"));
         }
         if subject::filter_matches(b"$JS.API.>", subject.as_bytes())
             || subject::filter_matches(subject.as_bytes(), b"$JS.API.STREAM.INFO.X")
@@ -591,6 +612,16 @@ fn subjects(fields: &Map<String, Value>, name: &str) -> Result<Vec<String>, ApiE
         if subjects.iter().take(at).any(|earlier| earlier == subject) {
             return Err(ApiError::invalid_config("duplicate subjects detected"));
         }
+        // Go checks each subject against the later ones (a repeated subject overlaps itself).
+        if let Some(later) = subjects
+            .iter()
+            .skip(at + 1)
+            .find(|later| crate::service::filters_overlap(later, subject))
+        {
+            return Err(ApiError::invalid_config(format!(
+                "subject {subject:?} overlaps with {later:?}"
+            )));
+        }
     }
     Ok(subjects)
 }
@@ -598,7 +629,11 @@ fn subjects(fields: &Map<String, Value>, name: &str) -> Result<Vec<String>, ApiE
 /// A field natrium does not implement, set to a non-default value, refuses the request.
 fn refuse_unsupported(fields: &Map<String, Value>) -> Result<(), ApiError> {
     for (key, value) in fields {
-        if SUPPORTED.contains(&key.as_str()) || is_default(value) {
+        // A field Go does not know is ignored, as Go does outside strict mode.
+        if SUPPORTED.contains(&key.as_str())
+            || !crate::gojson::knows(crate::gojson::STREAM_FIELDS, key)
+            || is_default(value)
+        {
             continue;
         }
         return Err(ApiError::invalid_config(format!(

@@ -62,7 +62,10 @@ pub(crate) fn answer_inline(
     let (name, subject) = split(rest);
     let answers = match index.store(name) {
         Some(store) => answer(name, subject, body, &store),
-        None => vec![status(NOT_FOUND)],
+        // Go does not listen on DIRECT.GET of such a stream: the requester gets no responders.
+        None => vec![crate::api::no_responders(&format!(
+            "$JS.API.DIRECT.GET.{rest}"
+        ))],
     };
     for answer in answers {
         if let Reply::Message { headers, payload } = answer {
@@ -105,7 +108,8 @@ pub(crate) fn get(registry: &Registry, rest: &str, body: &[u8]) -> Reply {
             .into_iter()
             .next()
             .unwrap_or_else(not_found),
-        _ => status(NOT_FOUND),
+        // Go does not listen on DIRECT.GET of such a stream: the requester gets no responders.
+        _ => crate::api::no_responders(&format!("$JS.API.DIRECT.GET.{rest}")),
     }
 }
 
@@ -119,9 +123,9 @@ fn answer(name: &str, subject: Option<&str>, body: &[u8], store: &Mutex<Store>) 
             last_by_subj: subject.to_owned(),
             ..DirectRequest::default()
         },
-        None => match serde_json::from_slice::<DirectRequest>(body) {
+        None => match parse_request(body) {
             Ok(request) => request,
-            Err(_) => return vec![bad_request()],
+            Err(block) => return vec![status(block)],
         },
     };
     let render = |found: &StoredMsg, extra: &[(&str, u64)]| render(name, found, extra);
@@ -178,4 +182,27 @@ fn render(name: &str, found: &StoredMsg, extra: &[(&str, u64)]) -> Reply {
         headers,
         payload: found.payload.clone(),
     }
+}
+
+/// The JSON request checked as Go checks it, each refusal with Go's status line.
+fn parse_request(body: &[u8]) -> Result<DirectRequest, &'static [u8]> {
+    const EMPTY: &[u8] = b"NATS/1.0 408 Empty Request\r\n\r\n";
+    const MALFORMED: &[u8] = b"NATS/1.0 408 Malformed Request\r\n\r\n";
+    if body.is_empty() {
+        return Err(EMPTY);
+    }
+    let request = serde_json::from_slice::<DirectRequest>(body).map_err(|_| MALFORMED)?;
+    let (by_seq, last, next) = (
+        request.seq > 0,
+        !request.last_by_subj.is_empty(),
+        !request.next_by_subj.is_empty(),
+    );
+    let batched = request.batch > 0 || !request.multi_last.is_empty();
+    if !(by_seq || last || next || batched || request.start_time.is_some()) {
+        return Err(EMPTY);
+    }
+    if last && (by_seq || next) {
+        return Err(BAD_REQUEST);
+    }
+    Ok(request)
 }

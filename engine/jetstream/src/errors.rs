@@ -28,6 +28,113 @@ impl ApiError {
         Self::go(500, 10012, detail)
     }
 
+    /// JSBadRequestErr (10003).
+    pub fn bad_request() -> Self {
+        Self::go(400, 10003, "bad request")
+    }
+
+    /// JSConsumerDurableNameNotInSubjectErr (10016).
+    pub fn consumer_durable_not_in_subject() -> Self {
+        Self::go(
+            400,
+            10016,
+            "consumer expected to be durable but no durable name set in subject",
+        )
+    }
+
+    /// JSConsumerDurableNameNotMatchSubjectErr (10017).
+    pub fn consumer_durable_mismatch() -> Self {
+        Self::go(
+            400,
+            10017,
+            "consumer name in subject does not match durable name in request",
+        )
+    }
+
+    /// JSConsumerDurableNameNotSetErr (10018).
+    pub fn consumer_durable_not_set() -> Self {
+        Self::go(
+            400,
+            10018,
+            "consumer expected to be durable but a durable name was not set",
+        )
+    }
+
+    /// JSConsumerEphemeralWithDurableNameErr (10020).
+    pub fn consumer_ephemeral_with_durable() -> Self {
+        Self::go(
+            400,
+            10020,
+            "consumer expected to be ephemeral but a durable name was set in request",
+        )
+    }
+
+    /// JSSequenceNotFoundErrF (10043).
+    pub fn sequence_not_found(seq: u64) -> Self {
+        Self::go(400, 10043, format!("sequence {seq} not found"))
+    }
+
+    /// JSConsumerSmallHeartbeatErr (10083).
+    pub fn consumer_small_heartbeat() -> Self {
+        Self::go(400, 10083, "consumer idle heartbeat needs to be >= 100ms")
+    }
+
+    /// JSConsumerAckWaitNegativeErr (10183).
+    pub fn consumer_ack_wait_negative() -> Self {
+        Self::go(400, 10183, "consumer ack wait needs to be positive")
+    }
+
+    /// JSConsumerBackOffNegativeErr (10184).
+    pub fn consumer_backoff_negative() -> Self {
+        Self::go(400, 10184, "consumer backoff needs to be positive")
+    }
+
+    /// JSConsumerDeliverToWildcardsErr (10079).
+    pub fn consumer_deliver_to_wildcards() -> Self {
+        Self::go(400, 10079, "consumer deliver subject has wildcards")
+    }
+
+    /// JSConsumerPullRequiresAckErr (10084): a pull consumer without acks on a work queue.
+    pub fn consumer_pull_requires_ack() -> Self {
+        Self::go(
+            400,
+            10084,
+            "consumer in pull mode requires explicit ack policy on workqueue stream",
+        )
+    }
+
+    /// JSConsumerInvalidPolicyErrF (10094): `{err}`.
+    pub fn consumer_invalid_policy(detail: impl Into<String>) -> Self {
+        Self::go(400, 10094, detail)
+    }
+
+    /// JSConsumerNameTooLongErrF (10102).
+    pub fn consumer_name_too_long(max: usize) -> Self {
+        Self::go(
+            400,
+            10102,
+            format!("consumer name is too long, maximum allowed is {max}"),
+        )
+    }
+
+    /// JSConsumerCreateFilterSubjectMismatchErr (10131).
+    pub fn consumer_filter_in_subject_mismatch() -> Self {
+        Self::go(
+            400,
+            10131,
+            "Consumer create request did not match filtered subject from create subject",
+        )
+    }
+
+    /// JSConsumerMultipleFiltersNotAllowed (10137).
+    pub fn consumer_multiple_filters_not_allowed() -> Self {
+        Self::go(
+            400,
+            10137,
+            "consumer with multiple subject filters cannot use subject based API",
+        )
+    }
+
     /// JSConsumerNotFoundErr (10014).
     pub fn consumer_not_found() -> Self {
         Self::go(404, 10014, "consumer not found")

@@ -4,6 +4,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use natrium_router::timefmt::rfc3339;
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::stream::Stream;
@@ -25,7 +26,8 @@ pub fn stream_state(stream: &Stream) -> Value {
     let mut value = json!({
         "messages": state.msgs,
         "bytes": state.bytes,
-        "first_seq": state.first_seq,
+        // Go's first sequence of a stream that never stored anything is 0.
+        "first_seq": if state.last_seq == 0 { 0 } else { state.first_seq },
         "first_ts": timestamp(state.first_ts_ns),
         "last_seq": state.last_seq,
         "last_ts": timestamp(state.last_ts_ns),
@@ -61,6 +63,58 @@ pub fn stream_info(stream: &Stream) -> Value {
         }
     }
     info
+}
+
+/// Subjects one stream info lists at most (Go's `JSMaxSubjectDetails`).
+const SUBJECT_DETAILS_MAX: usize = 100_000;
+
+/// A `STREAM.INFO` request: the deleted sequences, and the message count per subject
+/// matching `subjects_filter` (a page from `offset`).
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct InfoRequest {
+    #[serde(default)]
+    deleted_details: bool,
+    #[serde(default)]
+    subjects_filter: String,
+    #[serde(default)]
+    offset: usize,
+}
+
+/// A stream info with what the request asked for, and Go's paging of the subjects.
+pub(crate) fn stream_info_detailed(stream: &Stream, request: &InfoRequest) -> Value {
+    let mut info = stream_info(stream);
+    let mut paging = json!({ "total": 0, "offset": 0, "limit": 0 });
+    let store = stream.store.lock();
+    let state = info.get_mut("state").and_then(Value::as_object_mut);
+    if let Some(state) = state {
+        if request.deleted_details {
+            let deleted = store.as_dyn().state_with_deleted().deleted;
+            if !deleted.is_empty() {
+                state.insert("deleted".to_owned(), json!(deleted));
+            }
+        }
+        if !request.subjects_filter.is_empty() {
+            let totals = store.as_dyn().subjects_totals(&request.subjects_filter);
+            if !totals.is_empty() {
+                paging = json!({
+                    "total": totals.len(),
+                    "offset": request.offset,
+                    "limit": SUBJECT_DETAILS_MAX,
+                });
+                let page: serde_json::Map<String, Value> = totals
+                    .into_iter()
+                    .skip(request.offset)
+                    .take(SUBJECT_DETAILS_MAX)
+                    .map(|(subject, count)| (subject, json!(count)))
+                    .collect();
+                if !page.is_empty() {
+                    state.insert("subjects".to_owned(), Value::Object(page));
+                }
+            }
+        }
+    }
+    drop(store);
+    merge(paging, info)
 }
 
 /// Adds `fields` (an object) to `response` (an object).

@@ -26,6 +26,7 @@ mod dedup;
 mod direct;
 mod direct_batch;
 pub mod errors;
+mod gojson;
 mod info;
 pub mod monitor;
 mod publish;

@@ -117,6 +117,10 @@ pub fn check_consumer(stream: &Stream, config: &ConsumerConfig) -> Result<(), Ap
     if Retention::of(stream) != Retention::WorkQueue {
         return Ok(());
     }
+    // Go's consumer checks refuse a pull consumer without acks first, with their own error.
+    if config.ack_policy == AckPolicy::None && config.push.is_none() {
+        return Err(ApiError::consumer_pull_requires_ack());
+    }
     if config.ack_policy != AckPolicy::Explicit {
         return Err(ApiError::workqueue_requires_explicit_ack());
     }

@@ -59,6 +59,9 @@ pub struct JetStreamOptions {
     /// hold in all (`None`: unlimited).
     pub max_memory: Option<u64>,
     pub max_file: Option<u64>,
+    /// The server's name: a stream info names it as the (only) cluster leader, as Go does
+    /// outside a cluster.
+    pub server_name: String,
 }
 
 /// Largest saved configuration file read back (`stream.json`, `consumers/<name>.json`): a

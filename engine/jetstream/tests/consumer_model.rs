@@ -177,7 +177,7 @@ fn run(steps: &[Step], backoff: &[u64]) {
     let mut store = MemStore::new(StoreConfig::default());
     let backoff_ns: Vec<u64> = backoff.iter().map(|ms| ms * 1_000_000).collect();
     let config = format!(
-        r#"{{"config":{{"durable_name":"c","ack_wait":{},"max_deliver":{MAX_DELIVER},"backoff":{backoff_ns:?}}}}}"#,
+        r#"{{"config":{{"durable_name":"c","ack_policy":"explicit","ack_wait":{},"max_deliver":{MAX_DELIVER},"backoff":{backoff_ns:?}}}}}"#,
         ACK_WAIT_MS * 1_000_000
     );
     let config = ConsumerConfig::from_request(config.as_bytes(), None).expect("config");

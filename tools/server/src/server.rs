@@ -80,7 +80,7 @@ pub async fn run(boot: Boot) -> anyhow::Result<()> {
     let client_listener = bind_clients(&settings).await?;
     let client_port = client_listener.local_addr()?.port();
     let broker = Broker::new();
-    let jetstream = start_jetstream(&settings, &broker)?;
+    let jetstream = start_jetstream(&settings, &broker, &server_name)?;
     let (phase, phase_watch) = watch::channel(ServerPhase::Running);
 
     let auth = Authenticator::new(settings.auth.clone()).context("invalid authorization")?;
@@ -207,6 +207,7 @@ fn log_banner(settings: &Settings, server_name: &str, server_id: &str) {
 fn start_jetstream(
     settings: &Settings,
     broker: &Arc<Broker>,
+    server_name: &str,
 ) -> anyhow::Result<Option<natrium_jetstream::JetStream>> {
     if !settings.jetstream {
         return Ok(None);
@@ -227,6 +228,7 @@ fn start_jetstream(
         sync,
         max_memory: settings.jetstream_max_memory,
         max_file: settings.jetstream_max_file,
+        server_name: server_name.to_owned(),
     };
     let jetstream = natrium_jetstream::JetStream::start(Arc::clone(broker), options)
         .with_context(|| format!("could not start JetStream in {}", store_dir.display()))?;

@@ -139,13 +139,16 @@ impl Fields<'_> {
 impl ConsumerConfig {
     /// Parses `{"stream_name", "config", "action"}`; `name_in_subject` from the API subject.
     pub fn from_request(body: &[u8], name_in_subject: Option<&str>) -> Result<Self, ApiError> {
-        let value: Value = serde_json::from_slice(body)
-            .map_err(|error| ApiError::invalid_json(&error.to_string()))?;
-        let Some(Value::Object(config)) = value.get("config").cloned() else {
-            return Err(ApiError::invalid_json("a consumer request needs a config"));
+        let value = request_json(body)?;
+        // Go decodes a request without a config as the empty (all defaults) configuration.
+        let config = match value.get("config") {
+            Some(Value::Object(config)) => config.clone(),
+            _ => Map::new(),
         };
         for (key, value) in &config {
-            if !SUPPORTED.contains(&key.as_str()) && !crate::config::is_default(value) {
+            // A field Go does not know is ignored, as Go does outside strict mode.
+            let go_knows = crate::gojson::knows(crate::gojson::CONSUMER_FIELDS, key);
+            if go_knows && !SUPPORTED.contains(&key.as_str()) && !crate::config::is_default(value) {
                 return Err(consumer_error(format!(
                     "{key} is not supported by natrium yet"
                 )));
@@ -159,14 +162,14 @@ impl ConsumerConfig {
             name_in_subject.unwrap_or_default(),
         ]
         .into_iter()
-        .find(|name| !name.is_empty())
-        .map_or_else(ephemeral_name, str::to_owned);
-        crate::config::check_name(&name)?;
+        .find(|name| !name.is_empty());
+        // Go echoes no name for an ephemeral consumer it named itself.
+        let named = name.is_some();
+        let name = name.map_or_else(ephemeral_name, str::to_owned);
         if !durable.is_empty() && durable != name || name_in_subject.is_some_and(|n| n != name) {
-            return Err(consumer_error(
-                "consumer name in subject does not match durable name",
-            ));
+            return Err(ApiError::consumer_durable_mismatch());
         }
+        check_name(&name, !durable.is_empty())?;
         let (ack_policy, start) = policies(&fields)?;
         if fields.int("num_replicas") > 1 {
             return Err(ApiError::replicas_not_supported());
@@ -174,6 +177,9 @@ impl ConsumerConfig {
         let filters = filters(&fields)?;
         let push = push_config(&fields)?;
         let backoff = backoff(&fields)?;
+        if fields.int("ack_wait") < 0 {
+            return Err(ApiError::consumer_ack_wait_negative());
+        }
         // Go: with a backoff list, ack_wait is its first value.
         let ack_wait = backoff
             .first()
@@ -209,6 +215,9 @@ impl ConsumerConfig {
             max_deliver,
             (max_waiting, max_ack_pending),
         );
+        if !named {
+            json.remove("name");
+        }
         if let Some(threshold) = inactive_threshold {
             let ns = u64::try_from(threshold.as_nanos()).unwrap_or(u64::MAX);
             json.insert("inactive_threshold".to_owned(), json!(ns));
@@ -247,6 +256,96 @@ impl ConsumerConfig {
     }
 }
 
+/// A consumer request's JSON: an empty body is Go's empty request.
+fn request_json(body: &[u8]) -> Result<Value, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Object(Map::new()));
+    }
+    serde_json::from_slice(body).map_err(|error| crate::gojson::invalid_json(body, &error))
+}
+
+/// Go's checks of a create request against its subject, before the configuration's own:
+/// `rest` is what follows `CONSUMER.CREATE.` (`<stream>[.<consumer>[.<filter>]]`) or, with
+/// `durable_api`, `CONSUMER.DURABLE.CREATE.` (`<stream>.<durable>`).
+pub fn check_request(body: &[u8], rest: &str, durable_api: bool) -> Result<(), ApiError> {
+    let value = request_json(body)?;
+    let config = match value.get("config") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(config)) => config.clone(),
+        Some(other) => {
+            let kind = if other.is_array() { "array" } else { "value" };
+            return Err(ApiError::invalid_json(&format!(
+                "json: cannot unmarshal {kind} into Go struct field \
+                 JSApiConsumerCreateRequest.config of type server.ConsumerConfig"
+            )));
+        }
+    };
+    crate::gojson::check(
+        &config,
+        crate::gojson::CONSUMER_FIELDS,
+        "ConsumerConfig",
+        "config.",
+    )?;
+    let tokens: Vec<&str> = rest.split('.').collect();
+    let stream = tokens.first().copied().unwrap_or_default();
+    let in_body = value.get("stream_name").and_then(Value::as_str);
+    if in_body.unwrap_or_default() != stream {
+        return Err(ApiError::name_mismatch());
+    }
+    let fields = Fields(&config);
+    let durable = fields.text("durable_name");
+    let consumer = tokens.get(1).copied().unwrap_or_default();
+    if durable_api {
+        if tokens.len() != 2 {
+            return Err(ApiError::consumer_durable_not_in_subject());
+        }
+        if durable.is_empty() {
+            return Err(ApiError::consumer_durable_not_set());
+        }
+    }
+    if tokens.len() == 1 {
+        if !durable.is_empty() {
+            return Err(ApiError::consumer_ephemeral_with_durable());
+        }
+        return Ok(());
+    }
+    if !durable.is_empty() && durable != consumer {
+        return Err(ApiError::consumer_durable_mismatch());
+    }
+    let filter = tokens.get(2..).unwrap_or_default().join(".");
+    if !filter.is_empty() && !durable_api {
+        if config
+            .get("filter_subjects")
+            .and_then(Value::as_array)
+            .is_some_and(|filters| !filters.is_empty())
+        {
+            return Err(ApiError::consumer_multiple_filters_not_allowed());
+        }
+        if fields.text("filter_subject") != filter {
+            return Err(ApiError::consumer_filter_in_subject_mismatch());
+        }
+    }
+    Ok(())
+}
+
+/// Go's consumer name rules (`isValidAssetName`, at most 255 bytes), with its texts.
+fn check_name(name: &str, durable: bool) -> Result<(), ApiError> {
+    let refused = |c: char| c.is_whitespace() || matches!(c, '.' | '*' | '>' | '/' | '\\');
+    if name.chars().any(refused) {
+        return Err(ApiError::invalid_config(if durable {
+            "consumer durable name can not contain '.', '*', '>', '\\', '/'"
+        } else {
+            "consumer name can not contain '.', '*', '>', '\\', '/'"
+        }));
+    }
+    if name.len() > crate::config::STREAM_NAME_LEN_MAX {
+        return Err(ApiError::consumer_name_too_long(
+            crate::config::STREAM_NAME_LEN_MAX,
+        ));
+    }
+    Ok(())
+}
+
 /// `backoff`: a list of nanosecond waits, each positive.
 fn backoff(fields: &Fields<'_>) -> Result<Vec<Duration>, ApiError> {
     let items = match fields.0.get("backoff") {
@@ -265,7 +364,7 @@ fn backoff(fields: &Fields<'_>) -> Result<Vec<Duration>, ApiError> {
             item.as_u64()
                 .filter(|&ns| ns > 0)
                 .map(Duration::from_nanos)
-                .ok_or_else(|| consumer_error("backoff values must be positive durations"))
+                .ok_or_else(ApiError::consumer_backoff_negative)
         })
         .collect()
 }
@@ -314,7 +413,7 @@ fn filters(fields: &Fields<'_>) -> Result<Vec<String>, ApiError> {
     };
     for filter in &filters {
         if !subject::is_valid_filter(filter.as_bytes()) {
-            return Err(consumer_error(format!("invalid filter subject {filter:?}")));
+            return Err(ApiError::invalid_config("invalid subject"));
         }
     }
     for (index, filter) in filters.iter().enumerate() {
@@ -348,6 +447,9 @@ fn push_config(fields: &Fields<'_>) -> Result<Option<PushConfig>, ApiError> {
         }
         return Ok(None);
     }
+    if subject.split('.').any(|token| token == "*" || token == ">") {
+        return Err(ApiError::consumer_deliver_to_wildcards());
+    }
     if !subject::is_valid_literal_subject(subject.as_bytes()) {
         return Err(ApiError::consumer_invalid_deliver_subject());
     }
@@ -358,9 +460,7 @@ fn push_config(fields: &Fields<'_>) -> Result<Option<PushConfig>, ApiError> {
         return Err(ApiError::consumer_flow_control_needs_heartbeat());
     }
     if heartbeat.is_some_and(|heartbeat| heartbeat < IDLE_HEARTBEAT_MIN) {
-        return Err(consumer_error(
-            "consumer idle heartbeat needs to be >= 100ms",
-        ));
+        return Err(ApiError::consumer_small_heartbeat());
     }
     let group = Some(fields.text("deliver_group"))
         .filter(|group| !group.is_empty())
@@ -383,18 +483,15 @@ pub enum Action {
 
 impl Action {
     pub fn from_request(body: &[u8]) -> Result<Self, ApiError> {
-        let value: Value = serde_json::from_slice(body)
-            .map_err(|error| ApiError::invalid_json(&error.to_string()))?;
-        match value
-            .get("action")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-        {
-            "" => Ok(Self::CreateOrUpdate),
-            "create" => Ok(Self::Create),
-            "update" => Ok(Self::Update),
-            other => Err(ApiError::invalid_json(&format!(
-                "can not unmarshal consumer action {other:?}"
+        let value = request_json(body)?;
+        match value.get("action") {
+            None | Some(Value::Null) => Ok(Self::CreateOrUpdate),
+            Some(Value::String(action)) if action.is_empty() => Ok(Self::CreateOrUpdate),
+            Some(Value::String(action)) if action == "create" => Ok(Self::Create),
+            Some(Value::String(action)) if action == "update" => Ok(Self::Update),
+            // Go's text, with the raw JSON it refused.
+            Some(other) => Err(ApiError::invalid_json(&format!(
+                "unknown consumer action: {other}"
             ))),
         }
     }
@@ -462,11 +559,12 @@ pub fn random_id(len: usize) -> String {
     id
 }
 
-/// The acknowledgement policy and where the consumer starts.
+/// The acknowledgement policy and where the consumer starts, with Go's checks and texts.
 fn policies(fields: &Fields<'_>) -> Result<(AckPolicy, StartAt), ApiError> {
+    // Go's zero value: a consumer that does not say is without acks.
     let ack_policy = match fields.text("ack_policy") {
-        "" | "explicit" => AckPolicy::Explicit,
-        "none" => AckPolicy::None,
+        "explicit" => AckPolicy::Explicit,
+        "" | "none" => AckPolicy::None,
         "all" => AckPolicy::All,
         other => return Err(consumer_error(format!("ack_policy {other:?}"))),
     };
@@ -477,28 +575,50 @@ fn policies(fields: &Fields<'_>) -> Result<(AckPolicy, StartAt), ApiError> {
     }
     let policy = fields.text("deliver_policy");
     let start_time = fields.text("opt_start_time");
-    if !start_time.is_empty() && policy != "by_start_time" {
-        return Err(consumer_error(format!(
-            "consumer delivery policy is deliver {}, but optional start time is also set",
-            policy.trim_start_matches("by_")
-        )));
+    let start_seq = u64::try_from(fields.int("opt_start_seq")).unwrap_or(0);
+    let described = match policy {
+        "" | "all" | "undefined" => "all",
+        "last_per_subject" => "last per subject",
+        "by_start_sequence" => "by start sequence",
+        "by_start_time" => "by start time",
+        other => other,
+    };
+    let refuse = |detail: String| Err(ApiError::consumer_invalid_policy(detail));
+    let also_set = |start: &str| {
+        format!(
+            "consumer delivery policy is deliver {described}, but optional start {start} is also set"
+        )
+    };
+    let not_set = |what: &str| {
+        format!("consumer delivery policy is deliver {described}, but optional {what} is not set")
+    };
+    if start_seq > 0 && !matches!(policy, "by_start_sequence") {
+        return refuse(also_set("sequence"));
+    }
+    if !start_time.is_empty() && !matches!(policy, "by_start_time") {
+        return refuse(also_set("time"));
     }
     let start = match policy {
-        "" | "all" => StartAt::All,
+        "" | "all" | "undefined" => StartAt::All,
         "last" => StartAt::Last,
         "new" => StartAt::New,
-        "last_per_subject" => StartAt::LastPerSubject,
-        "by_start_sequence" => StartAt::Sequence(
-            u64::try_from(fields.int("opt_start_seq"))
-                .unwrap_or(0)
-                .max(1),
-        ),
+        "last_per_subject" => {
+            if fields.text("filter_subject").is_empty()
+                && fields
+                    .0
+                    .get("filter_subjects")
+                    .and_then(Value::as_array)
+                    .is_none_or(Vec::is_empty)
+            {
+                return refuse(not_set("filter subject"));
+            }
+            StartAt::LastPerSubject
+        }
+        "by_start_sequence" if start_seq == 0 => return refuse(not_set("start sequence")),
+        "by_start_sequence" => StartAt::Sequence(start_seq),
         "by_start_time" => {
-            let time = natrium_router::timefmt::parse_rfc3339(start_time).ok_or_else(|| {
-                consumer_error(
-                    "consumer delivery policy is deliver by start time, but optional start time is not set",
-                )
-            })?;
+            let time = natrium_router::timefmt::parse_rfc3339(start_time)
+                .ok_or_else(|| ApiError::consumer_invalid_policy(not_set("start time")))?;
             let since = time
                 .duration_since(SystemTime::UNIX_EPOCH)
                 .unwrap_or_default();
@@ -562,6 +682,10 @@ fn echo(
     }
     if ack_policy == AckPolicy::None {
         json.remove("max_ack_pending");
+        // Go's default ack_wait is for consumers with acks only.
+        if !config.contains_key("ack_wait") {
+            json.remove("ack_wait");
+        }
     }
     if durable {
         json.insert("durable_name".to_owned(), json!(name));

@@ -31,7 +31,8 @@ use natrium_store::{StoredMsg, StreamStore};
 use serde_json::{Value, json};
 
 pub use config::{
-    AckPolicy, Action, ConsumerConfig, PushConfig, StartAt, check_update, random_id, state_config,
+    AckPolicy, Action, ConsumerConfig, PushConfig, StartAt, check_request, check_update, random_id,
+    state_config,
 };
 pub use files::{remove_files, save_config, saved_configs};
 pub use pull::PULL_BATCH_MAX;
@@ -81,6 +82,8 @@ pub struct Consumer {
     /// The last pull request or ack, or the last time a push consumer had a subscriber (for
     /// `inactive_threshold`).
     last_active: Instant,
+    /// When the last message went out (Go's `delivered.last_active`).
+    last_delivered_at: Option<SystemTime>,
     /// The last turn stopped at [`DELIVER_BURST_MAX`] with more to deliver.
     more: bool,
     /// Messages left after the last delivery of this turn: counted once per turn (under the
@@ -149,6 +152,7 @@ impl Consumer {
             state_store: None,
             dirty: true,
             last_active: Instant::now(),
+            last_delivered_at: None,
             more: false,
             pending_in_turn: None,
             acked: Vec::new(),
@@ -356,6 +360,14 @@ impl Consumer {
             "num_pending": self.num_pending(store),
             "ts": natrium_router::timefmt::rfc3339(SystemTime::now()),
         });
+        if let Some(at) = self.last_delivered_at
+            && let Some(delivered) = info.get_mut("delivered").and_then(Value::as_object_mut)
+        {
+            delivered.insert(
+                "last_active".to_owned(),
+                json!(natrium_router::timefmt::rfc3339(at)),
+            );
+        }
         if let Some(push) = &self.config.push
             && push::has_interest(broker, &push.subject)
             && let Some(info) = info.as_object_mut()
@@ -461,6 +473,7 @@ impl Consumer {
         (store, broker, batch): (&dyn StreamStore, &Broker, &mut PublishBatch),
         now: Instant,
     ) -> u64 {
+        self.last_delivered_at = Some(SystemTime::now());
         let consumer_seq = if deliveries == 1 {
             self.delivered.0 += 1;
             self.delivered = (self.delivered.0, self.delivered.1.max(message.seq));

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use natrium_router::{Broker, PublishBatch};
-use natrium_store::StreamStore;
+use natrium_store::{StoredMsg, StreamStore};
 use serde_json::Value;
 
 use super::{Consumer, DELIVER_BURST_MAX, Mode, send_status};
@@ -22,6 +22,9 @@ struct Waiting {
     reply: Bytes,
     remaining: u64,
     delivered: u64,
+    /// `max_bytes`: what the request may still receive (0: no limit), counted as Go counts a
+    /// delivery (subject, ack reply, headers and payload).
+    bytes_left: u64,
     expires: Option<Instant>,
     no_wait: bool,
     heartbeat: Option<Duration>,
@@ -67,7 +70,22 @@ impl Consumer {
             send_status(broker, &reply, "409 Consumer is push based", b"");
             return;
         };
-        let request: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+        // An empty body asks for one message; anything else must be JSON (Go: 400).
+        let request: Value = if body.iter().all(u8::is_ascii_whitespace) {
+            Value::Null
+        } else {
+            match serde_json::from_slice(body) {
+                Ok(request) => request,
+                Err(error) => {
+                    let status = format!(
+                        "400 Bad Request - {}",
+                        crate::gojson::syntax_error(body, &error)
+                    );
+                    send_status(broker, &reply, &status, b"");
+                    return;
+                }
+            }
+        };
         let number = |key: &str| request.get(key).and_then(Value::as_u64).unwrap_or(0);
         let batch = match &request {
             Value::Number(batch) => batch.as_u64().unwrap_or(1),
@@ -83,6 +101,7 @@ impl Consumer {
             reply,
             remaining: batch,
             delivered: 0,
+            bytes_left: number("max_bytes"),
             expires: nanos(number("expires")).map(|expires| now + expires),
             no_wait: request
                 .get("no_wait")
@@ -108,9 +127,29 @@ impl Consumer {
             else {
                 break;
             };
+            let before = (self.next_seq, self.start_list.len(), self.redelivered);
             let Some((message, deliveries)) = self.next_message(store, now) else {
                 break;
             };
+            if !self.fits_request(&message, deliveries, store) {
+                // Go ends the request and keeps the message for the next one.
+                if deliveries > 1 {
+                    self.redelivered = before.2;
+                } else if self.start_list.len() < before.1 {
+                    self.start_list.push_front(message.seq);
+                } else {
+                    self.next_seq = before.0;
+                }
+                if let Some(request) = self.requests().and_then(|r| r.queue.pop_front()) {
+                    let status = format!(
+                        "409 Message Size Exceeds MaxBytes\r\nNats-Pending-Messages: {}\r\n\
+                         Nats-Pending-Bytes: {}",
+                        request.remaining, request.bytes_left
+                    );
+                    send_status(broker, &request.reply, &status, b"");
+                }
+                continue;
+            }
             self.send(
                 &message,
                 deliveries,
@@ -125,8 +164,17 @@ impl Consumer {
                 request.remaining -= 1;
                 request.delivered += 1;
                 request.last_sent = now;
-                if request.remaining == 0 {
-                    requests.queue.pop_front();
+                if request.remaining == 0
+                    && let Some(request) = requests.queue.pop_front()
+                    && request.bytes_left > 0
+                {
+                    // Go tells a request that ends on its batch what bytes it had left.
+                    let status = format!(
+                        "409 Batch Completed\r\nNats-Pending-Messages: 0\r\n\
+                         Nats-Pending-Bytes: {}",
+                        request.bytes_left
+                    );
+                    send_status(broker, &request.reply, &status, b"");
                 }
             }
             sent += 1;
@@ -136,34 +184,105 @@ impl Consumer {
         let Some(requests) = self.requests() else {
             return;
         };
+        // Go ends a no_wait request at the end of the stream with 404, unless it also has
+        // an expiry and got nothing yet: that one waits for a message or its 408.
         requests.queue.retain(|request| {
-            if !request.no_wait {
+            if !request.no_wait || request.expires.is_some() && request.delivered == 0 {
                 return true;
             }
-            let status = if request.delivered == 0 {
-                "404 No Messages"
-            } else {
-                "408 Request Timeout"
-            };
-            send_status(broker, &request.reply, status, b"");
+            send_status(broker, &request.reply, "404 No Messages", b"");
             false
         });
     }
 
+    /// Whether the oldest request's `max_bytes` leaves room for `message`; takes its size from
+    /// what is left (a request whose budget runs out takes this message as its last).
+    fn fits_request(
+        &mut self,
+        message: &StoredMsg,
+        deliveries: u64,
+        store: &dyn StreamStore,
+    ) -> bool {
+        let limited = self
+            .requests()
+            .and_then(|requests| requests.queue.front())
+            .is_some_and(|request| request.bytes_left > 0);
+        if !limited {
+            return true;
+        }
+        let size = self.delivery_size(message, deliveries, store);
+        let Some(request) = self
+            .requests()
+            .and_then(|requests| requests.queue.front_mut())
+        else {
+            return true;
+        };
+        if size > request.bytes_left {
+            return false;
+        }
+        request.bytes_left -= size;
+        if request.bytes_left == 0 {
+            request.remaining = 1;
+        }
+        true
+    }
+
+    /// Go's size of a delivery: subject, ack reply, headers and payload as sent.
+    fn delivery_size(&self, message: &StoredMsg, deliveries: u64, store: &dyn StreamStore) -> u64 {
+        let consumer_seq = if deliveries == 1 {
+            self.delivered.0 + 1
+        } else {
+            self.pending
+                .get(&message.seq)
+                .map_or(self.delivered.0, |pending| pending.consumer_seq)
+        };
+        let pending_after = match self.pending_in_turn {
+            Some(left) if deliveries == 1 => left.saturating_sub(1),
+            Some(left) => left,
+            None => self.num_pending(store),
+        };
+        let ack_reply = format!(
+            "$JS.ACK.{}.{}.{deliveries}.{}.{consumer_seq}.{}.{pending_after}",
+            self.stream, self.config.name, message.seq, message.ts_ns
+        );
+        let (headers, payload) = if self.config.headers_only {
+            let headers = super::with_msg_size(&message.headers, message.payload.len());
+            (headers.len(), 0)
+        } else {
+            (message.headers.len(), message.payload.len())
+        };
+        (message.subject.len() + ack_reply.len() + headers + payload) as u64
+    }
+
     /// Ends expired requests (408) and sends due heartbeats (100).
     pub(super) fn tick_pull(&mut self, broker: &Broker, now: Instant) {
+        let (consumer_seq, stream_seq) = self.delivered;
         let Some(requests) = self.requests() else {
             return;
         };
         requests.queue.retain_mut(|request| {
+            // Go drops a request nobody listens for any more (its requester went away).
+            if std::str::from_utf8(&request.reply)
+                .is_ok_and(|reply| !super::push::has_interest(broker, reply))
+            {
+                return false;
+            }
             if request.expires.is_some_and(|expires| expires <= now) {
-                send_status(broker, &request.reply, "408 Request Timeout", b"");
+                // What the request still wanted, as Go says it (natrium keeps no byte budget).
+                let status = format!(
+                    "408 Request Timeout\r\nNats-Pending-Messages: {}\r\nNats-Pending-Bytes: {}",
+                    request.remaining, request.bytes_left
+                );
+                send_status(broker, &request.reply, &status, b"");
                 return false;
             }
             if let Some(heartbeat) = request.heartbeat
                 && now.duration_since(request.last_sent) >= heartbeat
             {
-                send_status(broker, &request.reply, "100 Idle Heartbeat", b"");
+                let status = format!(
+                    "100 Idle Heartbeat\r\nNats-Last-Consumer: {consumer_seq}\r\nNats-Last-Stream: {stream_seq}"
+                );
+                send_status(broker, &request.reply, &status, b"");
                 request.last_sent = now;
             }
             true
