@@ -371,6 +371,9 @@ pub(crate) fn stream_named<'a>(registry: &'a Registry, name: &str) -> Result<&'a
 }
 
 fn create(registry: &mut Registry, name: &str, body: &[u8]) -> Result<Value, ApiError> {
+    if registry.options.strict {
+        crate::gojson::refuse_unknown(body, false)?;
+    }
     let mut config = StreamConfig::from_request(body, name)?;
     // Go marks a mirror of a stream with direct gets as able to answer them too.
     if let Some(mirror) = &config.mirror
@@ -431,6 +434,9 @@ fn create(registry: &mut Registry, name: &str, body: &[u8]) -> Result<Value, Api
 }
 
 fn update(registry: &mut Registry, name: &str, body: &[u8]) -> Result<Value, ApiError> {
+    if registry.options.strict {
+        crate::gojson::refuse_unknown(body, false)?;
+    }
     let config = StreamConfig::from_request(body, name)?;
     let kind = registry
         .storage_kind_of(&config.name)
@@ -800,6 +806,9 @@ fn consumer_create(
     body: &[u8],
     durable_api: bool,
 ) -> Result<Value, ApiError> {
+    if registry.options.strict {
+        crate::gojson::refuse_unknown(body, true)?;
+    }
     crate::consumer::check_request(body, name, durable_api)?;
     let (stream_name, consumer_name) = consumer_path(name);
     let config = ConsumerConfig::from_request(body, consumer_name)?;

@@ -1,7 +1,7 @@
 //! Go's JSON decoding rules for API requests, as the Go server applies them before it looks at
 //! a value: a field Go knows, sent with the wrong JSON type or an enum value it does not know,
 //! refuses the request with 10025 and Go's `encoding/json` text. Fields Go does not know are
-//! ignored (Go's non-strict mode: natrium has no `strict` option yet). Checked against
+//! ignored unless `jetstream { strict: true }` asks for Go 2.12+'s refusal ([`refuse_unknown`]). Checked against
 //! nats-server 2.15.1's answers.
 
 use serde_json::{Map, Value};
@@ -139,6 +139,41 @@ pub(crate) const CONSUMER_FIELDS: &[(&str, GoType)] = &[
     ("priority_policy", GoType::String),
     ("priority_timeout", DURATION),
 ];
+
+/// Top-level fields of Go's consumer create request.
+const CONSUMER_REQUEST_FIELDS: &[&str] = &["stream_name", "config", "action", "pedantic"];
+
+/// Go 2.12+'s strict decoding (`jetstream { strict: true }`): a field Go's request struct does
+/// not have refuses the request with 10025 and Go's `encoding/json` words. Nested objects
+/// (`republish`, `sources[]`, ...) are not walked.
+pub(crate) fn refuse_unknown(body: &[u8], consumer: bool) -> Result<(), ApiError> {
+    let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(body) else {
+        // Not an object: the normal parse answers it.
+        return Ok(());
+    };
+    let unknown = |key: &str| ApiError::invalid_json(&format!("json: unknown field {key:?}"));
+    if !consumer {
+        return match fields
+            .keys()
+            .find(|key| !knows(STREAM_FIELDS, key) && key.as_str() != "pedantic")
+        {
+            Some(key) => Err(unknown(key)),
+            None => Ok(()),
+        };
+    }
+    if let Some(key) = fields
+        .keys()
+        .find(|key| !CONSUMER_REQUEST_FIELDS.contains(&key.as_str()))
+    {
+        return Err(unknown(key));
+    }
+    if let Some(Value::Object(config)) = fields.get("config")
+        && let Some(key) = config.keys().find(|key| !knows(CONSUMER_FIELDS, key))
+    {
+        return Err(unknown(key));
+    }
+    Ok(())
+}
 
 /// Whether Go's request struct has this field (natrium refuses those it does not implement).
 pub(crate) fn knows(table: &[(&str, GoType)], key: &str) -> bool {

@@ -62,6 +62,9 @@ pub struct JetStreamOptions {
     /// The server's name: a stream info names it as the (only) cluster leader, as Go does
     /// outside a cluster.
     pub server_name: String,
+    /// `strict`: a request field Go does not know is refused (10025, Go 2.12+'s words)
+    /// instead of ignored.
+    pub strict: bool,
 }
 
 /// Largest saved configuration file read back (`stream.json`, `consumers/<name>.json`): a

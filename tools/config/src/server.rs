@@ -84,6 +84,8 @@ pub struct JetStreamConfig {
     pub max_file_store: Option<u64>,
     /// `sync_interval`/`sync`.
     pub sync: Option<JetStreamSync>,
+    /// `strict`: API requests with fields Go does not know are refused.
+    pub strict: Option<bool>,
 }
 
 /// When JetStream file writes are fsynced.
@@ -253,6 +255,7 @@ fn jetstream(field: Field<'_>, warnings: &mut Vec<String>) -> Result<JetStreamCo
                 });
             }
             "enable" | "enabled" => config.enabled = item.boolean()?,
+            "strict" => config.strict = Some(item.boolean()?),
             name if unsupported::JETSTREAM_ENCRYPTION_KEYS.contains(&name) => {
                 return Err(unsupported::refused(
                     item,

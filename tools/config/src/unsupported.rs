@@ -125,7 +125,6 @@ pub(crate) const JETSTREAM_KEYS: &[&str] = &[
     "max_buffered_size",
     "max_outstanding_catchup",
     "request_queue_limit",
-    "strict",
     "tpm",
     "unique_tag",
 ];

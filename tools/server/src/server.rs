@@ -229,6 +229,7 @@ fn start_jetstream(
         max_memory: settings.jetstream_max_memory,
         max_file: settings.jetstream_max_file,
         server_name: server_name.to_owned(),
+        strict: settings.jetstream_strict,
     };
     let jetstream = natrium_jetstream::JetStream::start(Arc::clone(broker), options)
         .with_context(|| format!("could not start JetStream in {}", store_dir.display()))?;

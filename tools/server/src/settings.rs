@@ -32,6 +32,9 @@ pub struct Settings {
     /// `jetstream { sync_interval }`: `Always` (natrium's default: a PubAck means the message
     /// is fsynced) or an interval (Go's behaviour, `sync_interval: 2m`).
     pub jetstream_sync: natrium_config::JetStreamSync,
+    /// `jetstream { strict }`: API requests with fields Go does not know are refused (10025)
+    /// instead of ignored.
+    pub jetstream_strict: bool,
     /// `jetstream { max_memory_store, max_file_store }`: the account's byte limits.
     pub jetstream_max_memory: Option<u64>,
     pub jetstream_max_file: Option<u64>,
@@ -64,6 +67,7 @@ impl Default for Settings {
             jetstream_sync: natrium_config::JetStreamSync::Always,
             jetstream_max_memory: None,
             jetstream_max_file: None,
+            jetstream_strict: false,
             store_dir: PathBuf::from(STORE_DIR_DEFAULT),
             debug: false,
             trace: false,
@@ -267,6 +271,7 @@ impl Settings {
             }
             self.jetstream_max_memory = jetstream.max_memory_store.or(self.jetstream_max_memory);
             self.jetstream_max_file = jetstream.max_file_store.or(self.jetstream_max_file);
+            self.jetstream_strict = jetstream.strict.unwrap_or(self.jetstream_strict);
         }
         self.debug = config.debug.unwrap_or(self.debug);
         self.trace = config.trace.unwrap_or(self.trace);
