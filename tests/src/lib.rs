@@ -14,6 +14,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
 
 pub mod tls;
+pub mod websocket;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
