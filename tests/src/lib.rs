@@ -13,6 +13,7 @@
 //! flags to every server started.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::indexing_slicing))]
 
+pub mod child;
 pub mod tls;
 pub mod websocket;
 
