@@ -128,6 +128,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
                 Err(error) => {
                     let reason = error.to_string();
                     self.queue_close(&frame::encode_close(error.status(), &reason));
+                    // Nothing more is read: a later read is the end of the stream.
+                    self.read_done = true;
                     return Some(Err(io::Error::new(
                         io::ErrorKind::InvalidData,
                         format!("websocket: {reason}"),
@@ -290,6 +292,11 @@ mod tests {
         let mut buffer = [0; 16];
         let error = stream.read(&mut buffer).await.expect_err("refused");
         assert!(error.to_string().contains("mask bit missing"));
+        assert_eq!(
+            stream.read(&mut buffer).await.expect("end"),
+            0,
+            "then end of stream"
+        );
         let mut close = [0; 4];
         far.read_exact(&mut close).await.expect("close frame");
         assert_eq!(close[0], 0x88);
