@@ -21,7 +21,14 @@ const REFUSED: &[(&str, &str)] = &[
         "curve_preferences",
     ),
     ("ocsp { mode: always }", "ocsp"),
-    ("websocket { port: 8080, no_tls: true }", "websocket"),
+    (
+        "websocket { port: 8080, no_tls: true, compression: true }",
+        "compression",
+    ),
+    (
+        "websocket { port: 8080, no_tls: true, authorization { token: t } }",
+        "authorization",
+    ),
     ("mqtt { port: 1883 }", "mqtt"),
     ("leafnodes { port: 7422 }", "leafnodes"),
     ("cluster { name: c1, port: 6222 }", "cluster"),

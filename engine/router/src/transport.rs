@@ -87,6 +87,10 @@ pub struct Accepted {
     pub security: Option<Arc<Security>>,
     /// A step the protocol performs after its greeting (see [`Accepted::upgrade`]).
     pub pending: Option<Box<dyn Upgrade>>,
+    /// What monitoring calls a client that came through this transport, when that is not
+    /// the protocol's own name (Go's connz `type`: `"websocket"`). Plain data for
+    /// monitoring: a protocol serves the stream the same way whatever this says.
+    pub client_type: Option<&'static str>,
 }
 
 impl Accepted {
@@ -97,6 +101,7 @@ impl Accepted {
             offer: SecurityOffer::default(),
             security: None,
             pending: None,
+            client_type: None,
         }
     }
 

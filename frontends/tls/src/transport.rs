@@ -118,6 +118,7 @@ impl Active {
             offer: self.offer(),
             security: None,
             pending: Some(Box::new(AfterGreeting(self))),
+            client_type: None,
         }
     }
 
@@ -162,6 +163,7 @@ impl Active {
             },
             security: Some(security),
             pending: None,
+            client_type: None,
         })
     }
 

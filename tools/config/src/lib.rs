@@ -20,6 +20,7 @@ mod server;
 mod tls;
 mod unsupported;
 mod value;
+mod websocket;
 
 use std::path::Path;
 

@@ -68,6 +68,8 @@ pub struct ServerConfig {
     pub tls: Option<natrium_tls::TlsSettings>,
     /// `allow_non_tls`: clients may stay in plain text on a TLS port.
     pub allow_non_tls: Option<bool>,
+    /// `websocket { ... }` (alias `ws`); its listener starts only with a port.
+    pub websocket: Option<natrium_websocket::WebSocketSettings>,
 }
 
 /// `jetstream: true` or `jetstream { ... }`. The default (from a lone top-level `store_dir`)
@@ -192,13 +194,16 @@ fn apply_simple(
         "lame_duck_grace_period" => config.lame_duck_grace_period = Some(field.duration_string()?),
         "tls" => config.tls = Some(crate::tls::from_field(field)?),
         "allow_non_tls" => config.allow_non_tls = Some(field.boolean()?),
+        "websocket" | "ws" => {
+            config.websocket = Some(crate::websocket::from_field(field, warnings)?)
+        }
         _ => unsupported::top_level(field, options, warnings)?,
     }
     Ok(())
 }
 
 /// Go's port rules: `0` is the default, `-1` a random port (`Some(0)` to bind).
-fn port_option(field: Field<'_>, port: i64) -> Result<Option<u16>> {
+pub(crate) fn port_option(field: Field<'_>, port: i64) -> Result<Option<u16>> {
     match port {
         0 => Ok(None),
         -1 => Ok(Some(0)),

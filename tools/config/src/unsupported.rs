@@ -43,8 +43,6 @@ const SECURITY_KEYS: &[(&str, &str)] = &[
         "https_port",
         "monitoring over TLS is not implemented; ignoring it would serve nothing or plain HTTP",
     ),
-    ("websocket", LISTENER_REASON),
-    ("ws", LISTENER_REASON),
     ("mqtt", LISTENER_REASON),
     (
         "mappings",

@@ -41,8 +41,6 @@ const SECURITY_TOP_LEVEL: &[(&str, &str)] = &[
     ("no_system_account", "no_system_account: true"),
     ("ocsp", "ocsp { mode: always }"),
     ("https_port", "https_port: 8443"),
-    ("websocket", "websocket { port: 8080, no_tls: true }"),
-    ("ws", "ws { port: 8080 }"),
     ("mqtt", "mqtt { port: 1883, authorization { token: t } }"),
     ("mappings", "mappings { a: b }"),
     ("max_sub_tokens", "max_sub_tokens: 16"),

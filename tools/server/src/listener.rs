@@ -127,10 +127,14 @@ async fn serve_connection(
 }
 
 /// A failed handshake is the client's (or a probe's) business: logged as the Go server does,
-/// at error level for TLS.
+/// at error level for TLS and WebSocket.
 fn log_transport_error(name: &str, remote: std::net::SocketAddr, error: &std::io::Error) {
     if name == "tls" {
         tracing::error!("{remote} - TLS handshake error: {error}");
+    } else if name == "websocket" {
+        // The transport's message starts with Go's "websocket handshake error:" (or says
+        // which TLS step failed on a wss port).
+        tracing::error!("{remote} - {error}");
     } else {
         tracing::debug!("{remote} - {name} transport error: {error}");
     }

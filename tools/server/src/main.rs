@@ -13,6 +13,7 @@ mod settings;
 mod signals;
 mod timefmt;
 mod tls;
+mod websocket;
 
 use std::process::ExitCode;
 

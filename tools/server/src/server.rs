@@ -28,6 +28,7 @@ use crate::monitor::{self, MonitorState, ServerDescription};
 use crate::settings::{self, Settings, join_host_port};
 use crate::signals::PidFile;
 use crate::tls;
+use crate::websocket;
 
 /// How long connections get to flush and close at shutdown before their tasks are aborted.
 const SHUTDOWN_DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -49,6 +50,8 @@ struct Running {
     settings: Settings,
     /// The client port's TLS transport, reloaded on SIGHUP.
     tls: Option<Arc<natrium_tls::TlsTransport>>,
+    /// The WebSocket listener's transport (its wss certificates reload on SIGHUP).
+    websocket: Option<Arc<natrium_websocket::WebSocketTransport>>,
     nats: Arc<NatsFrontend>,
     monitor: Option<Arc<MonitorState>>,
     logger: Arc<Logger>,
@@ -79,6 +82,11 @@ pub async fn run(boot: Boot) -> anyhow::Result<()> {
     let client_transport = tls::client_transport(settings.tls.as_ref())?;
     let client_listener = bind_clients(&settings).await?;
     let client_port = client_listener.local_addr()?.port();
+    let websocket_settings = websocket::configured(&settings);
+    let websocket_listener = match &websocket_settings {
+        Some(websocket) => Some(websocket::bind(websocket).await?),
+        None => None,
+    };
     let broker = Broker::new();
     let jetstream = start_jetstream(&settings, &broker, &server_name)?;
     let (phase, phase_watch) = watch::channel(ServerPhase::Running);
@@ -89,6 +97,10 @@ pub async fn run(boot: Boot) -> anyhow::Result<()> {
 
     let mut description = describe(&settings, &options, auth_required);
     description.config_load_time = Some(start);
+    description.websocket = websocket_settings
+        .as_ref()
+        .zip(websocket_listener.as_ref())
+        .map(|(settings, bound)| websocket::describe(settings, bound.port));
     let js_monitor = jetstream
         .as_ref()
         .map(natrium_jetstream::JetStream::monitor);
@@ -115,6 +127,21 @@ pub async fn run(boot: Boot) -> anyhow::Result<()> {
         .transpose()?;
     let tasks_max = listener::tasks_max(settings.nats.max_connections);
     let (stop_accepting, accept_stop) = oneshot::channel();
+    let websocket_transport = websocket_listener
+        .as_ref()
+        .map(|bound| Arc::clone(&bound.transport));
+    let websocket_accept = websocket_listener.map(|bound| {
+        let (stop, stop_receiver) = oneshot::channel();
+        let task = tokio::spawn(listener::accept_loop(
+            bound.listener,
+            bound.transport,
+            Arc::clone(&frontend),
+            phase_watch.clone(),
+            stop_receiver,
+            tasks_max,
+        ));
+        (stop, task)
+    });
     let accept = tokio::spawn(listener::accept_loop(
         client_listener,
         client_transport.transport,
@@ -129,6 +156,7 @@ pub async fn run(boot: Boot) -> anyhow::Result<()> {
         flags,
         settings,
         tls: client_transport.tls,
+        websocket: websocket_transport,
         nats,
         monitor: monitor_state,
         logger,
@@ -137,6 +165,7 @@ pub async fn run(boot: Boot) -> anyhow::Result<()> {
     let accepting = Accepting {
         stop: stop_accepting,
         task: accept,
+        websocket: websocket_accept,
     };
     let tasks = running.signal_loop(signals, accepting).await?;
 
@@ -290,6 +319,7 @@ fn describe(
             .tls
             .as_ref()
             .map_or(natrium_tls::TIMEOUT_DEFAULT, TlsSettings::timeout),
+        websocket: None,
     }
 }
 
@@ -359,19 +389,34 @@ impl Signals {
     }
 }
 
-/// The accept loop and the switch that stops it.
+/// The accept loops (client port, and the WebSocket port when configured) and the switches
+/// that stop them.
 struct Accepting {
     stop: oneshot::Sender<()>,
     task: JoinHandle<JoinSet<()>>,
+    websocket: Option<(oneshot::Sender<()>, JoinHandle<JoinSet<()>>)>,
 }
 
 impl Accepting {
-    /// Stops accepting (the listener is closed when this returns) and hands back the live
-    /// connection tasks.
+    /// Stops accepting (the listeners are closed when this returns) and hands back the live
+    /// connection tasks of both.
     async fn close(self) -> JoinSet<()> {
-        // The loop may have ended already (phase change); then there is nothing to stop.
+        // A loop may have ended already (phase change); then there is nothing to stop.
         let _ = self.stop.send(());
-        self.task.await.unwrap_or_default()
+        let websocket = match self.websocket {
+            Some((stop, task)) => {
+                let _ = stop.send(());
+                Some(task.await.unwrap_or_default())
+            }
+            None => None,
+        };
+        let mut tasks = self.task.await.unwrap_or_default();
+        if let Some(mut websocket) = websocket.filter(|tasks| !tasks.is_empty()) {
+            // One set to drain: a task that waits for the WebSocket connections. Aborting it
+            // (a drain that timed out) drops their set, which aborts them too.
+            tasks.spawn(async move { while websocket.join_next().await.is_some() {} });
+        }
+        tasks
     }
 }
 
@@ -493,6 +538,7 @@ impl Running {
         let auth_required = auth.auth_required();
         // First, as it may fail: a reload that cannot read its certificates changes nothing.
         tls::reload(self.tls.as_deref(), fresh.tls.as_ref())?;
+        websocket::reload(self.websocket.as_deref(), fresh.websocket.as_ref())?;
         if fresh.auth != self.settings.auth {
             self.nats.reload_auth(auth);
             tracing::info!("Reloaded: authorization");

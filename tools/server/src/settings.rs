@@ -53,6 +53,8 @@ pub struct Settings {
     pub tls: Option<TlsSettings>,
     /// The top-level `allow_non_tls` (copied into `tls` once flags are applied).
     pub allow_non_tls: bool,
+    /// `websocket {}`: a second listener serving NATS over WebSocket (when it has a port).
+    pub websocket: Option<natrium_websocket::WebSocketSettings>,
 }
 
 impl Default for Settings {
@@ -79,6 +81,7 @@ impl Default for Settings {
             auth: AuthConfig::default(),
             tls: None,
             allow_non_tls: false,
+            websocket: None,
         }
     }
 }
@@ -174,6 +177,14 @@ pub fn load(flags: &Flags) -> anyhow::Result<(Settings, Vec<String>)> {
     // Checked here so that `-t` and a reload refuse what the server could not start with.
     if let Some(tls) = &settings.tls {
         natrium_tls::check(tls).map_err(|error| anyhow::anyhow!("TLS configuration: {error}"))?;
+    }
+    if let Some(tls) = settings
+        .websocket
+        .as_ref()
+        .and_then(|ws| ws.port.and(ws.tls.as_ref()))
+    {
+        natrium_tls::check(tls)
+            .map_err(|error| anyhow::anyhow!("websocket TLS configuration: {error}"))?;
     }
     natrium_auth::Authenticator::new(settings.auth.clone())
         .map_err(|error| anyhow::anyhow!("invalid authorization: {error}"))?;
@@ -280,6 +291,7 @@ impl Settings {
         self.pid_file = config.pid_file.or(self.pid_file.take());
         self.tls = config.tls;
         self.allow_non_tls = config.allow_non_tls.unwrap_or(false);
+        self.websocket = config.websocket;
         if let Some(auth) = config.auth {
             if let Some(timeout) = auth.timeout {
                 self.nats.auth_timeout = timeout;
@@ -331,6 +343,7 @@ pub fn restart_needed(current: &Settings, fresh: &Settings) -> Vec<&'static str>
         ("ping_interval", old.ping_interval != new.ping_interval),
         ("ping_max", old.ping_max != new.ping_max),
         ("write_deadline", old.write_deadline != new.write_deadline),
+        ("websocket", current.websocket != fresh.websocket),
     ];
     checks
         .into_iter()

@@ -32,6 +32,7 @@ use crate::parser::{self, Frame, Parsed, ParserLimits};
 use crate::writer::run_writer;
 use read_buffer::ReadBuffer;
 use view::ClientShared;
+use view::NATS_CLIENT_TYPE;
 
 /// How long an RTT measurement stays fresh (Go's `DEFAULT_RTT_MEASUREMENT_INTERVAL`).
 const RTT_MEASUREMENT_INTERVAL: Duration = Duration::from_secs(3600);
@@ -109,6 +110,7 @@ pub(crate) async fn serve(
     let nonce = auth.nonce_required().then(natrium_auth::new_nonce);
     let client_ip = peer.remote.ip().to_string();
     let offer = accepted.offer;
+    let client_type = accepted.client_type.unwrap_or(NATS_CLIENT_TYPE);
     let mut info = Info::new(options, id.0, &client_ip);
     info.auth_required = auth.info_auth_required();
     info.set_offer(offer);
@@ -138,6 +140,7 @@ pub(crate) async fn serve(
         outbound.clone(),
         security.clone(),
     ));
+    shared.set_client_type(client_type);
     let max_connections = u64::from(options.max_connections);
     if max_connections > 0 && open_before >= max_connections {
         outbound.push(|out| write_err(out, "maximum connections exceeded"));

@@ -45,7 +45,13 @@ pub struct ClientShared {
     pub security: Option<Arc<Security>>,
     /// The client's subscriptions by sid.
     pub subscriptions: Mutex<HashMap<Bytes, Arc<Subscription>>>,
+    /// What monitoring calls the client (`"nats"`, or the transport's `"websocket"`); set
+    /// once, right after construction.
+    client_type: std::sync::OnceLock<&'static str>,
 }
+
+/// Monitoring's name for a client that came through no special transport.
+pub const NATS_CLIENT_TYPE: &str = "nats";
 
 impl ClientShared {
     /// Fresh shared state for client `cid`.
@@ -67,7 +73,13 @@ impl ClientShared {
             metadata: Mutex::new(ClientMetadata::default()),
             security,
             subscriptions: Mutex::new(HashMap::new()),
+            client_type: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Records what monitoring calls the client (once; a second call changes nothing).
+    pub fn set_client_type(&self, client_type: &'static str) {
+        let _ = self.client_type.set(client_type);
     }
 
     /// Records the time of the latest activity.
@@ -105,7 +117,7 @@ impl ClientView for ClientShared {
         ClientSnapshot {
             cid: self.cid,
             kind: "Client",
-            client_type: "nats",
+            client_type: self.client_type.get().copied().unwrap_or(NATS_CLIENT_TYPE),
             remote: Some(self.remote),
             start: Some(self.start),
             last_activity: last_activity.or(Some(self.start)),

@@ -55,6 +55,43 @@ pub struct ServerDescription {
     pub tls_required: bool,
     pub tls_verify: bool,
     pub tls_timeout: Duration,
+    /// The WebSocket listener, when one runs (`/varz` `websocket`).
+    pub websocket: Option<WebSocketDescription>,
+}
+
+/// What `/varz` reports of the WebSocket listener (Go's `WebsocketOptsVarz`).
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct WebSocketDescription {
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub host: String,
+    #[serde(skip_serializing_if = "is_zero_port")]
+    pub port: u16,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub advertise: String,
+    /// Nanoseconds, as Go's `time.Duration`.
+    #[serde(skip_serializing_if = "is_zero_nanos")]
+    pub handshake_timeout: u64,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub no_tls: bool,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub tls_map: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tls_pinned_certs: Vec<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub same_origin: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allowed_origins: Vec<String>,
+    /// Always false: natrium refuses `compression: true`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub compression: bool,
+}
+
+fn is_zero_port(port: &u16) -> bool {
+    *port == 0
+}
+
+fn is_zero_nanos(nanos: &u64) -> bool {
+    *nanos == 0
 }
 
 /// Everything the handlers read.

@@ -64,7 +64,7 @@ struct Varz {
     gateway: Empty,
     leaf: Empty,
     mqtt: Empty,
-    websocket: Empty,
+    websocket: super::WebSocketDescription,
     jetstream: serde_json::Value,
     #[serde(serialize_with = "go_float")]
     tls_timeout: f64,
@@ -163,7 +163,7 @@ fn build(state: &MonitorState) -> Varz {
         gateway: Empty {},
         leaf: Empty {},
         mqtt: Empty {},
-        websocket: Empty {},
+        websocket: description.websocket.unwrap_or_default(),
         jetstream: state
             .jetstream
             .as_ref()
