@@ -118,3 +118,37 @@ async fn protocol_bytes_split_into_one_byte_frames_are_understood() {
     let text = read_until(&mut raw, "PONG\r\n").expect("data frames");
     assert!(text.contains("MSG a 1 2\r\nhi\r\n"), "{text}");
 }
+
+/// A burst to a WebSocket subscriber arrives whole. The defect this guards against (the last
+/// messages of a burst sat in the WebSocket stream's frame buffer, written directly and never
+/// flushed, until the next message came) was found at release speed with natrium-bench
+/// (3,990 of 100,000 stuck); this debug-build test did not reproduce it before the fix, so the
+/// bench run in docs/benchmarks.md ("TLS and WebSocket") is the regression check that did.
+#[tokio::test]
+async fn a_burst_to_a_websocket_subscriber_arrives_whole() {
+    const MESSAGES: usize = 20_000;
+    let server = ServerProcess::start_with_config(CONFIG, &[]);
+    let ws_port = websocket_port(&server);
+    let ws = async_nats::ConnectOptions::new()
+        .subscription_capacity(MESSAGES + 16)
+        .connect(format!("ws://127.0.0.1:{ws_port}"))
+        .await
+        .expect("ws client");
+    let tcp = async_nats::connect(server.url()).await.expect("tcp client");
+    let mut on_ws = ws.subscribe("burst").await.expect("subscribe");
+    barrier(&ws).await;
+    let payload = bytes::Bytes::from(vec![b'x'; 128]);
+    for _ in 0..MESSAGES {
+        tcp.publish("burst", payload.clone())
+            .await
+            .expect("publish");
+    }
+    tcp.flush().await.expect("flush");
+    for received in 0..MESSAGES {
+        let message = tokio::time::timeout(Duration::from_secs(10), on_ws.next())
+            .await
+            .unwrap_or_else(|_| panic!("only {received} of {MESSAGES} arrived"))
+            .expect("message");
+        assert_eq!(message.payload.len(), 128);
+    }
+}

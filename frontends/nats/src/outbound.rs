@@ -171,6 +171,14 @@ impl Outbound {
         if !state.out.buffer.is_empty() {
             return false;
         }
+        // A transport that buffers (TLS, WebSocket) must also be flushed; when it can not be
+        // at once, the writer task is woken and flushes it.
+        if !matches!(
+            Pin::new(&mut *socket).poll_flush(&mut context),
+            Poll::Ready(Ok(()))
+        ) {
+            return false;
+        }
         let (msgs, bytes) = (state.batch_msgs, state.batch_bytes);
         state.out_msgs += msgs;
         state.out_bytes += bytes;

@@ -40,13 +40,21 @@ pub async fn run_writer(outbound: Arc<Outbound>, write_deadline: Duration, broke
             if closing == Some(Closing::Flush) {
                 break;
             }
+            // A direct write (`Outbound::try_write_now`) may have left bytes in the
+            // transport's own buffer (TLS records, WebSocket frames): push them out before
+            // sleeping, or they would wait for the next message.
+            if !flush_socket(&outbound, write_deadline).await {
+                break;
+            }
             outbound.writer_wake.notified().await;
             continue;
         }
         let stats = broker.stats();
         ServerStats::add(&stats.out_msgs, msgs);
         ServerStats::add(&stats.out_bytes, bytes);
-        if !write_batch(&outbound, &batch, write_deadline).await {
+        if !write_batch(&outbound, &batch, write_deadline).await
+            || !flush_socket(&outbound, write_deadline).await
+        {
             break;
         }
         // Drop the buffer only once traffic has fallen: shrinking one that the next batch
@@ -63,6 +71,29 @@ pub async fn run_writer(outbound: Arc<Outbound>, write_deadline: Duration, broke
     if let Some(mut socket) = socket {
         // The peer may already be gone; nothing more to report.
         let _ = tokio::time::timeout(write_deadline, socket.shutdown()).await;
+    }
+}
+
+/// Flushes what the transport buffered itself (a no-op for plain TCP); false when the
+/// connection must close.
+async fn flush_socket(outbound: &Outbound, write_deadline: Duration) -> bool {
+    let mut socket = outbound.socket.lock().await;
+    let Some(writer) = socket.as_mut() else {
+        return false;
+    };
+    match tokio::time::timeout(write_deadline, writer.flush()).await {
+        Ok(Ok(())) => true,
+        Ok(Err(_)) => {
+            drop(socket);
+            outbound.fail(ClosedReason::WriteError);
+            false
+        }
+        Err(_) => {
+            drop(socket);
+            tracing::info!("slow consumer detected: write deadline exceeded");
+            outbound.slow_consumer(ClosedReason::SlowConsumerWriteDeadline);
+            false
+        }
     }
 }
 

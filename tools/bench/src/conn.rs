@@ -21,18 +21,26 @@ pub const READ_POLL: Duration = Duration::from_millis(50);
 /// Where to connect and with which credentials, parsed from `nats://[user:pass@]host[:port]`.
 #[derive(Clone, Debug)]
 pub struct Endpoint {
+    /// `nats` (plain TCP), `tls`, `ws` or `wss`; only the async-nats client speaks the last
+    /// three.
+    pub scheme: &'static str,
     pub address: SocketAddr,
     pub user: Option<String>,
     pub pass: Option<String>,
 }
 
 impl Endpoint {
-    /// Parses a NATS URL; the scheme is optional and the port defaults to 4222.
+    /// Parses a NATS URL (`nats://`, `tls://`, `ws://`, `wss://`); the scheme is optional
+    /// (`nats`) and the port defaults to 4222.
     pub fn parse(url: &str) -> Result<Self> {
-        let rest = url.strip_prefix("nats://").unwrap_or(url);
-        if rest.contains("://") {
-            bail!("only nats:// URLs are supported (no TLS or WebSocket): {url}");
-        }
+        let (scheme, rest) = match url.split_once("://") {
+            None => ("nats", url),
+            Some(("nats", rest)) => ("nats", rest),
+            Some(("tls", rest)) => ("tls", rest),
+            Some(("ws", rest)) => ("ws", rest),
+            Some(("wss", rest)) => ("wss", rest),
+            Some((other, _)) => bail!("unknown URL scheme {other:?} in {url}"),
+        };
         let (credentials, host_port) = match rest.rsplit_once('@') {
             Some((credentials, host_port)) => (Some(credentials), host_port),
             None => (None, rest),
@@ -57,6 +65,7 @@ impl Endpoint {
             None => (None, None),
         };
         Ok(Self {
+            scheme,
             address,
             user,
             pass,

@@ -133,9 +133,12 @@ struct Args {
     /// The whole run stops after this many seconds, reporting what was lost.
     #[arg(long, default_value_t = 60)]
     timeout_s: u64,
-    /// Client implementation.
+    /// Client implementation. `tls://`, `ws://` and `wss://` URLs need `--client async-nats`.
     #[arg(long, value_enum, default_value_t = Client::Raw)]
     client: Client,
+    /// PEM file of the CA that signed the server's certificate (`tls://`, `wss://`).
+    #[arg(long)]
+    tls_ca: Option<std::path::PathBuf>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -199,7 +202,15 @@ fn run(args: &Args) -> Result<Report> {
         payload_bytes: args.size,
         batch_bytes: args.batch_bytes,
         deadline: Instant::now() + Duration::from_secs(args.timeout_s),
+        tls_ca: args.tls_ca.clone(),
     };
+    if settings.endpoint.scheme != "nats" && args.client == Client::Raw && !args.mode.is_jetstream()
+    {
+        bail!(
+            "{}:// URLs need --client async-nats",
+            settings.endpoint.scheme
+        );
+    }
     let mut report = match (args.client, args.mode) {
         (_, mode) if mode.is_jetstream() => run_jetstream(&settings, args)?,
         (Client::Raw, Mode::Reqrep) => run::request_reply(&settings, pubs, subs)?,

@@ -28,6 +28,8 @@ pub struct Settings {
     pub payload_bytes: usize,
     pub batch_bytes: usize,
     pub deadline: Instant,
+    /// The CA of the server's certificate, for `tls://` and `wss://` (async-nats only).
+    pub tls_ca: Option<std::path::PathBuf>,
 }
 
 /// `count` split over `parts` as evenly as possible (earlier parts take the remainder).

@@ -67,11 +67,18 @@ pub async fn connect(settings: &Settings) -> Result<async_nats::Client> {
         }
         _ => async_nats::ConnectOptions::new(),
     };
+    let mut options = options.subscription_capacity(SUBSCRIPTION_CAPACITY);
+    if let Some(ca) = &settings.tls_ca {
+        options = options.add_root_certificates(ca.clone());
+    }
+    if endpoint.scheme == "tls" {
+        options = options.require_tls(true);
+    }
+    let url = format!("{}://{}", endpoint.scheme, endpoint.address);
     let client = options
-        .subscription_capacity(SUBSCRIPTION_CAPACITY)
-        .connect(endpoint.address.to_string())
+        .connect(url)
         .await
-        .context("async-nats connect")?;
+        .with_context(|| format!("async-nats connect to {}", endpoint.scheme))?;
     Ok(client)
 }
 

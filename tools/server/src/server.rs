@@ -270,8 +270,8 @@ fn start_jetstream(
     );
     tracing::warn!(
         "JetStream features not served yet (refused with an API error when asked for): \
-         mirrors and sources, \
-         snapshots and restore, replay original, rate limits"
+         snapshots and restore, external sources, replay original, rate limits, \
+         priority groups, Nats-TTL: never"
     );
     Ok(Some(jetstream))
 }
