@@ -211,7 +211,11 @@ mod tests {
         let with_user = Endpoint::parse("nats://bob:s3cret@127.0.0.1:5000").unwrap();
         assert_eq!(with_user.user.as_deref(), Some("bob"));
         assert_eq!(with_user.pass.as_deref(), Some("s3cret"));
-        assert!(Endpoint::parse("tls://127.0.0.1:4222").is_err());
+        assert_eq!(plain.scheme, "nats");
+        let tls = Endpoint::parse("tls://127.0.0.1:4222").unwrap();
+        assert_eq!((tls.scheme, tls.address.port()), ("tls", 4222));
+        assert_eq!(Endpoint::parse("ws://127.0.0.1:8080").unwrap().scheme, "ws");
+        assert!(Endpoint::parse("http://127.0.0.1:4222").is_err());
     }
 
     #[test]
