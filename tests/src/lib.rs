@@ -339,6 +339,23 @@ pub fn run_binary(args: &[&str]) -> (ExitStatus, String) {
     (status, stderr)
 }
 
+/// Sends a `$JS.API` request (any JSON body, or empty) and parses the JSON answer; panics when
+/// no answer comes within 5 seconds or it is not JSON.
+pub async fn js_request(
+    client: &async_nats::Client,
+    subject: &str,
+    body: &str,
+) -> serde_json::Value {
+    let reply = tokio::time::timeout(
+        Duration::from_secs(5),
+        client.request(subject.to_owned(), body.to_owned().into()),
+    )
+    .await
+    .expect("in time")
+    .expect("request");
+    serde_json::from_slice(&reply.payload).expect("JSON")
+}
+
 /// Waits until the server has processed everything `client` sent before this call.
 ///
 /// `Client::flush` only flushes the client's socket; it is not a round trip. A request to a

@@ -8,19 +8,7 @@ use std::time::Duration;
 
 use async_nats::HeaderMap;
 use futures::StreamExt;
-use natrium_tests::ServerProcess;
-use serde_json::Value;
-
-async fn request(client: &async_nats::Client, subject: &str, body: &str) -> Value {
-    let reply = tokio::time::timeout(
-        Duration::from_secs(5),
-        client.request(subject.to_owned(), body.to_owned().into()),
-    )
-    .await
-    .expect("in time")
-    .expect("request");
-    serde_json::from_slice(&reply.payload).expect("JSON")
-}
+use natrium_tests::{ServerProcess, js_request as request};
 
 async fn next(subscriber: &mut async_nats::Subscriber) -> async_nats::Message {
     tokio::time::timeout(Duration::from_secs(5), subscriber.next())

@@ -4,21 +4,7 @@
 //! readable by consumers and direct gets, unsealing and cancelling the deny flags are refused
 //! with Go's words, and the seal survives a restart.
 
-use std::time::Duration;
-
-use natrium_tests::ServerProcess;
-use serde_json::Value;
-
-async fn request(client: &async_nats::Client, subject: &str, body: &str) -> Value {
-    let reply = tokio::time::timeout(
-        Duration::from_secs(5),
-        client.request(subject.to_owned(), body.to_owned().into()),
-    )
-    .await
-    .expect("in time")
-    .expect("request");
-    serde_json::from_slice(&reply.payload).expect("JSON")
-}
+use natrium_tests::{ServerProcess, js_request as request};
 
 const CONFIG: &str = r#"{"name":"ARCHIVE","subjects":["archive.>"],"allow_direct":true,
     "max_age":3600000000000,"allow_rollup_hdrs":true"#;

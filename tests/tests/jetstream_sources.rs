@@ -6,19 +6,8 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use natrium_tests::ServerProcess;
+use natrium_tests::{ServerProcess, js_request as request};
 use serde_json::Value;
-
-async fn request(client: &async_nats::Client, subject: &str, body: &str) -> Value {
-    let reply = tokio::time::timeout(
-        Duration::from_secs(5),
-        client.request(subject.to_owned(), body.to_owned().into()),
-    )
-    .await
-    .expect("in time")
-    .expect("request");
-    serde_json::from_slice(&reply.payload).expect("JSON")
-}
 
 async fn create(client: &async_nats::Client, name: &str, config: &str) {
     let created = request(client, &format!("$JS.API.STREAM.CREATE.{name}"), config).await;

@@ -2,21 +2,7 @@
 //! struct does not have is refused with 10025 and Go 2.12+'s words; without it (the default)
 //! such a field is ignored, as Go 2.10 did.
 
-use std::time::Duration;
-
-use natrium_tests::ServerProcess;
-use serde_json::Value;
-
-async fn request(client: &async_nats::Client, subject: &str, body: &str) -> Value {
-    let reply = tokio::time::timeout(
-        Duration::from_secs(5),
-        client.request(subject.to_owned(), body.to_owned().into()),
-    )
-    .await
-    .expect("in time")
-    .expect("request");
-    serde_json::from_slice(&reply.payload).expect("JSON")
-}
+use natrium_tests::{ServerProcess, js_request as request};
 
 #[tokio::test]
 async fn strict_refuses_unknown_fields_and_the_default_ignores_them() {

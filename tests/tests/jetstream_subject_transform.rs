@@ -1,21 +1,7 @@
 //! Stream `subject_transform` as nats-server serves it (ADR-30): a matching subject is stored
 //! rewritten, others as they came; a bad source answers 10155 and a bad destination 10156.
 
-use std::time::Duration;
-
-use natrium_tests::ServerProcess;
-use serde_json::Value;
-
-async fn request(client: &async_nats::Client, subject: &str, body: &str) -> Value {
-    let reply = tokio::time::timeout(
-        Duration::from_secs(5),
-        client.request(subject.to_owned(), body.to_owned().into()),
-    )
-    .await
-    .expect("in time")
-    .expect("request");
-    serde_json::from_slice(&reply.payload).expect("JSON")
-}
+use natrium_tests::{ServerProcess, js_request as request};
 
 #[tokio::test]
 async fn matching_subjects_are_stored_rewritten() {
