@@ -258,6 +258,14 @@ type Origin = (Arc<Mutex<Store>>, Arc<AtomicU64>);
 /// Copies what the sources of every stream (or only those of `origin`) have not copied yet;
 /// true when a burst limit stopped it with more to copy.
 pub(crate) fn pump(registry: &mut Registry, origin: Option<&str>) -> bool {
+    // Called on every writer notice: without sources it must cost no allocation.
+    if registry
+        .streams
+        .values()
+        .all(|stream| stream.sources.is_empty())
+    {
+        return false;
+    }
     let origins: HashMap<String, Origin> = registry
         .streams
         .values()
