@@ -170,19 +170,8 @@ impl StreamStore for FileStore {
     }
 
     fn store_raw(&mut self, msg: &NewMsg<'_>, seq: u64, ts_ns: u64) -> Result<()> {
-        self.check_open()?;
-        if seq <= self.last_seq {
-            return Err(Error::SequenceMismatch {
-                expected: self.last_seq.saturating_add(1),
-                got: seq,
-            });
-        }
-        self.check_subject(msg.subject)?;
-        limits::admit(&self.config, self, msg)?;
-        let ticket = self.append_message(msg, seq, ts_ns)?;
-        let config = self.config.clone();
-        limits::enforce_after_store(&config, self, msg.subject)?;
-        self.settle(ticket.max(self.writer.appended()))
+        let ticket = self.store_raw_deferred(msg, seq, ts_ns)?;
+        self.settle(ticket)
     }
 
     fn skip(&mut self, now_ns: u64) -> Result<u64> {
